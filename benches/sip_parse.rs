@@ -1,0 +1,2 @@
+//! Placeholder replaced by the SIP parse benchmarks.
+fn main() {}

@@ -1,0 +1,23 @@
+//! Typed views of header values (REQ: SIP-2), parsed on access.
+//!
+//! Each type implements [`TypedHeader`]: it names its header and parses **one** value from the
+//! unfolded bytes of a header field (for list headers such as Via or Contact, one element of the
+//! comma-separated list). Parsed types hold [`bytes::Bytes`] slices of the value they came from,
+//! so they are cheap, owned and `'static`. Errors carry offsets relative to the value; through
+//! [`crate::Message::typed`] they are made absolute within the message.
+
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::name::HeaderName;
+
+/// A header with a typed form.
+pub trait TypedHeader: Sized {
+    /// The header this type parses.
+    const NAME: HeaderName;
+    /// True when the header is a comma-separated list (`Via: a, b`), so that one header field
+    /// can carry several values; [`TypedHeader::parse`] then parses one element.
+    const LIST: bool;
+    /// Parses one value. `value` is unfolded (folds replaced by spaces) and trimmed.
+    fn parse(value: &Bytes) -> Result<Self>;
+}

@@ -1,0 +1,9 @@
+//! # simpleim
+//!
+//! SIP/SIMPLE instant messaging for Rust, sans-IO. This facade re-exports the member crates as
+//! modules; depend on a member crate directly if you need only one protocol.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+/// SIP messages: parse, encode, typed headers, URIs, stream framing (`simpleim-sip`).
+pub use simpleim_sip as sip;
