@@ -165,6 +165,34 @@ impl ParseError {
     }
 }
 
+/// Why a builder could not produce a message. These are caller mistakes: the values given
+/// would not make a well-formed message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A header value contains CR or LF, which would inject a header line.
+    #[error("value of header {name} contains CR or LF")]
+    LineBreakInValue {
+        /// The header's name.
+        name: String,
+    },
+    /// A header name is not a token.
+    #[error("invalid header name {name:?}")]
+    InvalidName {
+        /// The name given.
+        name: String,
+    },
+    /// Content-Length is computed by the builder and may not be set by hand.
+    #[error("Content-Length is set by the builder")]
+    ContentLengthSet,
+    /// The status code is outside 100..=699.
+    #[error("status code {0} is outside 100..=699")]
+    StatusCode(u16),
+    /// The assembled message does not parse; the error locates the offending byte in it.
+    #[error("the built message is malformed: {0}")]
+    Malformed(ParseError),
+}
+
 /// Shorthand for results of this crate's parsers.
 pub type Result<T, E = ParseError> = core::result::Result<T, E>;
 

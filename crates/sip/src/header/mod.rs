@@ -21,3 +21,18 @@ pub trait TypedHeader: Sized {
     /// Parses one value. `value` is unfolded (folds replaced by spaces) and trimmed.
     fn parse(value: &Bytes) -> Result<Self>;
 }
+
+mod cseq;
+mod scalar;
+mod value;
+mod via;
+mod address;
+
+pub use cseq::CSeq;
+pub use scalar::{CallId, ContentLength, Expires, MaxForwards, MinExpires, RetryAfter};
+pub use via::{MAGIC_COOKIE, Via};
+pub use address::{
+    AlertInfo, CallInfo, Contact, ErrorInfo, From, PAssertedIdentity, PPreferredIdentity,
+    RecordRoute, ReferTo, ReferredBy, ReplyTo, Route, To,
+};
+pub(crate) use value::write_quoted;
