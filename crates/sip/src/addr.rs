@@ -189,7 +189,7 @@ pub(crate) fn parse_name_addr(cur: &mut Cursor<'_>, src: &Bytes) -> Result<NameA
         uri,
         params,
         angle,
-        raw: trim_end(src, raw),
+        raw,
     })
 }
 
@@ -202,27 +202,13 @@ fn token_display_name(cur: &mut Cursor<'_>, src: &Bytes) -> Result<Option<Bytes>
         Some(b'<') => Ok(Some(src.slice_ref(crate::lex::trim_ws(run)))),
         // Anything else before a `<` is a display name that needed quotes (RFC 4475 §3.1.2.6
         // baddn: `Bell, Alexander <sip:...>`).
-        Some(_) if memchr::memchr(b'<', cur.rest()).is_some() && !looks_like_uri(run) => {
+        Some(b) if b != b':' && memchr::memchr(b'<', cur.rest()).is_some() => {
             Err(cur.error(ErrorKind::NameAddr))
         }
         _ => {
             cur.set_pos(start);
             Ok(None)
         }
-    }
-}
-
-/// True when `run` followed by the cursor's `:` starts a URI (a scheme-like single word).
-fn looks_like_uri(run: &[u8]) -> bool {
-    !run.is_empty() && !run.iter().any(|&b| is_ws(b))
-}
-
-fn trim_end(src: &Bytes, raw: Bytes) -> Bytes {
-    let t = raw.trim_ascii_end();
-    if t.len() == raw.len() {
-        raw
-    } else {
-        src.slice_ref(t)
     }
 }
 
@@ -254,4 +240,130 @@ impl core::fmt::Display for NameAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uri::{Host, SipUri};
+
+    fn na(s: &'static str) -> Result<NameAddr> {
+        NameAddr::parse(&Bytes::from_static(s.as_bytes()))
+    }
+
+    // REQ: SIP-3 — the forms of RFC 3261 §20.10 / §25.1.
+    #[test]
+    fn forms() {
+        let a =
+            na("\"Mr. Watson\" <sip:watson@worcester.bell-telephone.com>;tag=9fxced76sl").unwrap();
+        assert_eq!(a.display_name_text().unwrap(), "Mr. Watson");
+        assert_eq!(a.tag().unwrap().as_ref(), b"9fxced76sl");
+        assert!(a.angle());
+        let a = na("Anonymous <sip:c8oqz84zk7z@privacy.org>").unwrap();
+        assert_eq!(a.display_name().unwrap().as_ref(), b"Anonymous");
+        let a = na("sip:caller@example.net;tag=93334").unwrap();
+        assert!(!a.angle());
+        assert_eq!(a.tag().unwrap().as_ref(), b"93334");
+        // In addr-spec form the parameters belong to the header, not the URI.
+        assert!(a.uri().as_sip().unwrap().params().is_empty());
+        let a = na("<sip:+19725552222@gw1.example.net;unknownparam>").unwrap();
+        assert!(a.uri().as_sip().unwrap().params().contains("unknownparam"));
+        assert!(a.params().is_empty());
+        let a = na("sip:+19725552222@gw1.example.net;unknownparam").unwrap();
+        assert!(a.params().contains("unknownparam"));
+        let a = na("\"a \\\"quoted\\\" name\"<sip:x@y>").unwrap();
+        assert_eq!(a.display_name_text().unwrap(), "a \"quoted\" name");
+        let a = na("Some  Body <sip:x@y> ; tag = 1").unwrap();
+        assert_eq!(a.display_name().unwrap().as_ref(), b"Some  Body");
+        assert_eq!(a.tag().unwrap().as_ref(), b"1");
+        assert!(matches!(
+            na("isbn:2983792873").unwrap().uri(),
+            Uri::Other(_)
+        ));
+        assert!(matches!(
+            na("<http://www.example.com>;tag=3234233").unwrap().uri(),
+            Uri::Other(_)
+        ));
+        assert!(na("<sip:user@example.com?Route=%3Csip:sip.example.com%3E>").is_ok());
+        assert!(na("\"T. desk phone\" <sip:ted@[::ffff:192.0.2.2]>").is_ok());
+    }
+
+    // REQ: SIP-3 — RFC 4475 §3.1.1.6 lwsdisp.
+    #[test]
+    fn no_space_before_angle() {
+        let a = na("caller<sip:caller@example.com>;tag=323").unwrap();
+        assert_eq!(a.display_name_text().unwrap(), "caller");
+        assert_eq!(a.tag().unwrap().as_ref(), b"323");
+    }
+
+    // REQ: SIP-3 — RFC 4475 invalid forms, with located errors.
+    #[test]
+    fn rfc4475_invalid() {
+        // quotbal
+        assert_eq!(
+            na("\"Mr. J. User <sip:j.user@example.com>").unwrap_err(),
+            ParseError::new(ErrorKind::QuotedString, 0)
+        );
+        // baddn
+        assert_eq!(
+            na("Bell, Alexander <sip:a.g.bell@example.com>;tag=43").unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 4)
+        );
+        assert_eq!(
+            na("a@b <sip:x@y>").unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 1)
+        );
+        // badaspec
+        assert_eq!(
+            na("\"Watson, Thomas\" < sip:t.watson@example.org >").unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 18)
+        );
+        assert_eq!(
+            na("<sip:t.watson@example.org >").unwrap_err(),
+            ParseError::new(ErrorKind::TrailingBytes, 25)
+        );
+        // regbadct
+        assert_eq!(
+            na("sip:user@example.com?Route=%3Csip:sip.example.com%3E").unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 20)
+        );
+        assert_eq!(
+            na("<sip:x@y;tag=1").unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 0)
+        );
+        assert_eq!(
+            na("\"x\" sip:x@y").unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 4)
+        );
+        assert_eq!(
+            na("<sip:x@y> junk").unwrap_err(),
+            ParseError::new(ErrorKind::TrailingBytes, 10)
+        );
+        assert_eq!(na("").unwrap_err(), ParseError::new(ErrorKind::Scheme, 0));
+    }
+
+    // REQ: SIP-3 — Display re-emits the input; the builder serializes.
+    #[test]
+    fn display_and_builder() {
+        for s in [
+            "caller<sip:caller@example.com>;tag=323",
+            "sip:a@b ;tag=x",
+            "<sip:a@b>",
+        ] {
+            assert_eq!(na(s).unwrap().to_string(), s);
+        }
+        let uri = SipUri::new(Host::parse("example.com").unwrap()).with_user("alice");
+        let a = NameAddr::new(uri)
+            .with_display_name("Alice \"A\"")
+            .with_tag("abc");
+        assert_eq!(
+            a.to_string(),
+            "\"Alice \\\"A\\\"\" <sip:alice@example.com>;tag=abc"
+        );
+        assert_eq!(
+            a,
+            na("\"Alice \\\"A\\\"\" <sip:alice@example.com>;TAG=abc").unwrap()
+        );
+        assert_eq!(a.display_name_text().unwrap(), "Alice \"A\"");
+        let b = na("sip:a@b;tag=1").unwrap().with_tag("2");
+        assert_eq!(b.to_string(), "sip:a@b;tag=2");
+        let mut out = Vec::new();
+        b.write_to(&mut out);
+        assert_eq!(out, b"sip:a@b;tag=2");
+    }
 }

@@ -66,7 +66,10 @@ impl Parts {
     fn set_body(&mut self, content_type: &str, body: Bytes) {
         self.headers
             .retain(|(n, _)| HeaderName::from_bytes(n.as_bytes()) != HeaderName::ContentType);
-        self.push("Content-Type", Bytes::copy_from_slice(content_type.as_bytes()));
+        self.push(
+            "Content-Type",
+            Bytes::copy_from_slice(content_type.as_bytes()),
+        );
         self.body = body;
     }
 
@@ -76,7 +79,11 @@ impl Parts {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let head_len: usize = self.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+        let head_len: usize = self
+            .headers
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
         let mut out = Vec::with_capacity(start_line.len() + head_len + 32 + self.body.len());
         out.extend_from_slice(start_line.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -227,7 +234,8 @@ impl Response {
         let h = req.headers();
         let copy = |b: &mut ResponseBuilder, name: HeaderName| {
             for f in h.get_all(name) {
-                b.parts.push(name.canonical().unwrap_or_default(), f.value());
+                b.parts
+                    .push(name.canonical().unwrap_or_default(), f.value());
             }
         };
         copy(&mut b, HeaderName::Via);
@@ -312,7 +320,10 @@ Content-Length: 0\r\n\r\n",
             .build()
             .unwrap();
         let h = r.headers();
-        assert_eq!(h.get(HeaderName::To).unwrap().raw_value(), b"<sip:chat@example.com>");
+        assert_eq!(
+            h.get(HeaderName::To).unwrap().raw_value(),
+            b"<sip:chat@example.com>"
+        );
         assert_eq!(h.get(HeaderName::Timestamp).unwrap().raw_value(), b"54");
         assert_eq!(h.count(HeaderName::RecordRoute), 0);
     }
@@ -334,9 +345,14 @@ Content-Length: 0\r\n\r\n",
             .build()
             .unwrap_err();
         assert!(matches!(e, BuildError::InvalidName { .. }));
-        let e = Request::builder(Method::Options, "<sip:a@b>").build().unwrap_err();
+        let e = Request::builder(Method::Options, "<sip:a@b>")
+            .build()
+            .unwrap_err();
         assert!(matches!(e, BuildError::Malformed(_)));
-        assert_eq!(Response::builder(700).build().unwrap_err(), BuildError::StatusCode(700));
+        assert_eq!(
+            Response::builder(700).build().unwrap_err(),
+            BuildError::StatusCode(700)
+        );
     }
 
     #[test]
@@ -348,7 +364,10 @@ Content-Length: 0\r\n\r\n",
             .unwrap();
         assert_eq!(r.headers().count(HeaderName::ContentType), 1);
         assert_eq!(
-            r.headers().get(HeaderName::ContentType).unwrap().raw_value(),
+            r.headers()
+                .get(HeaderName::ContentType)
+                .unwrap()
+                .raw_value(),
             b"message/cpim"
         );
         assert_eq!(r.body().as_ref(), b"four");

@@ -157,8 +157,7 @@ impl Headers {
         let known = HeaderName::from_bytes(name.as_bytes());
         self.iter().filter(move |h| {
             if known == HeaderName::Other {
-                h.name() == HeaderName::Other
-                    && h.name_as_written().eq_ignore_ascii_case(name)
+                h.name() == HeaderName::Other && h.name_as_written().eq_ignore_ascii_case(name)
             } else {
                 h.name() == known
             }
@@ -349,8 +348,8 @@ impl Message {
                 let method_bytes = bytes.slice(rebase(method).range());
                 // The parser has checked the method is a token, so this cannot fail; an
                 // extension is the fallback regardless.
-                let method = Method::from_bytes(&method_bytes)
-                    .unwrap_or(Method::Extension(method_bytes));
+                let method =
+                    Method::from_bytes(&method_bytes).unwrap_or(Method::Extension(method_bytes));
                 Self::Request(Request {
                     method,
                     uri: rebase(uri),
@@ -497,7 +496,8 @@ hello";
 
     #[test]
     fn empty_list_elements_are_errors() {
-        let buf = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1,,SIP/2.0/UDP b\r\n\r\n";
+        let buf =
+            b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1,,SIP/2.0/UDP b\r\n\r\n";
         let m = Message::parse_datagram(Bytes::from_static(buf)).unwrap();
         let errs: Vec<_> = m
             .headers()

@@ -250,10 +250,9 @@ pub(crate) fn body_end(
             }
             Ok(Some(available_to))
         }
-        (None, Framing::Stream) => Err(ParseError::new(
-            ErrorKind::MissingContentLength,
-            body_start,
-        )),
+        (None, Framing::Stream) => {
+            Err(ParseError::new(ErrorKind::MissingContentLength, body_start))
+        }
     }
 }
 
@@ -387,7 +386,11 @@ impl HeadParser<'_, '_> {
         self.over_limit(end)?;
         let line = self.buf.get(from..end).unwrap_or_default();
         self.pos = end + 2;
-        if line.len() >= 4 && line.get(..4).is_some_and(|s| s.eq_ignore_ascii_case(b"SIP/")) {
+        if line.len() >= 4
+            && line
+                .get(..4)
+                .is_some_and(|s| s.eq_ignore_ascii_case(b"SIP/"))
+        {
             status_line(line, from).map(Some)
         } else {
             request_line(line, from).map(Some)
@@ -685,7 +688,10 @@ bodyEXTRA";
         let (m, used) = complete(buf, Framing::Stream);
         assert_eq!(used, buf.len());
         assert_eq!(m.start, 6);
-        assert!(matches!(m.start_line, StartLine::Response { code: 200, .. }));
+        assert!(matches!(
+            m.start_line,
+            StartLine::Response { code: 200, .. }
+        ));
     }
 
     #[test]
@@ -712,8 +718,16 @@ bodyEXTRA";
     fn malformed_request_lines_are_located() {
         // RFC 4475 §3.1.2.7-§3.1.2.10
         let cases: &[(&[u8], ErrorKind, usize)] = &[
-            (b"INVITE <sip:a@b> SIP/2.0\r\n\r\n", ErrorKind::RequestUri, 7),
-            (b"INVITE sip:a@b; lr SIP/2.0\r\n\r\n", ErrorKind::StartLine, 15),
+            (
+                b"INVITE <sip:a@b> SIP/2.0\r\n\r\n",
+                ErrorKind::RequestUri,
+                7,
+            ),
+            (
+                b"INVITE sip:a@b; lr SIP/2.0\r\n\r\n",
+                ErrorKind::StartLine,
+                15,
+            ),
             (b"INVITE  sip:a@b SIP/2.0\r\n\r\n", ErrorKind::StartLine, 7),
             (b"INVITE sip:a@b SIP/2.0 \r\n\r\n", ErrorKind::StartLine, 14),
             (b"INVITE sip:a@b SIP/2\r\n\r\n", ErrorKind::Version, 15),
@@ -722,29 +736,59 @@ bodyEXTRA";
         ];
         for (buf, kind, offset) in cases {
             let e = err(buf, Framing::Datagram);
-            assert_eq!((e.kind, e.offset), (*kind, *offset), "{:?}", String::from_utf8_lossy(buf));
+            assert_eq!(
+                (e.kind, e.offset),
+                (*kind, *offset),
+                "{:?}",
+                String::from_utf8_lossy(buf)
+            );
         }
     }
 
     #[test]
     fn header_errors_are_located() {
         let cases: &[(&[u8], ErrorKind, usize)] = &[
-            (b"A sip:a SIP/2.0\r\nFoobar roobar\r\n\r\n", ErrorKind::HeaderColon, 24),
+            (
+                b"A sip:a SIP/2.0\r\nFoobar roobar\r\n\r\n",
+                ErrorKind::HeaderColon,
+                24,
+            ),
             (b"A sip:a SIP/2.0\r\n: x\r\n\r\n", ErrorKind::HeaderName, 17),
             (b"A sip:a SIP/2.0\r\n x\r\n\r\n", ErrorKind::HeaderName, 17),
-            (b"A sip:a SIP/2.0\r\nX: a\nY: b\r\n\r\n", ErrorKind::LineEnding, 21),
-            (b"A sip:a SIP/2.0\r\nX: a\rY: b\r\n\r\n", ErrorKind::LineEnding, 21),
-            (b"A sip:a SIP/2.0\r\nl: -999\r\n\r\n", ErrorKind::ContentLength, 20),
+            (
+                b"A sip:a SIP/2.0\r\nX: a\nY: b\r\n\r\n",
+                ErrorKind::LineEnding,
+                21,
+            ),
+            (
+                b"A sip:a SIP/2.0\r\nX: a\rY: b\r\n\r\n",
+                ErrorKind::LineEnding,
+                21,
+            ),
+            (
+                b"A sip:a SIP/2.0\r\nl: -999\r\n\r\n",
+                ErrorKind::ContentLength,
+                20,
+            ),
             (
                 b"A sip:a SIP/2.0\r\nl: 13\r\nContent-Length: 5\r\n\r\n",
                 ErrorKind::DuplicateContentLength,
                 40,
             ),
-            (b"A sip:a SIP/2.0\r\nl: 9\r\n\r\nabc", ErrorKind::BodyTruncated, 28),
+            (
+                b"A sip:a SIP/2.0\r\nl: 9\r\n\r\nabc",
+                ErrorKind::BodyTruncated,
+                28,
+            ),
         ];
         for (buf, kind, offset) in cases {
             let e = err(buf, Framing::Datagram);
-            assert_eq!((e.kind, e.offset), (*kind, *offset), "{:?}", String::from_utf8_lossy(buf));
+            assert_eq!(
+                (e.kind, e.offset),
+                (*kind, *offset),
+                "{:?}",
+                String::from_utf8_lossy(buf)
+            );
         }
     }
 
@@ -757,19 +801,25 @@ bodyEXTRA";
         };
         let many = b"A sip:a SIP/2.0\r\nX: 1\r\nY: 2\r\nZ: 3\r\n\r\n";
         assert_eq!(
-            parse_message(many, Framing::Datagram, &limits).unwrap_err().kind,
+            parse_message(many, Framing::Datagram, &limits)
+                .unwrap_err()
+                .kind,
             ErrorKind::TooManyHeaders
         );
         let big = b"A sip:a SIP/2.0\r\nl: 4\r\n\r\nabcd";
         assert_eq!(
-            parse_message(big, Framing::Stream, &limits).unwrap_err().kind,
+            parse_message(big, Framing::Stream, &limits)
+                .unwrap_err()
+                .kind,
             ErrorKind::BodyTooLarge
         );
         let mut long = b"A sip:a SIP/2.0\r\nX: ".to_vec();
         long.extend(std::iter::repeat_n(b'a', 100));
         // Partial input already over the head limit is an error, not a wait.
         assert_eq!(
-            parse_message(&long, Framing::Stream, &limits).unwrap_err().kind,
+            parse_message(&long, Framing::Stream, &limits)
+                .unwrap_err()
+                .kind,
             ErrorKind::HeadTooLarge
         );
     }
@@ -781,7 +831,11 @@ bodyEXTRA";
         assert_eq!(m.headers.len(), 1);
         assert_eq!(used, 31);
         assert_eq!(
-            parse_message(b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n", Framing::Stream, &Limits::default()),
+            parse_message(
+                b"OPTIONS sip:a@b SIP/2.0\r\nl: 0\r\n",
+                Framing::Stream,
+                &Limits::default()
+            ),
             Ok(Status::Partial)
         );
     }

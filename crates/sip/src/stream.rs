@@ -141,10 +141,9 @@ impl StreamDecoder {
                             return Err(ParseError::new(ErrorKind::HeaderColon, head_end));
                         };
                         body_end(&msg, body_start, Framing::Stream, &self.limits)?;
-                        let body = msg.content_length.ok_or(ParseError::new(
-                            ErrorKind::MissingContentLength,
-                            body_start,
-                        ))?;
+                        let body = msg
+                            .content_length
+                            .ok_or(ParseError::new(ErrorKind::MissingContentLength, body_start))?;
                         body_start + body
                     }
                 }

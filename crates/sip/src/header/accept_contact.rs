@@ -188,7 +188,10 @@ mod tests {
         let r = RejectContact::new().with_feature("+g.3gpp.icsi-ref", Some("urn:x\"y"));
         assert_eq!(r.to_string(), "*;+g.3gpp.icsi-ref=\"urn:x\\\"y\"");
         let back = RejectContact::parse(&Bytes::from(r.to_string())).unwrap();
-        assert_eq!(back.feature_value("+g.3gpp.icsi-ref").unwrap().as_ref(), b"urn:x\"y");
+        assert_eq!(
+            back.feature_value("+g.3gpp.icsi-ref").unwrap().as_ref(),
+            b"urn:x\"y"
+        );
     }
 
     // REQ: SIP-2

@@ -5,9 +5,9 @@
 //! Every type but [`Contact`] is a newtype over [`NameAddr`] and dereferences to it, so
 //! `to.tag()`, `from.uri()` and `route.params()` work on all of them.
 
-use std::borrow::Cow;
 use core::fmt;
 use core::ops::Deref;
+use std::borrow::Cow;
 
 use bytes::Bytes;
 
@@ -151,6 +151,10 @@ impl CallInfo {
 /// address with `q`, `expires` and feature parameters (RFC 3840, RFC 5627 `+sip.instance`,
 /// RFC 4579 `isfocus`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the wildcard is rare; boxing would allocate for every address"
+)]
 pub enum Contact {
     /// `Contact: *`.
     Wildcard,
@@ -272,4 +276,111 @@ impl fmt::Display for Contact {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::uri::Uri;
+
+    // REQ: SIP-2 — which headers are lists, checked at compile time.
+    const _: () = assert!(!From::LIST && !To::LIST);
+    const _: () = assert!(Contact::LIST);
+    const _: () = assert!(Route::LIST && RecordRoute::LIST && CallInfo::LIST && !ReplyTo::LIST);
+
+    fn b(s: &'static str) -> Bytes {
+        Bytes::from_static(s.as_bytes())
+    }
+
+    // REQ: SIP-2, SIP-3
+    #[test]
+    fn from_and_to() {
+        let f = From::parse(&b("\"Alice\" <sip:alice@atlanta.com>;tag=1928301774")).unwrap();
+        assert_eq!(f.tag().unwrap().as_ref(), b"1928301774");
+        assert_eq!(f.display_name_text().unwrap(), "Alice");
+        assert_eq!(
+            f.to_string(),
+            "\"Alice\" <sip:alice@atlanta.com>;tag=1928301774"
+        );
+        let t = To::parse(&b("sip:%75se%72@example.com")).unwrap();
+        assert_eq!(t.uri(), &Uri::parse(&b("sip:user@example.com")).unwrap());
+        assert!(t.tag().is_none());
+        assert_eq!(To::NAME, HeaderName::To);
+        assert_eq!(
+            To::parse(&b("Watson, Thomas <sip:t.watson@example.org>")).unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 6)
+        );
+    }
+
+    // REQ: SIP-2, SIP-3 — Contact parameters and features.
+    #[test]
+    fn contact() {
+        assert!(Contact::parse(&b("*")).unwrap().is_wildcard());
+        assert_eq!(Contact::Wildcard.to_string(), "*");
+        let c = Contact::parse(&b(
+            "<sip:focus@conf.example.com;transport=tcp>;isfocus;+g.oma.sip-im;q=0.7;expires=3600;+sip.instance=\"<urn:uuid:0001>\"",
+        ))
+        .unwrap();
+        assert!(c.is_focus());
+        assert!(c.has_feature("+g.oma.sip-im"));
+        assert!(c.has_feature("g.oma.sip-im"));
+        assert!(!c.has_feature("video"));
+        assert_eq!(c.q(), Some(700));
+        assert_eq!(c.expires(), Some(3600));
+        assert_eq!(&*c.instance().unwrap(), b"<urn:uuid:0001>");
+        assert_eq!(
+            c.address().unwrap().uri().as_sip().unwrap().transport(),
+            Some(&b"tcp"[..])
+        );
+        assert_eq!(Contact::parse(&b("<sip:a@b>;q=1")).unwrap().q(), Some(1000));
+        assert_eq!(Contact::parse(&b("<sip:a@b>;q=0")).unwrap().q(), Some(0));
+        assert_eq!(
+            Contact::parse(&b("<sip:a@b>;q=1.5")).unwrap_err(),
+            ParseError::new(ErrorKind::Number, 12)
+        );
+        assert_eq!(
+            Contact::parse(&b("<sip:a@b>;expires=x"))
+                .unwrap_err()
+                .offset,
+            18
+        );
+        // RFC 4475 §3.3.4 regbadct.
+        assert_eq!(
+            Contact::parse(&b("sip:user@example.com?Route=%3Csip:sip.example.com%3E")).unwrap_err(),
+            ParseError::new(ErrorKind::NameAddr, 20)
+        );
+        // RFC 4475 §3.1.1.1 esc01.
+        let c = Contact::parse(&b(
+            "<sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31>",
+        ))
+        .unwrap();
+        assert!(c.address().unwrap().uri().as_sip().unwrap().lr());
+    }
+
+    // REQ: SIP-2, SIP-3 — the other address headers.
+    #[test]
+    fn other_address_headers() {
+        let r = ReferTo::parse(&b("<sip:bob@example.com;method=BYE?Replaces=abc%40x>")).unwrap();
+        assert_eq!(r.method(), Some(&b"BYE"[..]));
+        assert_eq!(
+            ReferTo::parse(&b("sip:bob@example.com")).unwrap().method(),
+            None
+        );
+        assert!(ReferredBy::parse(&b("<sip:alice@example.com>")).is_ok());
+        assert!(PAssertedIdentity::parse(&b("\"Cullen Jennings\" <sip:fluffy@cisco.com>")).is_ok());
+        assert!(PAssertedIdentity::parse(&b("tel:+14085264000")).is_ok());
+        assert!(PPreferredIdentity::parse(&b("<sip:x@y>")).is_ok());
+        let rr = RecordRoute::parse(&b("<sip:p1.example.com;lr>")).unwrap();
+        assert!(rr.uri().as_sip().unwrap().lr());
+        assert_eq!(
+            Route::parse(&b("sip:p1.example.com;lr")).unwrap_err(),
+            ParseError::new(ErrorKind::Expected(b'<'), 0)
+        );
+        assert!(ReplyTo::parse(&b("Bob <sip:bob@biloxi.com>")).is_ok());
+        let ci = CallInfo::parse(&b(
+            "<http://wwww.example.com/alice/photo.jpg> ;purpose=icon",
+        ))
+        .unwrap();
+        assert_eq!(ci.purpose().unwrap().as_ref(), b"icon");
+        assert!(matches!(ci.uri(), Uri::Other(_)));
+        assert!(AlertInfo::parse(&b("<http://www.example.com/sounds/moo.wav>")).is_ok());
+        assert!(ErrorInfo::parse(&b("<sip:not-in-service-recording@atlanta.com>")).is_ok());
+        assert!(ErrorInfo::parse(&b("Name <http://x>")).is_err());
+        assert!(ErrorInfo::parse(&b("http://x")).is_err());
+    }
 }

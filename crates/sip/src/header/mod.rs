@@ -22,17 +22,35 @@ pub trait TypedHeader: Sized {
     fn parse(value: &Bytes) -> Result<Self>;
 }
 
+mod accept_contact;
+mod address;
 mod cseq;
+mod disposition;
+mod event;
+mod media;
+mod option_tags;
+mod privacy;
+mod product;
 mod scalar;
+mod session_timer;
 mod value;
 mod via;
-mod address;
+mod warning;
 
-pub use cseq::CSeq;
-pub use scalar::{CallId, ContentLength, Expires, MaxForwards, MinExpires, RetryAfter};
-pub use via::{MAGIC_COOKIE, Via};
+pub use accept_contact::{AcceptContact, OMA_SIP_IM, RejectContact};
 pub use address::{
     AlertInfo, CallInfo, Contact, ErrorInfo, From, PAssertedIdentity, PPreferredIdentity,
     RecordRoute, ReferTo, ReferredBy, ReplyTo, Route, To,
 };
+pub use cseq::CSeq;
+pub use disposition::{ContentDisposition, DispositionType, Handling};
+pub use event::{Event, SubState, SubscriptionState};
+pub use media::{Accept, ContentType, MediaType};
+pub use option_tags::{Allow, AllowEvents, ProxyRequire, Require, Supported, Unsupported};
+pub use privacy::{PrivValue, Privacy};
+pub use product::{Product, Server, ServerVal, UserAgent};
+pub use scalar::{CallId, ContentLength, Expires, MaxForwards, MinExpires, RetryAfter};
+pub use session_timer::{MinSe, Refresher, SessionExpires};
 pub(crate) use value::write_quoted;
+pub use via::{MAGIC_COOKIE, Via};
+pub use warning::Warning;

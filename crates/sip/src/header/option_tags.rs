@@ -161,7 +161,10 @@ mod tests {
         let a = Allow::parse(&b("!interesting-Method0123456789_*+`.%indeed'~")).unwrap();
         assert!(matches!(a.value(), Method::Extension(_)));
         assert_eq!(Allow::new(Method::Message).to_string(), "MESSAGE");
-        assert_eq!(Allow::parse(&b("MESSAGE")).unwrap(), Allow::new(Method::Message));
+        assert_eq!(
+            Allow::parse(&b("MESSAGE")).unwrap(),
+            Allow::new(Method::Message)
+        );
     }
 
     // REQ: SIP-2 (RFC 4475 badinv01: empty list elements)

@@ -217,7 +217,10 @@ mod tests {
         assert_eq!(SessionExpires::parse(&b("90")).unwrap().refresher(), None);
         let built = SessionExpires::new(1800).with_refresher(Refresher::Uas);
         assert_eq!(built.to_string(), "1800;refresher=uas");
-        assert_eq!(SessionExpires::parse(&b("1800;refresher=uas")).unwrap(), built);
+        assert_eq!(
+            SessionExpires::parse(&b("1800;refresher=uas")).unwrap(),
+            built
+        );
     }
 
     // REQ: SIP-2

@@ -151,9 +151,8 @@ impl Via {
     /// cookie (RFC 4475 badbranch) cannot be unique and is not counted as one.
     #[must_use]
     pub fn is_rfc3261_branch(&self) -> bool {
-        self.branch().is_some_and(|b| {
-            b.len() > MAGIC_COOKIE.len() && b.starts_with(MAGIC_COOKIE.as_bytes())
-        })
+        self.branch()
+            .is_some_and(|b| b.len() > MAGIC_COOKIE.len() && b.starts_with(MAGIC_COOKIE.as_bytes()))
     }
 
     /// The `received` parameter as an address; an IPv6 address is accepted with or without
@@ -216,9 +215,9 @@ fn host<'a>(cur: &mut Cursor<'a>) -> Result<&'a [u8]> {
             // neither start nor end with '-'.
             let trimmed = name.strip_suffix(b".").unwrap_or(name);
             !trimmed.is_empty()
-                && trimmed.split(|&b| b == b'.').all(|l| {
-                    !l.is_empty() && !l.starts_with(b"-") && !l.ends_with(b"-")
-                })
+                && trimmed
+                    .split(|&b| b == b'.')
+                    .all(|l| !l.is_empty() && !l.starts_with(b"-") && !l.ends_with(b"-"))
         };
         if !valid {
             return Err(ParseError::new(ErrorKind::Host, start));
@@ -319,13 +318,17 @@ mod tests {
         assert_eq!(v.host(), &b("192.0.2.2"));
         assert_eq!(v.branch(), Some(&b("390skdjuw")));
         assert!(!v.is_rfc3261_branch());
-        let v = Via::parse(&b("SIP  / 2.0  / TCP     spindle.example.com   ;  branch  =   z9hG4bK9ikj8"))
-            .unwrap();
+        let v = Via::parse(&b(
+            "SIP  / 2.0  / TCP     spindle.example.com   ;  branch  =   z9hG4bK9ikj8",
+        ))
+        .unwrap();
         assert_eq!(v.host(), &b("spindle.example.com"));
         assert_eq!(v.branch(), Some(&b("z9hG4bK9ikj8")));
         assert!(v.is_rfc3261_branch());
-        let v = Via::parse(&b("SIP  /    2.0   / UDP  192.168.255.111   ; branch=  z9hG4bK30239"))
-            .unwrap();
+        let v = Via::parse(&b(
+            "SIP  /    2.0   / UDP  192.168.255.111   ; branch=  z9hG4bK30239",
+        ))
+        .unwrap();
         assert_eq!(v.branch(), Some(&b("z9hG4bK30239")));
         // Display is the exact input.
         assert_eq!(
@@ -395,7 +398,10 @@ mod tests {
         let v = Via::parse(&b("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK")).unwrap();
         assert_eq!(v.branch(), Some(&b("z9hG4bK")));
         assert!(!v.is_rfc3261_branch());
-        let v = Via::parse(&b("SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~")).unwrap();
+        let v = Via::parse(&b(
+            "SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~",
+        ))
+        .unwrap();
         assert!(v.is_rfc3261_branch());
     }
 
@@ -408,18 +414,48 @@ mod tests {
             ParseError::new(ErrorKind::Token, 23)
         );
         assert_eq!(e(";"), ParseError::new(ErrorKind::Token, 0));
-        assert_eq!(e("SIP/2.0 UDP h"), ParseError::new(ErrorKind::Expected(b'/'), 7));
-        assert_eq!(e("SIP/2.0/UDPh"), ParseError::new(ErrorKind::Expected(b' '), 12));
-        assert_eq!(e("SIP/2.0/UDP h:99999"), ParseError::new(ErrorKind::Port, 14));
+        assert_eq!(
+            e("SIP/2.0 UDP h"),
+            ParseError::new(ErrorKind::Expected(b'/'), 7)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDPh"),
+            ParseError::new(ErrorKind::Expected(b' '), 12)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDP h:99999"),
+            ParseError::new(ErrorKind::Port, 14)
+        );
         assert_eq!(e("SIP/2.0/UDP h:"), ParseError::new(ErrorKind::Port, 14));
-        assert_eq!(e("SIP/2.0/UDP [::1"), ParseError::new(ErrorKind::Expected(b']'), 16));
+        assert_eq!(
+            e("SIP/2.0/UDP [::1"),
+            ParseError::new(ErrorKind::Expected(b']'), 16)
+        );
         assert_eq!(e("SIP/2.0/UDP [zz]"), ParseError::new(ErrorKind::Host, 12));
-        assert_eq!(e("SIP/2.0/UDP 1.2.3.456"), ParseError::new(ErrorKind::Host, 12));
-        assert_eq!(e("SIP/2.0/UDP -bad.com"), ParseError::new(ErrorKind::Host, 12));
-        assert_eq!(e("SIP/2.0/UDP h;branch"), ParseError::new(ErrorKind::Expected(b'='), 20));
-        assert_eq!(e("SIP/2.0/UDP h;ttl=256"), ParseError::new(ErrorKind::NumberOverflow, 18));
-        assert_eq!(e("SIP/2.0/UDP h;rport=70000"), ParseError::new(ErrorKind::Port, 20));
-        assert_eq!(e("SIP/2.0/UDP h x"), ParseError::new(ErrorKind::TrailingBytes, 14));
+        assert_eq!(
+            e("SIP/2.0/UDP 1.2.3.456"),
+            ParseError::new(ErrorKind::Host, 12)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDP -bad.com"),
+            ParseError::new(ErrorKind::Host, 12)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDP h;branch"),
+            ParseError::new(ErrorKind::Expected(b'='), 20)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDP h;ttl=256"),
+            ParseError::new(ErrorKind::NumberOverflow, 18)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDP h;rport=70000"),
+            ParseError::new(ErrorKind::Port, 20)
+        );
+        assert_eq!(
+            e("SIP/2.0/UDP h x"),
+            ParseError::new(ErrorKind::TrailingBytes, 14)
+        );
     }
 
     // REQ: SIP-2

@@ -1,0 +1,265 @@
+//! `User-Agent` and `Server` (RFC 3261 §20.41, §20.35): products and comments.
+//!
+//! ```text
+//! User-Agent = "User-Agent" HCOLON server-val *(LWS server-val)
+//! server-val = product / comment
+//! product    = token [SLASH product-version]
+//! ```
+//! Both headers are defined by one macro. OMA IM announces its release this way
+//! (`IM-client/OMA1.0`, `IM-serv/OMA2.0`); [`UserAgent::product_version`] finds it.
+
+use core::fmt;
+
+use bytes::Bytes;
+use smallvec::SmallVec;
+
+use super::TypedHeader;
+use super::value::{comment, fmt_raw};
+use crate::error::{ErrorKind, Result};
+use crate::lex::Cursor;
+use crate::name::HeaderName;
+
+/// A `product`: a name and an optional version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Product {
+    name: Bytes,
+    version: Option<Bytes>,
+}
+
+impl Product {
+    /// The product name.
+    #[must_use]
+    pub const fn name(&self) -> &Bytes {
+        &self.name
+    }
+
+    /// The version after `/`, if any.
+    #[must_use]
+    pub const fn version(&self) -> Option<&Bytes> {
+        self.version.as_ref()
+    }
+}
+
+/// One `server-val`: a product or a comment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ServerVal {
+    /// `token [ "/" token ]`
+    Product(Product),
+    /// `( ... )`, with its parentheses.
+    Comment(Bytes),
+}
+
+/// `server-val *(LWS server-val)`.
+fn parse_server_vals(value: &Bytes) -> Result<SmallVec<[ServerVal; 4]>> {
+    let mut cur = Cursor::new(value);
+    let mut items = SmallVec::new();
+    loop {
+        cur.skip_ws();
+        match cur.peek() {
+            None if items.is_empty() => return Err(cur.error(ErrorKind::Empty)),
+            None => break,
+            Some(b'(') => {
+                items.push(ServerVal::Comment(value.slice_ref(comment(&mut cur)?)));
+                // A comment is self-delimiting: what follows needs no LWS.
+                continue;
+            }
+            Some(_) => {
+                let name = value.slice_ref(cur.token()?);
+                let version = if cur.eat_sep(b'/') {
+                    Some(value.slice_ref(cur.token()?))
+                } else {
+                    None
+                };
+                items.push(ServerVal::Product(Product { name, version }));
+            }
+        }
+        // Products are separated by LWS; a comment may follow without (real agents do that).
+        if !cur.is_empty() && !cur.skip_ws() && cur.peek() != Some(b'(') {
+            return Err(cur.error(ErrorKind::UnexpectedByte));
+        }
+    }
+    Ok(items)
+}
+
+/// Defines a header whose value is `server-val *(LWS server-val)`.
+macro_rules! products_header {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            items: SmallVec<[ServerVal; 4]>,
+            raw: Bytes,
+        }
+
+        impl $name {
+            /// A value naming one product, `name[/version]`; both must be tokens.
+            #[must_use]
+            pub fn new(name: &str, version: Option<&str>) -> Self {
+                Self { items: SmallVec::new(), raw: Bytes::new() }.with_product(name, version)
+            }
+
+            /// This value followed by another product.
+            #[must_use]
+            pub fn with_product(mut self, name: &str, version: Option<&str>) -> Self {
+                self.items.push(ServerVal::Product(Product {
+                    name: Bytes::copy_from_slice(name.as_bytes()),
+                    version: version.map(|v| Bytes::copy_from_slice(v.as_bytes())),
+                }));
+                self.render();
+                self
+            }
+
+            /// This value followed by a comment holding `text`; parentheses and `\` in the
+            /// text are escaped as quoted-pairs, CR and LF become spaces.
+            #[must_use]
+            pub fn with_comment(mut self, text: &str) -> Self {
+                let mut c = vec![b'('];
+                for &b in text.as_bytes() {
+                    match b {
+                        b'(' | b')' | b'\\' => c.extend_from_slice(&[b'\\', b]),
+                        b'\r' | b'\n' => c.push(b' '),
+                        _ => c.push(b),
+                    }
+                }
+                c.push(b')');
+                self.items.push(ServerVal::Comment(Bytes::from(c)));
+                self.render();
+                self
+            }
+
+            fn render(&mut self) {
+                let mut out = Vec::new();
+                for item in &self.items {
+                    if !out.is_empty() {
+                        out.push(b' ');
+                    }
+                    match item {
+                        ServerVal::Product(p) => {
+                            out.extend_from_slice(&p.name);
+                            if let Some(v) = &p.version {
+                                out.push(b'/');
+                                out.extend_from_slice(v);
+                            }
+                        }
+                        ServerVal::Comment(c) => out.extend_from_slice(c),
+                    }
+                }
+                self.raw = Bytes::from(out);
+            }
+
+            /// The products and comments, in order.
+            pub fn iter(&self) -> impl Iterator<Item = &ServerVal> {
+                self.items.iter()
+            }
+
+            /// The products, in order, without the comments.
+            pub fn products(&self) -> impl Iterator<Item = &Product> {
+                self.items.iter().filter_map(|i| match i {
+                    ServerVal::Product(p) => Some(p),
+                    ServerVal::Comment(_) => None,
+                })
+            }
+
+            /// The first product called `name` (ASCII case-insensitive).
+            #[must_use]
+            pub fn product(&self, name: &str) -> Option<&Product> {
+                self.products().find(|p| p.name.eq_ignore_ascii_case(name.as_bytes()))
+            }
+
+            /// The version of the first product called `name`, e.g. `OMA1.0` for
+            /// `IM-client`; `None` if absent or without a version.
+            #[must_use]
+            pub fn product_version(&self, name: &str) -> Option<&Bytes> {
+                self.product(name)?.version()
+            }
+        }
+
+        impl TypedHeader for $name {
+            const NAME: HeaderName = HeaderName::$name;
+            const LIST: bool = false;
+            fn parse(value: &Bytes) -> Result<Self> {
+                Ok(Self { items: parse_server_vals(value)?, raw: value.clone() })
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt_raw(f, &self.raw)
+            }
+        }
+    };
+}
+
+products_header!(
+    /// `User-Agent` (RFC 3261 §20.41): the software of the client that sent the request.
+    UserAgent
+);
+products_header!(
+    /// `Server` (RFC 3261 §20.35): the software of the server that sent the response.
+    Server
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ParseError;
+
+    fn b(s: &'static str) -> Bytes {
+        Bytes::from_static(s.as_bytes())
+    }
+
+    // REQ: SIP-2 (RFC 4475 mpart01 User-Agent)
+    #[test]
+    fn products_and_comments() {
+        let ua = UserAgent::parse(&b("SIPimp.org/0.2.5 (curses)")).unwrap();
+        let items: Vec<_> = ua.iter().cloned().collect();
+        assert_eq!(
+            items,
+            vec![
+                ServerVal::Product(Product {
+                    name: b("SIPimp.org"),
+                    version: Some(b("0.2.5"))
+                }),
+                ServerVal::Comment(b("(curses)")),
+            ]
+        );
+        assert_eq!(ua.product_version("sipimp.org"), Some(&b("0.2.5")));
+        assert_eq!(ua.to_string(), "SIPimp.org/0.2.5 (curses)");
+    }
+
+    // REQ: SIP-2 (OMA IM release version in User-Agent and Server)
+    #[test]
+    fn oma_release_version() {
+        let s = Server::parse(&b("Acme-IMS/4.2(linux)IM-serv/OMA2.0 Other")).unwrap();
+        assert_eq!(s.product_version("IM-serv"), Some(&b("OMA2.0")));
+        assert_eq!(s.product_version("Other"), None);
+        assert!(s.product("Other").is_some());
+        assert_eq!(s.products().count(), 3);
+        let ua = UserAgent::new("IM-client", Some("OMA1.0")).with_comment("a (b) c");
+        assert_eq!(ua.to_string(), "IM-client/OMA1.0 (a \\(b\\) c)");
+        let back = UserAgent::parse(&Bytes::from(ua.to_string())).unwrap();
+        assert_eq!(back, ua);
+        assert_eq!(back.product_version("IM-client"), Some(&b("OMA1.0")));
+    }
+
+    // REQ: SIP-2
+    #[test]
+    fn errors_are_located() {
+        assert_eq!(
+            UserAgent::parse(&b("")).unwrap_err(),
+            ParseError::new(ErrorKind::Empty, 0)
+        );
+        assert_eq!(
+            UserAgent::parse(&b("a/")).unwrap_err(),
+            ParseError::new(ErrorKind::Token, 2)
+        );
+        assert_eq!(
+            Server::parse(&b("a (open")).unwrap_err(),
+            ParseError::new(ErrorKind::Expected(b')'), 7)
+        );
+        assert_eq!(
+            Server::parse(&b("a/1 b@c")).unwrap_err(),
+            ParseError::new(ErrorKind::UnexpectedByte, 5)
+        );
+    }
+}
