@@ -103,7 +103,9 @@ impl<'a> HeaderField<'a> {
     pub fn typed<T: TypedHeader>(&self) -> impl Iterator<Item = Result<T>> + use<'a, T> {
         let value = self.value();
         let base = self.value_offset();
-        let ranges: SmallVec<[core::ops::Range<usize>; 4]> = if T::LIST {
+        let ranges: SmallVec<[core::ops::Range<usize>; 4]> = if T::ALLOW_EMPTY && value.is_empty() {
+            SmallVec::new()
+        } else if T::LIST {
             split_commas(&value)
         } else {
             smallvec::smallvec![0..value.len()]
@@ -507,6 +509,18 @@ hello";
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].kind, ErrorKind::Empty);
         assert_eq!(errs[0].offset, 60);
+    }
+
+    #[test]
+    fn empty_optional_lists_are_empty_not_errors() {
+        // RFC 3261 §20.37: `Supported = ... HCOLON [option-tag *(COMMA option-tag)]`.
+        let buf = b"OPTIONS sip:a@b SIP/2.0\r\nSupported:\r\nAllow: \r\nRequire:\r\n\r\n";
+        let m = Message::parse_datagram(Bytes::from_static(buf)).unwrap();
+        let h = m.headers();
+        assert_eq!(h.typed_all::<crate::header::Supported>().count(), 0);
+        assert_eq!(h.typed_all::<crate::header::Allow>().count(), 0);
+        // Require needs at least one tag.
+        assert!(h.typed::<crate::header::Require>().unwrap().is_err());
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct StreamDecoder {
     /// Bytes consumed by earlier messages, for absolute error offsets.
     consumed: usize,
     failed: Option<ParseError>,
+    /// Bytes searched or parsed so far (see [`StreamDecoder::work`]).
+    work: u64,
 }
 
 impl StreamDecoder {
@@ -60,6 +62,7 @@ impl StreamDecoder {
             needed: None,
             consumed: 0,
             failed: None,
+            work: 0,
         }
     }
 
@@ -74,6 +77,14 @@ impl StreamDecoder {
     #[must_use]
     pub fn buffered(&self) -> usize {
         self.buf.len()
+    }
+
+    /// Bytes this decoder has searched or parsed so far: a measure of its work, which stays
+    /// within a small multiple of the bytes pushed however the input is split (each head is
+    /// parsed twice, each byte searched for the empty line a bounded number of times).
+    #[must_use]
+    pub fn work(&self) -> u64 {
+        self.work
     }
 
     /// The framing error that ended the stream, if any.
@@ -121,6 +132,7 @@ impl StreamDecoder {
                 // Search for the empty line from just before where the last search stopped.
                 let from = self.scanned.saturating_sub(3);
                 let rest = self.buf.get(from..).unwrap_or_default();
+                self.work += rest.len() as u64;
                 match memchr::memmem::find(rest, b"\r\n\r\n") {
                     None => {
                         self.scanned = self.buf.len();
@@ -135,6 +147,7 @@ impl StreamDecoder {
                     Some(i) => {
                         let head_end = from + i + 4;
                         let head = self.buf.get(..head_end).unwrap_or_default();
+                        self.work += head.len() as u64;
                         let Status::Complete(msg, body_start) = parse_head(head, &self.limits)?
                         else {
                             // The head ends at `head_end`; a parse of it is never partial.
@@ -154,6 +167,7 @@ impl StreamDecoder {
             return Ok(None);
         }
         let frame: Bytes = self.buf.split_to(needed).freeze();
+        self.work += needed as u64;
         self.consumed += needed;
         self.needed = None;
         self.scanned = 0;

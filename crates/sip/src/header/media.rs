@@ -261,6 +261,7 @@ fn qvalue(v: &[u8]) -> Option<u16> {
 impl TypedHeader for Accept {
     const NAME: HeaderName = HeaderName::Accept;
     const LIST: bool = true;
+    const ALLOW_EMPTY: bool = true;
     fn parse(value: &Bytes) -> Result<Self> {
         let mut cur = Cursor::new(value);
         let media = media_type(&mut cur, value)?;

@@ -18,6 +18,10 @@ pub trait TypedHeader: Sized {
     /// True when the header is a comma-separated list (`Via: a, b`), so that one header field
     /// can carry several values; [`TypedHeader::parse`] then parses one element.
     const LIST: bool;
+    /// True when the grammar lets the header's value be empty, meaning an empty list
+    /// (`Supported:`, `Allow:`, `Accept:`, RFC 3261 §20.1, §20.5, §20.37); the message layer
+    /// then yields no value instead of an error.
+    const ALLOW_EMPTY: bool = false;
     /// Parses one value. `value` is unfolded (folds replaced by spaces) and trimmed.
     fn parse(value: &Bytes) -> Result<Self>;
 }

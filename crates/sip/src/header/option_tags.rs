@@ -44,6 +44,8 @@ macro_rules! token_list_header {
         impl TypedHeader for $name {
             const NAME: HeaderName = HeaderName::$name;
             const LIST: bool = true;
+            const ALLOW_EMPTY: bool =
+                matches!(HeaderName::$name, HeaderName::Supported | HeaderName::Allow);
             fn parse(value: &Bytes) -> Result<Self> {
                 let mut cur = Cursor::new(value);
                 let token = cur.token()?;
