@@ -18,9 +18,10 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use simpleim::sip::header::{
-    AcceptContact, Allow, CSeq, CallId, Contact, ContentLength, Expires, From, MaxForwards, MinSe,
-    PAssertedIdentity, Privacy, RecordRoute, ReferTo, Require, Route, SessionExpires, Supported,
-    To, TypedHeader, Via,
+    Accept, AcceptContact, Allow, CSeq, CallId, Contact, ContentDisposition, ContentLength,
+    ContentType, ErrorInfo, Event, Expires, From, MaxForwards, MediaType, MinSe, PAssertedIdentity,
+    Privacy, RecordRoute, ReferTo, Require, Route, Server, ServerVal, SessionExpires,
+    SubscriptionState, Supported, To, TypedHeader, UserAgent, Via, Warning,
 };
 use simpleim::sip::{Headers, Host, Message, NameAddr, Params, ParseError, Uri};
 
@@ -64,6 +65,26 @@ fn uri_json(u: &Uri) -> Value {
         }),
         Uri::Other(o) => json!({ "scheme": text(o.scheme()), "rest": text(o.rest()) }),
     }
+}
+
+fn media_json(m: &MediaType) -> Value {
+    json!({
+        "type": format!("{}/{}", text(m.mtype()), text(m.subtype())),
+        "params": params_json(m.params()),
+    })
+}
+
+fn products_json<'a>(items: impl Iterator<Item = &'a ServerVal>) -> Value {
+    Value::Array(
+        items
+            .map(|i| match i {
+                ServerVal::Product(p) => {
+                    json!({ "product": text(p.name()), "version": p.version().map(|v| text(v)) })
+                }
+                ServerVal::Comment(c) => json!({ "comment": text(c) }),
+            })
+            .collect(),
+    )
 }
 
 fn name_addr_json(n: &NameAddr) -> Value {
@@ -184,6 +205,48 @@ fn typed_headers(h: &Headers) -> Value {
         ),
     );
     put("Min-SE", typed::<MinSe>(h, |v| json!(v.delta())));
+    put(
+        "Content-Type",
+        typed::<ContentType>(h, |v| media_json(v.media())),
+    );
+    put("Accept", typed::<Accept>(h, |v| media_json(v.media())));
+    put(
+        "Content-Disposition",
+        typed::<ContentDisposition>(
+            h,
+            |v| json!({ "type": text(v.disposition().as_bytes()), "params": params_json(v.params()) }),
+        ),
+    );
+    put(
+        "Event",
+        typed::<Event>(
+            h,
+            |v| json!({ "package": text(v.package()), "id": v.id().map(|i| text(i)) }),
+        ),
+    );
+    put(
+        "Subscription-State",
+        typed::<SubscriptionState>(h, |v| {
+            json!({
+                "state": text(v.state().as_bytes()),
+                "expires": v.expires(),
+                "reason": v.reason().map(|r| text(r)),
+            })
+        }),
+    );
+    put(
+        "Warning",
+        typed::<Warning>(
+            h,
+            |v| json!({ "code": v.code(), "agent": text(v.agent()), "text": text(&v.text()) }),
+        ),
+    );
+    put("Error-Info", typed::<ErrorInfo>(h, |v| name_addr_json(v)));
+    put(
+        "User-Agent",
+        typed::<UserAgent>(h, |v| products_json(v.iter())),
+    );
+    put("Server", typed::<Server>(h, |v| products_json(v.iter())));
     Value::Object(out)
 }
 
@@ -234,6 +297,41 @@ fn describe(m: &Message) -> Value {
     })
 }
 
+/// Pretty JSON, with arrays of scalars (`["Via", "SIP/2.0/UDP ..."]`) kept on one line.
+fn render(v: &Value) -> String {
+    let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
+    let mut out = String::with_capacity(pretty.len());
+    let lines: Vec<&str> = pretty.lines().collect();
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        i += 1;
+        if line.ends_with('[') {
+            // Find the closing bracket; collapse only if nothing nested lies between.
+            let inner: Vec<&str> = lines[i..]
+                .iter()
+                .take_while(|l| !l.trim_start().starts_with(']'))
+                .copied()
+                .collect();
+            let flat = !inner.is_empty()
+                && inner
+                    .iter()
+                    .all(|l| !l.trim_end().ends_with('[') && !l.trim_end().ends_with('{'));
+            if let (true, Some(close)) = (flat, lines.get(i + inner.len())) {
+                out.push_str(line);
+                let items: Vec<&str> = inner.iter().map(|l| l.trim()).collect();
+                out.push_str(&items.join(" "));
+                out.push_str(close.trim_start());
+                out.push('\n');
+                i += inner.len() + 1;
+                continue;
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: decode sip [--crlf] FILE|-");
     ExitCode::from(2)
@@ -270,9 +368,8 @@ fn main() -> ExitCode {
     }
     match Message::parse_datagram(Bytes::from(data)) {
         Ok(m) => {
-            let out = serde_json::to_string_pretty(&describe(&m)).unwrap_or_default();
             // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = writeln!(std::io::stdout(), "{out}");
+            let _ = write!(std::io::stdout(), "{}", render(&describe(&m)));
             ExitCode::SUCCESS
         }
         Err(ParseError { kind, offset, .. }) => {

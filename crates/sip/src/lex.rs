@@ -191,11 +191,6 @@ impl<'a> Cursor<'a> {
         self.buf.get(self.pos).copied()
     }
 
-    /// The byte `n` positions ahead, not consumed.
-    pub(crate) fn peek_at(&self, n: usize) -> Option<u8> {
-        self.buf.get(self.pos.saturating_add(n)).copied()
-    }
-
     /// Consumes and returns the next byte.
     pub(crate) fn bump(&mut self) -> Option<u8> {
         let b = self.peek()?;
@@ -219,18 +214,6 @@ impl<'a> Cursor<'a> {
             Ok(())
         } else {
             Err(self.error(ErrorKind::Expected(b)))
-        }
-    }
-
-    /// Consumes `lit` (ASCII case-insensitive) if it is next.
-    pub(crate) fn eat_ignore_case(&mut self, lit: &[u8]) -> bool {
-        let end = self.pos.saturating_add(lit.len());
-        match self.buf.get(self.pos..end) {
-            Some(s) if s.eq_ignore_ascii_case(lit) => {
-                self.pos = end;
-                true
-            }
-            _ => false,
         }
     }
 

@@ -1,6 +1,8 @@
 //! Test helpers shared by the simpleim crates: access to the external conformance corpus,
 //! fixtures, and proptest strategies. Not published.
 #![forbid(unsafe_code)]
+// Test support: failing loudly on a missing fixture or corpus is the point.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
