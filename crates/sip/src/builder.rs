@@ -37,7 +37,17 @@ use crate::lex::is_token;
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::name::HeaderName;
+use crate::parse::Limits;
 use crate::status::reason_phrase;
+
+/// Limits for parsing back what a builder wrote. [`Limits`] bound what a peer sends; a built
+/// message is as large as its caller made it, and a response copies a request that may sit
+/// right at the limits (256 Via lines, compact names that expand), so none apply here.
+const BUILT: Limits = Limits {
+    max_head_bytes: usize::MAX,
+    max_headers: usize::MAX,
+    max_body_bytes: usize::MAX,
+};
 
 /// Headers and body shared by both builders.
 #[derive(Debug, Clone, Default)]
@@ -98,7 +108,7 @@ impl Parts {
         let _ = write!(cl, "Content-Length: {}\r\n\r\n", self.body.len());
         out.extend_from_slice(cl.as_bytes());
         out.extend_from_slice(&self.body);
-        Message::parse_datagram(Bytes::from(out)).map_err(BuildError::Malformed)
+        Message::parse_datagram_with(Bytes::from(out), &BUILT).map_err(BuildError::Malformed)
     }
 }
 
@@ -371,5 +381,26 @@ Content-Length: 0\r\n\r\n",
             b"message/cpim"
         );
         assert_eq!(r.body().as_ref(), b"four");
+    }
+
+    #[test]
+    fn response_to_a_request_at_the_limits_builds() {
+        // REQ: SIP-5 — a request at the default limits (256 header lines, compact names that
+        // the response writes long) still gets its answer: built messages are not held to
+        // the receive limits.
+        let mut buf = b"OPTIONS sip:a@example.com SIP/2.0\r\n".to_vec();
+        for i in 0..252 {
+            buf.extend_from_slice(format!("v: SIP/2.0/UDP h{i};branch=z9hG4bK{i}\r\n").as_bytes());
+        }
+        buf.extend_from_slice(b"f: <sip:a@b>;tag=1\r\nt: <sip:c@d>\r\ni: x\r\nCSeq: 1 OPTIONS\r\n");
+        let Message::Request(req) = Message::parse_datagram(Bytes::from(buf)).unwrap() else {
+            panic!("not a request")
+        };
+        assert_eq!(req.headers().len(), Limits::default().max_headers);
+        let r = Response::for_request(&req, 400, &mut SeededIds::new(1))
+            .build()
+            .unwrap();
+        assert_eq!(r.headers().count(HeaderName::Via), 252);
+        assert_eq!(r.headers().len(), 257);
     }
 }

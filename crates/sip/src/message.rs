@@ -72,7 +72,7 @@ impl<'a> HeaderField<'a> {
                 .collect();
             Bytes::from(unfolded)
         } else {
-            self.raw.slice(span.range())
+            span.bytes_of(self.raw)
         }
     }
 
@@ -223,7 +223,7 @@ impl Request {
     /// The Request-URI as written. Parse it with `Uri::parse` for its parts.
     #[must_use]
     pub fn uri_bytes(&self) -> Bytes {
-        self.headers.raw.slice(self.uri.range())
+        self.uri.bytes_of(&self.headers.raw)
     }
 
     /// The SIP-Version as written (`SIP/2.0`).
@@ -241,7 +241,7 @@ impl Request {
     /// The body (empty when there is none).
     #[must_use]
     pub fn body(&self) -> Bytes {
-        self.headers.raw.slice(self.body.range())
+        self.body.bytes_of(&self.headers.raw)
     }
 
     /// The message exactly as received or built.
@@ -279,7 +279,7 @@ impl Response {
     /// The body (empty when there is none).
     #[must_use]
     pub fn body(&self) -> Bytes {
-        self.headers.raw.slice(self.body.range())
+        self.body.bytes_of(&self.headers.raw)
     }
 
     /// The message exactly as received or built.
@@ -327,10 +327,19 @@ impl Message {
 
     /// Builds the owned message from a borrowed parse of `buf`, rebasing every span onto the
     /// message's own bytes (leading keep-alive CRLFs and trailing octets are not part of it).
+    ///
+    /// The parser gives `raw.start <= span <= used <= buf.len()` for every span, all exact
+    /// (it refuses offsets past `u32::MAX`), so rebasing cannot underflow; it saturates and
+    /// slices checked all the same, so a broken invariant gives empty slices, not a panic.
     pub(crate) fn from_raw(buf: &Bytes, raw: RawMessage<'_>, used: usize) -> Self {
         let base = raw.start;
-        let rebase = |s: Span| Span::new(s.start as usize - base, s.end as usize - base);
-        let bytes = buf.slice(base..used);
+        let rebase = |s: Span| {
+            Span::new(
+                (s.start as usize).saturating_sub(base),
+                (s.end as usize).saturating_sub(base),
+            )
+        };
+        let bytes = Span::new(base, used).bytes_of(buf);
         let mut entries = raw.headers;
         for h in &mut entries {
             h.name_span = rebase(h.name_span);
@@ -347,7 +356,7 @@ impl Message {
                 uri,
                 version,
             } => {
-                let method_bytes = bytes.slice(rebase(method).range());
+                let method_bytes = rebase(method).bytes_of(&bytes);
                 // The parser has checked the method is a token, so this cannot fail; an
                 // extension is the fallback regardless.
                 let method =
@@ -521,6 +530,42 @@ hello";
         assert_eq!(h.typed_all::<crate::header::Allow>().count(), 0);
         // Require needs at least one tag.
         assert!(h.typed::<crate::header::Require>().unwrap().is_err());
+    }
+
+    #[test]
+    fn from_raw_never_underflows_or_slices_out_of_range() {
+        // The parser's spans all lie in `start..used`; a broken invariant (a span before the
+        // message start, or past its end) must give empty slices, not a subtraction overflow
+        // or a `Bytes::slice` panic.
+        let buf = Bytes::from_static(MSG);
+        let Status::Complete(mut raw, used) =
+            parse_message(&buf, Framing::Datagram, &Limits::default()).unwrap()
+        else {
+            panic!("partial")
+        };
+        raw.start = 10;
+        if let StartLine::Request { method, uri, .. } = &mut raw.start_line {
+            *method = Span::new(0, 5);
+            *uri = Span::new(5, 10_000);
+        }
+        raw.body = Span::new(used + 100, used + 200);
+        let Message::Request(r) = Message::from_raw(&buf, raw, used) else {
+            panic!("not a request")
+        };
+        assert!(r.uri_bytes().is_empty());
+        assert!(r.body().is_empty());
+        assert!(matches!(r.method(), Method::Extension(m) if m.is_empty()));
+        let inverted = Message::from_raw(
+            &buf,
+            parse_message(&buf, Framing::Datagram, &Limits::default())
+                .map(|s| match s {
+                    Status::Complete(m, _) => m,
+                    Status::Partial => panic!("partial"),
+                })
+                .unwrap(),
+            0,
+        );
+        assert!(inverted.as_bytes().is_empty());
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! may be folded (a line starting with SP or HTAB continues the previous one, §7.3.1); header
 //! names compare case-insensitively and compact forms resolve to their long names (§7.3.3).
 
+use bytes::Bytes;
 use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, ParseError, Result};
@@ -51,6 +52,10 @@ impl Default for Limits {
     }
 }
 
+/// The largest offset a [`Span`] holds exactly. The parser refuses longer heads and bodies
+/// whatever the [`Limits`], so every span it returns is exact, never saturated.
+const MAX_OFFSET: usize = u32::MAX as usize;
+
 /// A byte range `start..end` into the message buffer, stored compactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
@@ -63,8 +68,7 @@ pub struct Span {
 impl Span {
     #[inline]
     pub(crate) fn new(start: usize, end: usize) -> Self {
-        // Offsets are bounded by `Limits`, which are far below 4 GiB; saturate regardless so a
-        // pathological configuration yields an empty slice rather than a wrong one.
+        // The parser keeps offsets within `MAX_OFFSET`; saturate regardless rather than wrap.
         let start = u32::try_from(start).unwrap_or(u32::MAX);
         let end = u32::try_from(end).unwrap_or(u32::MAX);
         Self { start, end }
@@ -82,6 +86,18 @@ impl Span {
     #[must_use]
     pub fn of(self, buf: &[u8]) -> &[u8] {
         buf.get(self.range()).unwrap_or_default()
+    }
+
+    /// The bytes of `buf` in this span as a shared slice (empty if out of range, where
+    /// `Bytes::slice` would panic).
+    #[inline]
+    pub(crate) fn bytes_of(self, buf: &Bytes) -> Bytes {
+        let r = self.range();
+        if r.start <= r.end && r.end <= buf.len() {
+            buf.slice(r)
+        } else {
+            Bytes::new()
+        }
     }
 
     /// Length in bytes.
@@ -230,7 +246,7 @@ pub(crate) fn body_end(
     let available = available_to.saturating_sub(body_start);
     match (msg.content_length, framing) {
         (Some(n), _) => {
-            if n > limits.max_body_bytes {
+            if n > limits.max_body_bytes || body_start.saturating_add(n) > MAX_OFFSET {
                 return Err(ParseError::new(
                     ErrorKind::BodyTooLarge,
                     msg.content_length_at,
@@ -245,7 +261,7 @@ pub(crate) fn body_end(
             Ok(Some(body_start + n))
         }
         (None, Framing::Datagram) => {
-            if available > limits.max_body_bytes {
+            if available > limits.max_body_bytes || available_to > MAX_OFFSET {
                 return Err(ParseError::new(ErrorKind::BodyTooLarge, body_start));
             }
             Ok(Some(available_to))
@@ -337,13 +353,15 @@ struct HeadParser<'a, 'l> {
 }
 
 impl HeadParser<'_, '_> {
+    /// The head limit, never above what a [`Span`] holds.
+    fn max_head(&self) -> usize {
+        self.limits.max_head_bytes.min(MAX_OFFSET)
+    }
+
     /// What to return when the input ends inside the head.
     fn partial<T>(&self) -> Result<Status<T>> {
-        if self.buf.len() > self.limits.max_head_bytes {
-            Err(ParseError::new(
-                ErrorKind::HeadTooLarge,
-                self.limits.max_head_bytes,
-            ))
+        if self.buf.len() > self.max_head() {
+            Err(ParseError::new(ErrorKind::HeadTooLarge, self.max_head()))
         } else {
             Ok(Status::Partial)
         }
@@ -368,11 +386,8 @@ impl HeadParser<'_, '_> {
     }
 
     fn over_limit(&self, at: usize) -> Result<()> {
-        if at > self.limits.max_head_bytes {
-            Err(ParseError::new(
-                ErrorKind::HeadTooLarge,
-                self.limits.max_head_bytes,
-            ))
+        if at > self.max_head() {
+            Err(ParseError::new(ErrorKind::HeadTooLarge, self.max_head()))
         } else {
             Ok(())
         }
@@ -821,6 +836,47 @@ bodyEXTRA";
                 .unwrap_err()
                 .kind,
             ErrorKind::HeadTooLarge
+        );
+    }
+
+    #[test]
+    fn offsets_past_u32_are_refused_whatever_the_limits() {
+        // A `Span` holds u32 offsets: with limits above 4 GiB a longer head or body would
+        // have saturated into wrong spans (and `Message::from_raw` rebased them).
+        let limits = Limits {
+            max_head_bytes: usize::MAX,
+            max_headers: usize::MAX,
+            max_body_bytes: usize::MAX,
+        };
+        let p = HeadParser {
+            buf: b"",
+            pos: 0,
+            limits: &limits,
+            datagram: false,
+        };
+        assert!(p.over_limit(MAX_OFFSET).is_ok());
+        assert_eq!(
+            p.over_limit(MAX_OFFSET + 1).unwrap_err().kind,
+            ErrorKind::HeadTooLarge
+        );
+        let Status::Complete(mut m, _) =
+            parse_head(b"A sip:a SIP/2.0\r\nl: 10\r\n\r\n", &limits).unwrap()
+        else {
+            panic!("partial")
+        };
+        m.body_start = MAX_OFFSET - 5;
+        assert_eq!(
+            body_end(&m, usize::MAX, Framing::Stream, &limits)
+                .unwrap_err()
+                .kind,
+            ErrorKind::BodyTooLarge
+        );
+        m.content_length = None;
+        assert_eq!(
+            body_end(&m, MAX_OFFSET + 1, Framing::Datagram, &limits)
+                .unwrap_err()
+                .kind,
+            ErrorKind::BodyTooLarge
         );
     }
 

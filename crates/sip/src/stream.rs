@@ -123,7 +123,7 @@ impl StreamDecoder {
                 .unwrap_or(self.buf.len());
             if lead > 0 {
                 let _ = self.buf.split_to(lead);
-                self.consumed += lead;
+                self.consumed = self.consumed.saturating_add(lead);
             }
         }
         let needed = match self.needed {
@@ -168,7 +168,8 @@ impl StreamDecoder {
         }
         let frame: Bytes = self.buf.split_to(needed).freeze();
         self.work += needed as u64;
-        self.consumed += needed;
+        // Saturating: a long-lived connection on a 32-bit target can pass `usize::MAX` bytes.
+        self.consumed = self.consumed.saturating_add(needed);
         self.needed = None;
         self.scanned = 0;
         match parse_message(&frame, Framing::Stream, &self.limits)? {
@@ -237,6 +238,17 @@ mod tests {
         d.push(b"more");
         assert_eq!(d.decode().unwrap_err(), e);
         assert_eq!(d.buffered(), 0);
+    }
+
+    #[test]
+    fn consumed_count_saturates() {
+        // On a 32-bit target a long-lived connection passes usize::MAX bytes; the running
+        // count must not overflow (a panic in debug builds).
+        let mut d = StreamDecoder::new(Limits::default());
+        d.consumed = usize::MAX - 3;
+        d.push(b"\r\n\r\nSIP/2.0 200 OK\r\nl: 0\r\n\r\nBAD\r\n\r\n");
+        assert!(d.decode().unwrap().is_some());
+        assert_eq!(d.decode().unwrap_err().offset, usize::MAX);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, numeric_param, offset_in};
+use super::value::{fmt_raw, numeric_param, offset_in, qvalue};
 use crate::addr::NameAddr;
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::name::HeaderName;
@@ -173,7 +173,7 @@ impl TypedHeader for Contact {
         let _: Option<u32> = numeric_param(value, na.params(), "expires")?;
         if let Some(p) = na.params().find("q") {
             let v = p.value.as_deref().unwrap_or_default();
-            if parse_qvalue(v).is_none() {
+            if qvalue(v).is_none() {
                 let at = if v.is_empty() {
                     offset_in(value, &p.name) + p.name.len()
                 } else {
@@ -183,27 +183,6 @@ impl TypedHeader for Contact {
             }
         }
         Ok(Self::Address(na))
-    }
-}
-
-/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
-fn parse_qvalue(v: &[u8]) -> Option<u16> {
-    let (int, frac) = match v.iter().position(|&b| b == b'.') {
-        Some(i) => (v.get(..i)?, v.get(i + 1..)?),
-        None => (v, &b""[..]),
-    };
-    if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut thousandths = 0u16;
-    for i in 0..3 {
-        let d = frac.get(i).map_or(0, |&b| u16::from(b - b'0'));
-        thousandths = thousandths * 10 + d;
-    }
-    match int {
-        b"0" => Some(thousandths),
-        b"1" if thousandths == 0 => Some(1000),
-        _ => None,
     }
 }
 
@@ -226,7 +205,7 @@ impl Contact {
     /// The `q` parameter in thousandths (`q=0.7` → 700), if present and valid.
     #[must_use]
     pub fn q(&self) -> Option<u16> {
-        parse_qvalue(self.address()?.params().get("q")??)
+        qvalue(self.address()?.params().get("q")??)
     }
 
     /// The `expires` parameter in seconds, if present and valid.

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, offset_in, write_quoted};
+use super::value::{fmt_raw, offset_in, qvalue, write_quoted};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::{Cursor, is_token};
 use crate::name::HeaderName;
@@ -234,27 +234,6 @@ impl Accept {
         let star = |b: &Bytes| b.as_ref() == b"*";
         (star(&m.mtype) || m.mtype.eq_ignore_ascii_case(mtype.as_bytes()))
             && (star(&m.subtype) || m.subtype.eq_ignore_ascii_case(subtype.as_bytes()))
-    }
-}
-
-/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths.
-fn qvalue(v: &[u8]) -> Option<u16> {
-    let (int, frac) = match v.iter().position(|&b| b == b'.') {
-        Some(dot) => (v.get(..dot)?, v.get(dot + 1..)?),
-        None => (v, &b""[..]),
-    };
-    if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let thousandths = frac
-        .iter()
-        .chain(core::iter::repeat(&b'0'))
-        .take(3)
-        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
-    match int {
-        b"0" => Some(thousandths),
-        b"1" if thousandths == 0 => Some(1000),
-        _ => None,
     }
 }
 

@@ -57,6 +57,28 @@ pub(crate) fn numeric_param<T: TryFrom<u32>>(
         .map_err(|e| e.shifted(offset_in(src, v)))
 }
 
+/// `qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )`, in thousandths
+/// (Accept, Contact).
+pub(crate) fn qvalue(v: &[u8]) -> Option<u16> {
+    let (int, frac) = match v.iter().position(|&b| b == b'.') {
+        Some(dot) => (v.get(..dot)?, v.get(dot + 1..)?),
+        None => (v, &b""[..]),
+    };
+    if frac.len() > 3 || !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let thousandths = frac
+        .iter()
+        .chain(core::iter::repeat(&b'0'))
+        .take(3)
+        .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    match int {
+        b"0" => Some(thousandths),
+        b"1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
 /// A `comment` (RFC 3261 §25.1): `"(" *(ctext / quoted-pair / comment) ")"`, nested. The
 /// cursor must be on `(`; returns the comment with its parentheses.
 pub(crate) fn comment<'a>(cur: &mut Cursor<'a>) -> Result<&'a [u8]> {

@@ -1,0 +1,159 @@
+//! The host part of a SIP URI: a host name, an IPv4 address or an IPv6 reference.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use bytes::Bytes;
+
+use crate::error::{ErrorKind, ParseError, Result};
+use crate::lex::Cursor;
+
+/// The host of a SIP URI (RFC 3261 §25.1 `host = hostname / IPv4address / IPv6reference`).
+#[derive(Debug, Clone)]
+pub enum Host {
+    /// A host name, as written.
+    Domain(Bytes),
+    /// An IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// An IPv6 reference `[...]`: the text between the brackets, and the address when it is a
+    /// valid one. RFC 5118 §4.10 asks to tolerate the invalid form `[2001:db8:::192.0.2.1]`,
+    /// which is kept with `addr == None`.
+    Ipv6 {
+        /// The text inside the brackets.
+        raw: Bytes,
+        /// The address, if `raw` is a valid IPv6 address.
+        addr: Option<Ipv6Addr>,
+    },
+}
+
+impl Host {
+    /// A host name; fails with [`ErrorKind::Host`] unless `name` is a valid host name, IPv4
+    /// address or bracketed IPv6 reference (which are then returned as such).
+    pub fn parse(name: &str) -> Result<Self> {
+        let src = Bytes::copy_from_slice(name.as_bytes());
+        let mut c = Cursor::new(&src);
+        let host = parse_host(&mut c, &src)?;
+        if c.is_empty() {
+            Ok(host)
+        } else {
+            Err(c.error(ErrorKind::Host))
+        }
+    }
+
+    pub(super) fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Domain(d) => out.extend_from_slice(d),
+            Self::Ipv4(a) => out.extend_from_slice(a.to_string().as_bytes()),
+            Self::Ipv6 { raw, .. } => {
+                out.push(b'[');
+                out.extend_from_slice(raw);
+                out.push(b']');
+            }
+        }
+    }
+}
+
+impl core::convert::From<IpAddr> for Host {
+    fn from(a: IpAddr) -> Self {
+        match a {
+            IpAddr::V4(a) => Self::Ipv4(a),
+            IpAddr::V6(a) => Self::Ipv6 {
+                raw: Bytes::from(a.to_string()),
+                addr: Some(a),
+            },
+        }
+    }
+}
+
+/// Hosts compare case-insensitively (RFC 3261 §19.1.4); IPv6 references by address when both
+/// are valid. A name never equals an address, even one it resolves to.
+impl PartialEq for Host {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Domain(a), Self::Domain(b)) => a.eq_ignore_ascii_case(b),
+            (Self::Ipv4(a), Self::Ipv4(b)) => a == b,
+            (Self::Ipv6 { addr: Some(a), .. }, Self::Ipv6 { addr: Some(b), .. }) => a == b,
+            (Self::Ipv6 { raw: a, .. }, Self::Ipv6 { raw: b, .. }) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Host {}
+
+/// `host` at the cursor: `[IPv6]`, IPv4, or a host name (tolerating `_`).
+pub(super) fn parse_host(c: &mut Cursor<'_>, src: &Bytes) -> Result<Host> {
+    let start = c.pos();
+    if c.eat(b'[') {
+        let inner = c.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if !c.eat(b']') {
+            return Err(c.error(ErrorKind::Host));
+        }
+        if inner.iter().filter(|&&b| b == b':').count() < 2 {
+            return Err(ParseError::new(ErrorKind::Host, start));
+        }
+        let addr = core::str::from_utf8(inner)
+            .ok()
+            .and_then(|t| t.parse::<Ipv6Addr>().ok());
+        return Ok(Host::Ipv6 {
+            raw: src.slice_ref(inner),
+            addr,
+        });
+    }
+    let name = c.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    let bad = || ParseError::new(ErrorKind::Host, start);
+    if name.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        // All digits: only an IPv4 address fits (a top label starts with a letter). This also
+        // rejects the first group of a bare IPv6 address (`sip:2001:db8::10`, RFC 5118 §4.2).
+        let addr = core::str::from_utf8(name)
+            .ok()
+            .and_then(|t| t.parse::<Ipv4Addr>().ok())
+            .ok_or_else(bad)?;
+        return Ok(Host::Ipv4(addr));
+    }
+    let labels_ok = name.split(|&b| b == b'.').enumerate().all(|(i, l)| {
+        // A trailing dot (`example.com.`) leaves one empty last label, which is allowed.
+        (l.is_empty() && i > 0 && i == name.iter().filter(|&&b| b == b'.').count())
+            || (!l.is_empty() && l.first() != Some(&b'-'))
+    });
+    if labels_ok {
+        Ok(Host::Domain(src.slice_ref(name)))
+    } else {
+        Err(bad())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::uri::tests::{err, sip};
+
+    // REQ: SIP-3 — RFC 5118 IPv6 references.
+    #[test]
+    fn rfc5118_ipv6() {
+        let u = sip("sip:[2001:db8::10]");
+        assert!(matches!(u.host(), Host::Ipv6 { addr: Some(a), .. } if a.segments()[0] == 0x2001));
+        // §4.2: an unbracketed IPv6 host fails.
+        assert_eq!(err("sip:2001:db8::10"), ParseError::new(ErrorKind::Host, 4));
+        assert_eq!(err("sip:user@fe80::1"), ParseError::new(ErrorKind::Host, 9));
+        // §4.3: the last group inside the brackets is not a port.
+        let u = sip("sip:[2001:db8::10:5070]");
+        assert_eq!(u.port(), None);
+        assert_eq!(sip("sip:[2001:db8::10]:5070").port(), Some(5070));
+        // §4.10: the invalid 3-colon form is tolerated, kept raw.
+        let u = sip("sip:user@[2001:db8:::192.0.2.1]");
+        assert!(
+            matches!(u.host(), Host::Ipv6 { raw, addr: None } if raw.as_ref() == b"2001:db8:::192.0.2.1")
+        );
+        let u = sip("sip:user@[2001:db8::192.0.2.1]");
+        assert!(matches!(u.host(), Host::Ipv6 { addr: Some(_), .. }));
+        assert!(matches!(
+            sip("sip:ted@[::ffff:192.0.2.2]").host(),
+            Host::Ipv6 { addr: Some(_), .. }
+        ));
+        assert_eq!(
+            err("sip:[2001:db8::10"),
+            ParseError::new(ErrorKind::Host, 17)
+        );
+        assert_eq!(err("sip:[1:2]"), ParseError::new(ErrorKind::Host, 4));
+    }
+}

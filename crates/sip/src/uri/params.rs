@@ -1,0 +1,105 @@
+//! URI parameters (`;name=value`) of SIP and tel URIs, and how they compare.
+
+use bytes::Bytes;
+
+use super::escape::{check_chars, is_param_char};
+use super::unescape;
+use crate::error::{ErrorKind, Result};
+use crate::lex::Cursor;
+use crate::params::{Param, ParamIndex, Params};
+
+/// Parameters whose presence in only one URI makes two URIs differ (RFC 3261 §19.1.4).
+const SIGNIFICANT_PARAMS: [&[u8]; 5] = [b"user", b"ttl", b"method", b"maddr", b"transport"];
+
+/// `*( ";" pname [ "=" pvalue ] )` of a SIP or tel URI, each checked against `paramchar`.
+pub(super) fn parse_uri_params(c: &mut Cursor<'_>, src: &Bytes) -> Result<Params> {
+    let mut params = Params::new();
+    let class = |b: u8| is_param_char(b) || b == b'%';
+    while c.eat(b';') {
+        let at = c.pos();
+        let name = c.take_while(class);
+        if name.is_empty() {
+            return Err(c.error(ErrorKind::UriParam));
+        }
+        check_chars(name, at, is_param_char, ErrorKind::UriParam)?;
+        let value = if c.eat(b'=') {
+            let at = c.pos();
+            let v = c.take_while(class);
+            if v.is_empty() {
+                return Err(c.error(ErrorKind::UriParam));
+            }
+            check_chars(v, at, is_param_char, ErrorKind::UriParam)?;
+            Some(src.slice_ref(v))
+        } else {
+            None
+        };
+        params.push(Param {
+            name: src.slice_ref(name),
+            value,
+        });
+    }
+    Ok(params)
+}
+
+/// `params` indexed by unescaped name, for comparisons.
+pub(super) fn by_unescaped_name(params: &Params) -> ParamIndex<'_> {
+    ParamIndex::new(params, unescape)
+}
+
+/// The parameter whose unescaped name equals `name` case-insensitively.
+pub(super) fn find_unescaped<'a>(params: &'a Params, name: &[u8]) -> Option<&'a Param> {
+    params
+        .iter()
+        .find(|p| unescape(&p.name).eq_ignore_ascii_case(name))
+}
+
+/// Two optional parameter values, unescaped and compared case-insensitively.
+fn opt_value_eq_ci(a: Option<&Bytes>, b: Option<&Bytes>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => unescape(a).eq_ignore_ascii_case(&unescape(b)),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// RFC 3261 §19.1.4 parameter rules, checked from `a`'s side: a parameter in both must match;
+/// a significant one must be in both. `b` is indexed by [`by_unescaped_name`].
+pub(super) fn params_cover(a: &Params, b: &ParamIndex<'_>) -> bool {
+    a.iter().all(|p| {
+        let name = unescape(&p.name);
+        match b.find(&name) {
+            Some(q) => opt_value_eq_ci(p.value.as_ref(), q.value.as_ref()),
+            None => !SIGNIFICANT_PARAMS
+                .iter()
+                .any(|s| name.eq_ignore_ascii_case(s)),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use crate::uri::Uri;
+
+    // REQ: SIP-3 — comparing URIs costs O(n log n) in their parameters: a 64 KiB Request-URI
+    // holds thousands, and a scan of one list per parameter of the other (unescaping each
+    // name again) took 14 s for 8000 escaped parameters.
+    #[test]
+    // Many parameters in opposite orders compare equal (an O(n log n) index, not a scan per
+    // parameter: a quadratic comparison of this URI took seconds).
+    fn comparing_many_params_is_not_quadratic() {
+        let names: Vec<String> = (0..8000).map(|i| format!(";p%61{i}=v")).collect();
+        let forward = format!("sip:a@h{}", names.concat());
+        let backward = format!("sip:a@h{}", names.iter().rev().cloned().collect::<String>());
+        let (a, b) = (
+            Uri::parse(&Bytes::from(forward)).unwrap(),
+            Uri::parse(&Bytes::from(backward)).unwrap(),
+        );
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            Uri::parse(&Bytes::from_static(b"sip:a@h;maddr=x")).unwrap()
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! tel URIs (RFC 3966).
+
+use bytes::Bytes;
+
+use super::params::{by_unescaped_name, params_cover, parse_uri_params};
+use crate::error::{ErrorKind, ParseError, Result};
+use crate::lex::Cursor;
+use crate::params::Params;
+
+/// A tel URI (RFC 3966): `tel:+1-201-555-0123;ext=1234` or a local number with a
+/// `phone-context` parameter.
+#[derive(Debug, Clone)]
+pub struct TelUri {
+    number: Bytes,
+    params: Params,
+    raw: Bytes,
+}
+
+/// `visual-separator = "-" / "." / "(" / ")"` (RFC 3966 §3).
+fn is_visual_separator(b: u8) -> bool {
+    matches!(b, b'-' | b'.' | b'(' | b')')
+}
+
+/// `telephone-uri = "tel:" telephone-subscriber` (RFC 3966 §3), `s` being a slice of `src`.
+pub(super) fn parse_tel(src: &Bytes, s: &[u8], scheme_len: usize) -> Result<TelUri> {
+    let mut c = Cursor::new(s);
+    c.set_pos(scheme_len + 1);
+    let at = c.pos();
+    let global = c.eat(b'+');
+    let number = c.take_while(|b| {
+        is_visual_separator(b) || b.is_ascii_digit() || (!global && is_local_digit(b))
+    });
+    let full = s.get(at..c.pos()).unwrap_or_default();
+    let has_digit = number
+        .iter()
+        .any(|&b| b.is_ascii_digit() || (!global && is_local_digit(b)));
+    if !has_digit {
+        return Err(ParseError::new(ErrorKind::UriUser, at));
+    }
+    let params = parse_uri_params(&mut c, src)?;
+    if !c.is_empty() {
+        return Err(c.error(ErrorKind::TrailingBytes));
+    }
+    // RFC 3966 §5.1.5: a local number needs a phone-context.
+    if !global && !params.contains("phone-context") {
+        return Err(ParseError::new(ErrorKind::UriParam, s.len()));
+    }
+    Ok(TelUri {
+        number: src.slice_ref(full),
+        params,
+        raw: src.slice_ref(s),
+    })
+}
+
+fn is_local_digit(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b'*' || b == b'#'
+}
+
+impl TelUri {
+    /// The number as written, with its `+` and visual separators.
+    #[must_use]
+    pub fn number(&self) -> &Bytes {
+        &self.number
+    }
+
+    /// True for a global number (`+` followed by digits).
+    #[must_use]
+    pub fn is_global(&self) -> bool {
+        self.number.first() == Some(&b'+')
+    }
+
+    /// The `phone-context` parameter of a local number.
+    #[must_use]
+    pub fn phone_context(&self) -> Option<&Bytes> {
+        self.params.get("phone-context").flatten()
+    }
+
+    /// The parameters in order.
+    #[must_use]
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The exact bytes of the URI.
+    #[must_use]
+    pub fn raw(&self) -> &Bytes {
+        &self.raw
+    }
+
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        self.number
+            .iter()
+            .filter(|&&b| !is_visual_separator(b))
+            .map(u8::to_ascii_lowercase)
+    }
+}
+
+/// RFC 3966 §4: numbers compare without visual separators; parameters compare as a set,
+/// case-insensitively.
+impl PartialEq for TelUri {
+    fn eq(&self, o: &Self) -> bool {
+        let theirs = by_unescaped_name(&o.params);
+        self.digits().eq(o.digits())
+            && self.params.len() == o.params.len()
+            && params_cover(&self.params, &theirs)
+            && self.params.iter().all(|p| theirs.find(&p.name).is_some())
+    }
+}
+
+impl Eq for TelUri {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::uri::Uri;
+    use crate::uri::tests::{err, parse};
+
+    // REQ: SIP-3 — RFC 3966 tel URIs.
+    #[test]
+    fn global_and_local_numbers() {
+        let Ok(Uri::Tel(t)) = parse("tel:+1-201-555-0123;ext=1234") else {
+            panic!("tel")
+        };
+        assert!(t.is_global());
+        assert_eq!(t.number().as_ref(), b"+1-201-555-0123");
+        assert_eq!(
+            t.params().get("ext"),
+            Some(Some(&Bytes::from_static(b"1234")))
+        );
+        assert_eq!(
+            parse("tel:+12015550123;ext=1234"),
+            parse("tel:+1-201-555-0123;EXT=1234")
+        );
+        assert_ne!(parse("tel:+12015550123"), parse("tel:+12015550124"));
+        let Ok(Uri::Tel(t)) = parse("tel:7042;phone-context=example.com") else {
+            panic!("local tel")
+        };
+        assert!(!t.is_global());
+        assert_eq!(t.phone_context().unwrap().as_ref(), b"example.com");
+        assert_eq!(err("tel:7042"), ParseError::new(ErrorKind::UriParam, 8));
+        assert_eq!(err("tel:+"), ParseError::new(ErrorKind::UriUser, 4));
+    }
+}
