@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use simpleim_sip::uri::Uri;
+use simpleim_sip::Uri;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(uri) = Uri::parse(&Bytes::copy_from_slice(data)) else {

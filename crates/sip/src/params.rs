@@ -190,13 +190,32 @@ impl<'a> ParamIndex<'a> {
         Self { by_name, key }
     }
 
+    /// The first parameter of each distinct name, in name order: what [`ParamIndex::find`]
+    /// answers for that name. Comparing through these keeps a list with a repeated name equal
+    /// to itself.
+    pub(crate) fn firsts(&self) -> impl Iterator<Item = (&[u8], &'a Param)> {
+        let mut prev: Option<&[u8]> = None;
+        self.by_name.iter().filter_map(move |(k, p)| {
+            if prev == Some(k.as_slice()) {
+                return None;
+            }
+            prev = Some(k.as_slice());
+            Some((k.as_slice(), *p))
+        })
+    }
+
     /// The first parameter whose name equals `name` (mapped by `key`, any case).
     pub(crate) fn find(&self, name: &[u8]) -> Option<&'a Param> {
-        let name = (self.key)(name).to_ascii_lowercase();
-        let i = self.by_name.partition_point(|(k, _)| *k < name);
+        self.find_key(&(self.key)(name).to_ascii_lowercase())
+    }
+
+    /// The first parameter whose mapped, lower-cased name is `key` (as [`ParamIndex::firsts`]
+    /// yields it).
+    pub(crate) fn find_key(&self, key: &[u8]) -> Option<&'a Param> {
+        let i = self.by_name.partition_point(|(k, _)| k.as_slice() < key);
         self.by_name
             .get(i)
-            .filter(|(k, _)| *k == name)
+            .filter(|(k, _)| k.as_slice() == key)
             .map(|&(_, p)| p)
     }
 }

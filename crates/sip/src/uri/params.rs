@@ -63,17 +63,45 @@ fn opt_value_eq_ci(a: Option<&Bytes>, b: Option<&Bytes>) -> bool {
 }
 
 /// RFC 3261 §19.1.4 parameter rules, checked from `a`'s side: a parameter in both must match;
-/// a significant one must be in both. `b` is indexed by [`by_unescaped_name`].
-pub(super) fn params_cover(a: &Params, b: &ParamIndex<'_>) -> bool {
-    a.iter().all(|p| {
-        let name = unescape(&p.name);
-        match b.find(&name) {
-            Some(q) => opt_value_eq_ci(p.value.as_ref(), q.value.as_ref()),
-            None => !SIGNIFICANT_PARAMS
-                .iter()
-                .any(|s| name.eq_ignore_ascii_case(s)),
-        }
+/// a significant one must be in both. Both sides are indexed by [`by_unescaped_name`]; a name
+/// repeated in one URI (which §19.1.1 forbids, but which arrives) is compared by its first
+/// occurrence, as lookups see it.
+pub(super) fn params_cover(a: &ParamIndex<'_>, b: &ParamIndex<'_>) -> bool {
+    a.firsts().all(|(name, p)| match b.find_key(name) {
+        Some(q) => opt_value_eq_ci(p.value.as_ref(), q.value.as_ref()),
+        None => !SIGNIFICANT_PARAMS
+            .iter()
+            .any(|s| name.eq_ignore_ascii_case(s)),
     })
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use bytes::Bytes;
+
+    use crate::uri::Uri;
+
+    // REQ: SIP-3 — found by the sip_uri fuzz target: a URI repeating a parameter was not equal
+    // to itself.
+    #[test]
+    fn repeated_params_compare_reflexively() {
+        for s in [
+            "sip:a@b;maddr=x;maddr=y",
+            "sip:a@b;gr=1;gr=2",
+            "tel:+1;a=1;A=2",
+            "sip:a@b;%2541=1",
+            // The fuzzer's reproducer, verbatim.
+            "sip:[2001:db8::10]:5070;maddr=[5070;maddr=[001:db8::1001:db8::1]",
+        ] {
+            let u = Uri::parse(&Bytes::from(s)).unwrap();
+            assert_eq!(u, u.clone(), "{s}");
+        }
+        let a = Uri::parse(&Bytes::from_static(b"sip:a@b;maddr=x;maddr=y")).unwrap();
+        let b = Uri::parse(&Bytes::from_static(b"sip:a@b;maddr=x")).unwrap();
+        let c = Uri::parse(&Bytes::from_static(b"sip:a@b;maddr=y")).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
 }
 
 #[cfg(test)]

@@ -352,8 +352,13 @@ impl PartialEq for SipUri {
             && opt_unescaped_eq(self.password.as_ref(), o.password.as_ref())
             && self.host == o.host
             && self.port == o.port
-            && params_cover(&self.params, &by_unescaped_name(&o.params))
-            && params_cover(&o.params, &by_unescaped_name(&self.params))
+            && {
+                let (mine, theirs) = (
+                    by_unescaped_name(&self.params),
+                    by_unescaped_name(&o.params),
+                );
+                params_cover(&mine, &theirs) && params_cover(&theirs, &mine)
+            }
             && headers_eq(&self.headers, &o.headers)
     }
 }

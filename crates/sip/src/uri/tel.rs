@@ -99,11 +99,16 @@ impl TelUri {
 /// case-insensitively.
 impl PartialEq for TelUri {
     fn eq(&self, o: &Self) -> bool {
-        let theirs = by_unescaped_name(&o.params);
+        let (mine, theirs) = (
+            by_unescaped_name(&self.params),
+            by_unescaped_name(&o.params),
+        );
+        // RFC 3966 §4: parameters compare as a set; each name in one must be in the other.
         self.digits().eq(o.digits())
-            && self.params.len() == o.params.len()
-            && params_cover(&self.params, &theirs)
-            && self.params.iter().all(|p| theirs.find(&p.name).is_some())
+            && params_cover(&mine, &theirs)
+            && params_cover(&theirs, &mine)
+            && mine.firsts().all(|(n, _)| theirs.find_key(n).is_some())
+            && theirs.firsts().all(|(n, _)| mine.find_key(n).is_some())
     }
 }
 
