@@ -13,7 +13,7 @@ use crate::lex::split_commas;
 use crate::method::Method;
 use crate::name::HeaderName;
 use crate::parse::{
-    Framing, INLINE_HEADERS, Limits, RawHeader, RawMessage, Span, StartLine, Status, parse_message,
+    Framing, HeadInfo, INLINE_HEADERS, Limits, RawHeader, Span, StartLine, Status, frame_into,
 };
 
 /// The header section of a message: every header line in order, with its raw bytes.
@@ -305,11 +305,25 @@ impl Message {
     /// # Errors
     /// As [`Message::parse_datagram`].
     pub fn parse_datagram_with(buf: Bytes, limits: &Limits) -> Result<Self> {
-        match parse_message(&buf, Framing::Datagram, limits)? {
-            Status::Complete(raw, used) => Ok(Self::from_raw(&buf, raw, used)),
+        match Self::parse_framed(&buf, Framing::Datagram, limits)? {
+            Some((m, _)) => Ok(m),
             // A datagram parse never waits; keep a typed error rather than a panic.
-            Status::Partial => Err(ParseError::new(ErrorKind::BodyTruncated, buf.len())),
+            None => Err(ParseError::new(ErrorKind::BodyTruncated, buf.len())),
         }
+    }
+
+    /// Parses one message from the start of `buf`: the message and the bytes it used, or
+    /// `None` when a stream needs more. The header index is built in place in the message.
+    pub(crate) fn parse_framed(
+        buf: &Bytes,
+        framing: Framing,
+        limits: &Limits,
+    ) -> Result<Option<(Self, usize)>> {
+        let mut entries = SmallVec::new();
+        Ok(frame_into(buf, framing, limits, &mut entries)?.map(|(info, used)| {
+            let body = Span::new(info.body_start, used);
+            (Self::from_parts(buf, info, entries, body, used), used)
+        }))
     }
 
     /// Parses one message from the start of a stream buffer (Content-Length required).
@@ -319,9 +333,9 @@ impl Message {
     /// # Errors
     /// A located [`ParseError`].
     pub fn parse_stream(buf: &Bytes, limits: &Limits) -> Result<Status<Self>> {
-        Ok(match parse_message(buf, Framing::Stream, limits)? {
-            Status::Complete(raw, used) => Status::Complete(Self::from_raw(buf, raw, used), used),
-            Status::Partial => Status::Partial,
+        Ok(match Self::parse_framed(buf, Framing::Stream, limits)? {
+            Some((m, used)) => Status::Complete(m, used),
+            None => Status::Partial,
         })
     }
 
@@ -331,8 +345,20 @@ impl Message {
     /// The parser gives `raw.start <= span <= used <= buf.len()` for every span, all exact
     /// (it refuses offsets past `u32::MAX`), so rebasing cannot underflow; it saturates and
     /// slices checked all the same, so a broken invariant gives empty slices, not a panic.
-    pub(crate) fn from_raw(buf: &Bytes, raw: RawMessage<'_>, used: usize) -> Self {
-        let base = raw.start;
+    #[cfg(test)]
+    pub(crate) fn from_raw(buf: &Bytes, raw: crate::parse::RawMessage<'_>, used: usize) -> Self {
+        Self::from_parts(buf, raw.info(), raw.headers, raw.body, used)
+    }
+
+    /// [`Message::from_raw`] from the parts of a head.
+    fn from_parts(
+        buf: &Bytes,
+        info: HeadInfo,
+        mut entries: SmallVec<[RawHeader; INLINE_HEADERS]>,
+        body: Span,
+        used: usize,
+    ) -> Self {
+        let base = info.start;
         let rebase = |s: Span| {
             Span::new(
                 (s.start as usize).saturating_sub(base),
@@ -340,17 +366,19 @@ impl Message {
             )
         };
         let bytes = Span::new(base, used).bytes_of(buf);
-        let mut entries = raw.headers;
-        for h in &mut entries {
-            h.name_span = rebase(h.name_span);
-            h.value_span = rebase(h.value_span);
+        // Most messages start at byte 0 (no keep-alive CRLFs before them): nothing to move.
+        if base > 0 {
+            for h in &mut entries {
+                h.name_span = rebase(h.name_span);
+                h.value_span = rebase(h.value_span);
+            }
         }
         let headers = Headers {
             raw: bytes.clone(),
             entries,
         };
-        let body = rebase(raw.body);
-        match raw.start_line {
+        let body = rebase(body);
+        match info.start_line {
             StartLine::Request {
                 method,
                 uri,
@@ -539,7 +567,7 @@ hello";
         // or a `Bytes::slice` panic.
         let buf = Bytes::from_static(MSG);
         let Status::Complete(mut raw, used) =
-            parse_message(&buf, Framing::Datagram, &Limits::default()).unwrap()
+            crate::parse::parse_message(&buf, Framing::Datagram, &Limits::default()).unwrap()
         else {
             panic!("partial")
         };
@@ -557,7 +585,7 @@ hello";
         assert!(matches!(r.method(), Method::Extension(m) if m.is_empty()));
         let inverted = Message::from_raw(
             &buf,
-            parse_message(&buf, Framing::Datagram, &Limits::default())
+            crate::parse::parse_message(&buf, Framing::Datagram, &Limits::default())
                 .map(|s| match s {
                     Status::Complete(m, _) => m,
                     Status::Partial => panic!("partial"),

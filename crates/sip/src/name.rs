@@ -144,83 +144,77 @@ impl HeaderName {
     /// Resolves a name as written on the wire (any case, long or compact form).
     #[must_use]
     pub fn from_bytes(name: &[u8]) -> Self {
-        if let [c] = name {
-            return Self::from_compact(*c).unwrap_or(Self::Other);
-        }
-        let mut buf = [0u8; 24];
-        let Some(lower) = buf.get_mut(..name.len()) else {
+        // Dispatch on (length, first letter), then compare the candidates without copying:
+        // this runs once per header line on the hot path.
+        let (Some(&first), [_, ..]) = (name.first(), name) else {
             return Self::Other;
         };
-        for (d, s) in lower.iter_mut().zip(name) {
-            *d = s.to_ascii_lowercase();
+        if name.len() == 1 {
+            return Self::from_compact(first).unwrap_or(Self::Other);
         }
-        match &*lower {
-            b"accept" => Self::Accept,
-            b"accept-contact" => Self::AcceptContact,
-            b"accept-encoding" => Self::AcceptEncoding,
-            b"accept-language" => Self::AcceptLanguage,
-            b"alert-info" => Self::AlertInfo,
-            b"allow" => Self::Allow,
-            b"allow-events" => Self::AllowEvents,
-            b"authentication-info" => Self::AuthenticationInfo,
-            b"authorization" => Self::Authorization,
-            b"call-id" => Self::CallId,
-            b"call-info" => Self::CallInfo,
-            b"contact" => Self::Contact,
-            b"content-disposition" => Self::ContentDisposition,
-            b"content-encoding" => Self::ContentEncoding,
-            b"content-language" => Self::ContentLanguage,
-            b"content-length" => Self::ContentLength,
-            b"content-type" => Self::ContentType,
-            b"cseq" => Self::CSeq,
-            b"date" => Self::Date,
-            b"error-info" => Self::ErrorInfo,
-            b"event" => Self::Event,
-            b"expires" => Self::Expires,
-            b"from" => Self::From,
-            b"identity" => Self::Identity,
-            b"identity-info" => Self::IdentityInfo,
-            b"in-reply-to" => Self::InReplyTo,
-            b"max-forwards" => Self::MaxForwards,
-            b"mime-version" => Self::MimeVersion,
-            b"min-expires" => Self::MinExpires,
-            b"min-se" => Self::MinSe,
-            b"organization" => Self::Organization,
-            b"p-asserted-identity" => Self::PAssertedIdentity,
-            b"p-preferred-identity" => Self::PPreferredIdentity,
-            b"priority" => Self::Priority,
-            b"privacy" => Self::Privacy,
-            b"proxy-authenticate" => Self::ProxyAuthenticate,
-            b"proxy-authorization" => Self::ProxyAuthorization,
-            b"proxy-require" => Self::ProxyRequire,
-            b"rack" => Self::RAck,
-            b"reason" => Self::Reason,
-            b"record-route" => Self::RecordRoute,
-            b"refer-to" => Self::ReferTo,
-            b"referred-by" => Self::ReferredBy,
-            b"reject-contact" => Self::RejectContact,
-            b"reply-to" => Self::ReplyTo,
-            b"request-disposition" => Self::RequestDisposition,
-            b"require" => Self::Require,
-            b"retry-after" => Self::RetryAfter,
-            b"route" => Self::Route,
-            b"rseq" => Self::RSeq,
-            b"server" => Self::Server,
-            b"session-expires" => Self::SessionExpires,
-            b"sip-etag" => Self::SipETag,
-            b"sip-if-match" => Self::SipIfMatch,
-            b"subject" => Self::Subject,
-            b"subscription-state" => Self::SubscriptionState,
-            b"supported" => Self::Supported,
-            b"timestamp" => Self::Timestamp,
-            b"to" => Self::To,
-            b"unsupported" => Self::Unsupported,
-            b"user-agent" => Self::UserAgent,
-            b"via" => Self::Via,
-            b"warning" => Self::Warning,
-            b"www-authenticate" => Self::WwwAuthenticate,
-            _ => Self::Other,
-        }
+        let candidates: &[(&[u8], Self)] = match (name.len(), first.to_ascii_lowercase()) {
+            (2, b't') => &[(b"to", Self::To)],
+            (3, b'v') => &[(b"via", Self::Via)],
+            (4, b'c') => &[(b"cseq", Self::CSeq)],
+            (4, b'd') => &[(b"date", Self::Date)],
+            (4, b'f') => &[(b"from", Self::From)],
+            (4, b'r') => &[(b"rack", Self::RAck), (b"rseq", Self::RSeq)],
+            (5, b'a') => &[(b"allow", Self::Allow)],
+            (5, b'e') => &[(b"event", Self::Event)],
+            (5, b'r') => &[(b"route", Self::Route)],
+            (6, b'a') => &[(b"accept", Self::Accept)],
+            (6, b'm') => &[(b"min-se", Self::MinSe)],
+            (6, b'r') => &[(b"reason", Self::Reason)],
+            (6, b's') => &[(b"server", Self::Server)],
+            (7, b'c') => &[(b"call-id", Self::CallId), (b"contact", Self::Contact)],
+            (7, b'e') => &[(b"expires", Self::Expires)],
+            (7, b'p') => &[(b"privacy", Self::Privacy)],
+            (7, b'r') => &[(b"require", Self::Require)],
+            (7, b's') => &[(b"subject", Self::Subject)],
+            (7, b'w') => &[(b"warning", Self::Warning)],
+            (8, b'i') => &[(b"identity", Self::Identity)],
+            (8, b'p') => &[(b"priority", Self::Priority)],
+            (8, b'r') => &[(b"refer-to", Self::ReferTo), (b"reply-to", Self::ReplyTo)],
+            (8, b's') => &[(b"sip-etag", Self::SipETag)],
+            (9, b'c') => &[(b"call-info", Self::CallInfo)],
+            (9, b's') => &[(b"supported", Self::Supported)],
+            (9, b't') => &[(b"timestamp", Self::Timestamp)],
+            (10, b'a') => &[(b"alert-info", Self::AlertInfo)],
+            (10, b'e') => &[(b"error-info", Self::ErrorInfo)],
+            (10, b'u') => &[(b"user-agent", Self::UserAgent)],
+            (11, b'i') => &[(b"in-reply-to", Self::InReplyTo)],
+            (11, b'm') => &[(b"min-expires", Self::MinExpires)],
+            (11, b'r') => &[(b"referred-by", Self::ReferredBy), (b"retry-after", Self::RetryAfter)],
+            (11, b'u') => &[(b"unsupported", Self::Unsupported)],
+            (12, b'a') => &[(b"allow-events", Self::AllowEvents)],
+            (12, b'c') => &[(b"content-type", Self::ContentType)],
+            (12, b'm') => &[(b"max-forwards", Self::MaxForwards), (b"mime-version", Self::MimeVersion)],
+            (12, b'o') => &[(b"organization", Self::Organization)],
+            (12, b'r') => &[(b"record-route", Self::RecordRoute)],
+            (12, b's') => &[(b"sip-if-match", Self::SipIfMatch)],
+            (13, b'a') => &[(b"authorization", Self::Authorization)],
+            (13, b'i') => &[(b"identity-info", Self::IdentityInfo)],
+            (13, b'p') => &[(b"proxy-require", Self::ProxyRequire)],
+            (14, b'a') => &[(b"accept-contact", Self::AcceptContact)],
+            (14, b'c') => &[(b"content-length", Self::ContentLength)],
+            (14, b'r') => &[(b"reject-contact", Self::RejectContact)],
+            (15, b'a') => &[(b"accept-encoding", Self::AcceptEncoding), (b"accept-language", Self::AcceptLanguage)],
+            (15, b's') => &[(b"session-expires", Self::SessionExpires)],
+            (16, b'c') => &[(b"content-encoding", Self::ContentEncoding), (b"content-language", Self::ContentLanguage)],
+            (16, b'w') => &[(b"www-authenticate", Self::WwwAuthenticate)],
+            (18, b'p') => &[(b"proxy-authenticate", Self::ProxyAuthenticate)],
+            (18, b's') => &[(b"subscription-state", Self::SubscriptionState)],
+            (19, b'a') => &[(b"authentication-info", Self::AuthenticationInfo)],
+            (19, b'c') => &[(b"content-disposition", Self::ContentDisposition)],
+            (19, b'p') => &[(b"p-asserted-identity", Self::PAssertedIdentity), (b"proxy-authorization", Self::ProxyAuthorization)],
+            (19, b'r') => &[(b"request-disposition", Self::RequestDisposition)],
+            (20, b'p') => &[(b"p-preferred-identity", Self::PPreferredIdentity)],
+            _ => return Self::Other,
+        };
+        candidates
+            .iter()
+            .find(|(lower, _)| name.eq_ignore_ascii_case(lower))
+            .map_or(Self::Other, |&(_, n)| n)
     }
 
     /// The header a compact form stands for.

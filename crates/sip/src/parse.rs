@@ -18,7 +18,7 @@ use crate::name::HeaderName;
 
 /// Headers indexed without a heap allocation; more spill to the heap (bounded by
 /// [`Limits::max_headers`]).
-pub const INLINE_HEADERS: usize = 24;
+pub const INLINE_HEADERS: usize = 16;
 
 /// The outcome of parsing a prefix of a stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,16 +213,29 @@ pub fn parse_message<'a>(
     framing: Framing,
     limits: &Limits,
 ) -> Result<Status<RawMessage<'a>>> {
-    let Status::Complete(mut msg, body_start) = head(buf, framing == Framing::Datagram, limits)?
-    else {
-        return Ok(Status::Partial);
+    let mut headers = Headers::new();
+    match frame_into(buf, framing, limits, &mut headers)? {
+        None => Ok(Status::Partial),
+        Some((info, consumed)) => Ok(Status::Complete(
+            RawMessage::new(buf, info, headers, consumed),
+            consumed,
+        )),
+    }
+}
+
+/// [`parse_message`] writing the header index into the caller's vector (so that an owned
+/// message can take it without copying it around): the head's facts and the bytes used, or
+/// `None` when more input is needed.
+pub(crate) fn frame_into(
+    buf: &[u8],
+    framing: Framing,
+    limits: &Limits,
+    headers: &mut Headers,
+) -> Result<Option<(HeadInfo, usize)>> {
+    let Some(info) = head_into(buf, framing == Framing::Datagram, limits, headers)? else {
+        return Ok(None);
     };
-    let consumed = match body_end(&msg, buf.len(), framing, limits)? {
-        Some(end) => end,
-        None => return Ok(Status::Partial),
-    };
-    msg.body = Span::new(body_start, consumed);
-    Ok(Status::Complete(msg, consumed))
+    Ok(body_end(&info, buf.len(), framing, limits)?.map(|end| (info, end)))
 }
 
 /// Parses the start line and header section only, up to and including the empty line; the
@@ -232,12 +245,58 @@ pub fn parse_message<'a>(
 /// # Errors
 /// As [`parse_message`], except that nothing about the body is checked.
 pub fn parse_head<'a>(buf: &'a [u8], limits: &Limits) -> Result<Status<RawMessage<'a>>> {
-    head(buf, false, limits)
+    let mut headers = Headers::new();
+    match head_into(buf, false, limits, &mut headers)? {
+        None => Ok(Status::Partial),
+        Some(info) => Ok(Status::Complete(
+            RawMessage::new(buf, info, headers, info.body_start),
+            info.body_start,
+        )),
+    }
+}
+
+/// The header index of a message, inline up to [`INLINE_HEADERS`] entries.
+pub(crate) type Headers = SmallVec<[RawHeader; INLINE_HEADERS]>;
+
+/// What a parsed head says besides its header index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeadInfo {
+    pub(crate) start: usize,
+    pub(crate) start_line: StartLine,
+    pub(crate) body_start: usize,
+    pub(crate) content_length: Option<usize>,
+    pub(crate) content_length_at: usize,
+}
+
+impl<'a> RawMessage<'a> {
+    fn new(buf: &'a [u8], info: HeadInfo, headers: Headers, end: usize) -> Self {
+        Self {
+            buf,
+            start: info.start,
+            start_line: info.start_line,
+            headers,
+            body_start: info.body_start,
+            content_length: info.content_length,
+            content_length_at: info.content_length_at,
+            body: Span::new(info.body_start, end.max(info.body_start)),
+        }
+    }
+
+    /// The head's facts, for [`body_end`].
+    pub(crate) fn info(&self) -> HeadInfo {
+        HeadInfo {
+            start: self.start,
+            start_line: self.start_line,
+            body_start: self.body_start,
+            content_length: self.content_length,
+            content_length_at: self.content_length_at,
+        }
+    }
 }
 
 /// Where the body of a parsed head ends, `None` if the input is too short (stream only).
 pub(crate) fn body_end(
-    msg: &RawMessage<'_>,
+    msg: &HeadInfo,
     available_to: usize,
     framing: Framing,
     limits: &Limits,
@@ -272,7 +331,13 @@ pub(crate) fn body_end(
     }
 }
 
-fn head<'a>(buf: &'a [u8], datagram: bool, limits: &Limits) -> Result<Status<RawMessage<'a>>> {
+/// Parses the start line and header lines into `headers`; `None` when the input ends first.
+fn head_into(
+    buf: &[u8],
+    datagram: bool,
+    limits: &Limits,
+    headers: &mut Headers,
+) -> Result<Option<HeadInfo>> {
     let start = buf
         .iter()
         .position(|&b| b != b'\r' && b != b'\n')
@@ -284,13 +349,12 @@ fn head<'a>(buf: &'a [u8], datagram: bool, limits: &Limits) -> Result<Status<Raw
         datagram,
     };
     let Some(start_line) = p.start_line()? else {
-        return p.partial();
+        return p.partial().map(|_: Status<()>| None);
     };
-    let mut headers: SmallVec<[RawHeader; INLINE_HEADERS]> = SmallVec::new();
     let mut content_length: Option<(usize, usize)> = None;
     let body_start = loop {
         match p.header_line()? {
-            Line::Partial => return p.partial(),
+            Line::Partial => return p.partial().map(|_: Status<()>| None),
             Line::End(at) => break at,
             Line::Header(h) => {
                 if headers.len() >= limits.max_headers {
@@ -314,19 +378,13 @@ fn head<'a>(buf: &'a [u8], datagram: bool, limits: &Limits) -> Result<Status<Raw
             }
         }
     };
-    Ok(Status::Complete(
-        RawMessage {
-            buf,
-            start,
-            start_line,
-            headers,
-            body_start,
-            content_length: content_length.map(|(n, _)| n),
-            content_length_at: content_length.map_or(body_start, |(_, at)| at),
-            body: Span::new(body_start, body_start),
-        },
+    Ok(Some(HeadInfo {
+        start,
+        start_line,
         body_start,
-    ))
+        content_length: content_length.map(|(n, _)| n),
+        content_length_at: content_length.map_or(body_start, |(_, at)| at),
+    }))
 }
 
 /// `Content-Length = 1*DIGIT`, white space around it allowed.
@@ -866,14 +924,14 @@ bodyEXTRA";
         };
         m.body_start = MAX_OFFSET - 5;
         assert_eq!(
-            body_end(&m, usize::MAX, Framing::Stream, &limits)
+            body_end(&m.info(), usize::MAX, Framing::Stream, &limits)
                 .unwrap_err()
                 .kind,
             ErrorKind::BodyTooLarge
         );
         m.content_length = None;
         assert_eq!(
-            body_end(&m, MAX_OFFSET + 1, Framing::Datagram, &limits)
+            body_end(&m.info(), MAX_OFFSET + 1, Framing::Datagram, &limits)
                 .unwrap_err()
                 .kind,
             ErrorKind::BodyTooLarge

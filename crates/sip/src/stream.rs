@@ -27,7 +27,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::message::Message;
-use crate::parse::{Framing, Limits, Status, body_end, parse_head, parse_message};
+use crate::parse::{Framing, Limits, Status, body_end, parse_head};
 
 /// Incremental decoder of SIP messages from a byte stream.
 ///
@@ -153,7 +153,7 @@ impl StreamDecoder {
                             // The head ends at `head_end`; a parse of it is never partial.
                             return Err(ParseError::new(ErrorKind::HeaderColon, head_end));
                         };
-                        body_end(&msg, body_start, Framing::Stream, &self.limits)?;
+                        body_end(&msg.info(), body_start, Framing::Stream, &self.limits)?;
                         let body = msg
                             .content_length
                             .ok_or(ParseError::new(ErrorKind::MissingContentLength, body_start))?;
@@ -172,11 +172,11 @@ impl StreamDecoder {
         self.consumed = self.consumed.saturating_add(needed);
         self.needed = None;
         self.scanned = 0;
-        match parse_message(&frame, Framing::Stream, &self.limits)? {
-            Status::Complete(raw, used) => Ok(Some(Message::from_raw(&frame, raw, used))),
+        match Message::parse_framed(&frame, Framing::Stream, &self.limits)? {
+            Some((m, _)) => Ok(Some(m)),
             // Cannot happen: the frame holds exactly the bytes the head asked for. Report it
             // as a framing error rather than panic.
-            Status::Partial => Err(ParseError::new(ErrorKind::ContentLength, needed)),
+            None => Err(ParseError::new(ErrorKind::ContentLength, needed)),
         }
     }
 }

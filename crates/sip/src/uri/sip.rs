@@ -14,6 +14,9 @@ use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
 use crate::params::{Param, Params};
 
+/// What [`SipUri::headers`] lends when the URI has none.
+static NO_HEADERS: Params = Params::EMPTY;
+
 /// A SIP or SIPS URI (RFC 3261 §19.1): `sip:user:password@host:port;uri-parameters?headers`.
 ///
 /// Parts are kept in their escaped wire form; comparisons unescape. Build new ones with
@@ -26,7 +29,8 @@ pub struct SipUri {
     host: Host,
     port: Option<u16>,
     params: Params,
-    headers: Params,
+    /// URI headers are rare: boxed so that every URI does not carry their inline storage.
+    headers: Option<Box<Params>>,
     raw: Bytes,
 }
 
@@ -107,7 +111,7 @@ pub(super) fn parse_sip(src: &Bytes, s: &[u8], scheme_len: usize) -> Result<SipU
         host,
         port,
         params,
-        headers,
+        headers: (!headers.is_empty()).then(|| Box::new(headers)),
         raw: src.slice_ref(s),
     })
 }
@@ -123,7 +127,7 @@ impl SipUri {
             host,
             port: None,
             params: Params::new(),
-            headers: Params::new(),
+            headers: None,
             raw: Bytes::new(),
         };
         u.rebuild();
@@ -177,7 +181,7 @@ impl SipUri {
     /// Appends a header (`?name=value`), escaping as needed.
     #[must_use]
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push(Param::new(
+        self.headers.get_or_insert_default().push(Param::new(
             escape(name.as_bytes(), is_header_char),
             Some(escape(value.as_bytes(), is_header_char)),
         ));
@@ -203,7 +207,7 @@ impl SipUri {
             out.extend_from_slice(p.to_string().as_bytes());
         }
         self.params.write_to(&mut out);
-        for (i, h) in self.headers.iter().enumerate() {
+        for (i, h) in self.headers().iter().enumerate() {
             out.push(if i == 0 { b'?' } else { b'&' });
             out.extend_from_slice(&h.name);
             out.push(b'=');
@@ -257,7 +261,7 @@ impl SipUri {
     /// The headers (`?name=value&...`) in order, escaped form; each value is `Some`.
     #[must_use]
     pub fn headers(&self) -> &Params {
-        &self.headers
+        self.headers.as_deref().unwrap_or(&NO_HEADERS)
     }
 
     /// The URI parameter called `name` (compared case-insensitively after unescaping, so
@@ -359,7 +363,7 @@ impl PartialEq for SipUri {
                 );
                 params_cover(&mine, &theirs) && params_cover(&theirs, &mine)
             }
-            && headers_eq(&self.headers, &o.headers)
+            && headers_eq(self.headers(), o.headers())
     }
 }
 
