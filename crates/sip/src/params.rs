@@ -82,7 +82,7 @@ impl Param {
 /// An ordered list of parameters. Names compare ASCII case-insensitively (RFC 3261 §7.3.1,
 /// §19.1.4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct Params(SmallVec<[Param; 2]>);
+pub struct Params(SmallVec<[Param; 1]>);
 
 impl Params {
     /// An empty list, usable where a `&'static Params` is needed.
