@@ -32,12 +32,12 @@ fn text(b: &[u8]) -> String {
 fn params_json(p: &Params) -> Value {
     Value::Array(
         p.iter()
-            .map(|p| json!([text(&p.name), p.value.as_deref().map(text)]))
+            .map(|p| json!([text(p.name), p.value.map(text)]))
             .collect(),
     )
 }
 
-fn host_json(h: &Host) -> Value {
+fn host_json(h: &Host<'_>) -> Value {
     match h {
         Host::Domain(d) => json!({ "domain": text(d) }),
         Host::Ipv4(a) => json!({ "ipv4": a.to_string() }),
@@ -51,8 +51,8 @@ fn uri_json(u: &Uri) -> Value {
     match u {
         Uri::Sip(s) => json!({
             "scheme": if s.is_secure() { "sips" } else { "sip" },
-            "user": s.user().map(|u| text(u)),
-            "host": host_json(s.host()),
+            "user": s.user().map(text),
+            "host": host_json(&s.host()),
             "port": s.port(),
             "params": params_json(s.params()),
             "headers": params_json(s.headers()),
@@ -74,12 +74,12 @@ fn media_json(m: &MediaType) -> Value {
     })
 }
 
-fn products_json<'a>(items: impl Iterator<Item = &'a ServerVal>) -> Value {
+fn products_json<'a>(items: impl Iterator<Item = ServerVal<'a>>) -> Value {
     Value::Array(
         items
             .map(|i| match i {
                 ServerVal::Product(p) => {
-                    json!({ "product": text(p.name()), "version": p.version().map(|v| text(v)) })
+                    json!({ "product": text(p.name()), "version": p.version().map(text) })
                 }
                 ServerVal::Comment(c) => json!({ "comment": text(c) }),
             })
@@ -91,7 +91,7 @@ fn name_addr_json(n: &NameAddr) -> Value {
     json!({
         "display_name": n.display_name_text(),
         "uri": uri_json(n.uri()),
-        "tag": n.tag().map(|t| text(t)),
+        "tag": n.tag().map(text),
         "params": params_json(n.params()),
     })
 }
@@ -127,7 +127,7 @@ fn typed_headers(h: &Headers) -> Value {
                 "transport": text(v.transport()),
                 "host": text(v.host()),
                 "port": v.port(),
-                "branch": v.branch().map(|b| text(b)),
+                "branch": v.branch().map(text),
                 "rfc3261_branch": v.is_rfc3261_branch(),
                 "received": v.received().map(|a| a.to_string()),
                 "params": params_json(v.params()),
@@ -221,7 +221,7 @@ fn typed_headers(h: &Headers) -> Value {
         "Event",
         typed::<Event>(
             h,
-            |v| json!({ "package": text(v.package()), "id": v.id().map(|i| text(i)) }),
+            |v| json!({ "package": text(v.package()), "id": v.id().map(text) }),
         ),
     );
     put(
@@ -230,7 +230,7 @@ fn typed_headers(h: &Headers) -> Value {
             json!({
                 "state": text(v.state().as_bytes()),
                 "expires": v.expires(),
-                "reason": v.reason().map(|r| text(r)),
+                "reason": v.reason().map(text),
             })
         }),
     );

@@ -7,11 +7,16 @@ use crate::error::{ErrorKind, ParseError, Result};
 
 /// `token` characters: `alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~"`.
 #[inline]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "a u8 always indexes a 256-entry table"
+)]
 pub(crate) const fn is_token(b: u8) -> bool {
     TOKEN[b as usize]
 }
 
 /// [`is_token`] as a table: one load per byte on the header-name hot path.
+#[allow(clippy::indexing_slicing, reason = "the loop stays below 256")]
 static TOKEN: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;

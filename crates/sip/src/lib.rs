@@ -44,8 +44,8 @@
 //!         let from: From = req.headers().typed().unwrap()?;
 //!         let via: Via = req.headers().typed().unwrap()?;
 //!         let cseq: CSeq = req.headers().typed().unwrap()?;
-//!         assert_eq!(from.tag().unwrap(), "8");
-//!         assert_eq!(via.branch().unwrap(), "z9hG4bK1");
+//!         assert_eq!(from.tag().unwrap(), b"8");
+//!         assert_eq!(via.branch().unwrap(), b"z9hG4bK1");
 //!         assert_eq!(cseq.seq(), 1);
 //!         assert_eq!(req.body(), "hi");
 //!         let ok = Response::for_request(&req, 200, &mut ids).build().unwrap();
@@ -93,7 +93,7 @@ pub use ids::{IdGenerator, IdKind, SeededIds};
 pub use message::{HeaderField, Headers, Message, Request, Response};
 pub use method::Method;
 pub use name::HeaderName;
-pub use params::{Param, Params};
+pub use params::{ParamRef, Params};
 pub use parse::{
     Framing, INLINE_HEADERS, Limits, RawHeader, RawMessage, Span, StartLine, Status, parse_head,
     parse_message,

@@ -110,13 +110,21 @@ impl<'a> HeaderField<'a> {
         } else {
             smallvec::smallvec![0..value.len()]
         };
+        let len = value.len();
+        let mut value = Some(value);
         ranges.into_iter().map(move |r| {
             if r.is_empty() {
                 // An empty list element (`a,,b`, RFC 4475 §3.1.2.1).
                 return Err(ParseError::new(ErrorKind::Empty, base + r.start));
             }
             let start = r.start;
-            T::parse(&value.slice(r)).map_err(|e| e.shifted(base + start))
+            let part = match &mut value {
+                // An element: a slice of the value.
+                Some(v) if r.start != 0 || r.end != len => v.slice(r),
+                // The whole value, hence the only range: handed over, no reference count.
+                whole => whole.take().unwrap_or_default(),
+            };
+            T::parse_owned(part).map_err(|e| e.shifted(base + start))
         })
     }
 }
@@ -305,8 +313,19 @@ impl Message {
     /// # Errors
     /// As [`Message::parse_datagram`].
     pub fn parse_datagram_with(buf: Bytes, limits: &Limits) -> Result<Self> {
-        match Self::parse_framed(&buf, Framing::Datagram, limits)? {
-            Some((m, _)) => Ok(m),
+        let mut entries = SmallVec::new();
+        match frame_into(&buf, Framing::Datagram, limits, &mut entries)? {
+            Some((info, used)) => {
+                let body = Span::new(info.body_start, used);
+                // The message takes the datagram's buffer when it is all message (no
+                // keep-alive CRLFs before it): no slice, no reference count.
+                let bytes = if info.start == 0 && used == buf.len() {
+                    buf
+                } else {
+                    Span::new(info.start, used).bytes_of(&buf)
+                };
+                Ok(Self::from_parts(bytes, info, entries, body))
+            }
             // A datagram parse never waits; keep a typed error rather than a panic.
             None => Err(ParseError::new(ErrorKind::BodyTruncated, buf.len())),
         }
@@ -320,10 +339,13 @@ impl Message {
         limits: &Limits,
     ) -> Result<Option<(Self, usize)>> {
         let mut entries = SmallVec::new();
-        Ok(frame_into(buf, framing, limits, &mut entries)?.map(|(info, used)| {
-            let body = Span::new(info.body_start, used);
-            (Self::from_parts(buf, info, entries, body, used), used)
-        }))
+        Ok(
+            frame_into(buf, framing, limits, &mut entries)?.map(|(info, used)| {
+                let body = Span::new(info.body_start, used);
+                let bytes = Span::new(info.start, used).bytes_of(buf);
+                (Self::from_parts(bytes, info, entries, body), used)
+            }),
+        )
     }
 
     /// Parses one message from the start of a stream buffer (Content-Length required).
@@ -347,16 +369,18 @@ impl Message {
     /// slices checked all the same, so a broken invariant gives empty slices, not a panic.
     #[cfg(test)]
     pub(crate) fn from_raw(buf: &Bytes, raw: crate::parse::RawMessage<'_>, used: usize) -> Self {
-        Self::from_parts(buf, raw.info(), raw.headers, raw.body, used)
+        let info = raw.info();
+        let bytes = Span::new(info.start, used).bytes_of(buf);
+        Self::from_parts(bytes, info, raw.headers, raw.body)
     }
 
-    /// [`Message::from_raw`] from the parts of a head.
+    /// [`Message::from_raw`] from the parts of a head; `bytes` are the message's own bytes
+    /// (`info.start..used` of the buffer parsed).
     fn from_parts(
-        buf: &Bytes,
+        bytes: Bytes,
         info: HeadInfo,
         mut entries: SmallVec<[RawHeader; INLINE_HEADERS]>,
         body: Span,
-        used: usize,
     ) -> Self {
         let base = info.start;
         let rebase = |s: Span| {
@@ -365,7 +389,6 @@ impl Message {
                 (s.end as usize).saturating_sub(base),
             )
         };
-        let bytes = Span::new(base, used).bytes_of(buf);
         // Most messages start at byte 0 (no keep-alive CRLFs before them): nothing to move.
         if base > 0 {
             for h in &mut entries {
@@ -374,7 +397,7 @@ impl Message {
             }
         }
         let headers = Headers {
-            raw: bytes.clone(),
+            raw: bytes,
             entries,
         };
         let body = rebase(body);
@@ -384,11 +407,12 @@ impl Message {
                 uri,
                 version,
             } => {
-                let method_bytes = rebase(method).bytes_of(&bytes);
+                let method = rebase(method);
+                let bytes = &headers.raw;
                 // The parser has checked the method is a token, so this cannot fail; an
-                // extension is the fallback regardless.
-                let method =
-                    Method::from_bytes(&method_bytes).unwrap_or(Method::Extension(method_bytes));
+                // extension is the fallback regardless. A known method takes no slice.
+                let method = Method::from_part(bytes, method.of(bytes))
+                    .unwrap_or_else(|_| Method::Extension(method.bytes_of(bytes)));
                 Self::Request(Request {
                     method,
                     uri: rebase(uri),
@@ -517,7 +541,7 @@ hello";
         let vias: Vec<_> = m
             .headers()
             .typed_all::<crate::header::Via>()
-            .map(|v| v.unwrap().branch().unwrap().clone())
+            .map(|v| v.unwrap().branch_bytes().unwrap())
             .collect();
         assert_eq!(vias, ["z9hG4bK1", "z9hG4bK2", "z9hG4bK3"]);
         let cseq: CSeq = m.headers().typed().unwrap().unwrap();

@@ -74,14 +74,20 @@ impl Method {
     /// [`ErrorKind::Method`] at the first byte that is not a token character, or at 0 when
     /// `src` is empty.
     pub fn from_bytes(src: &Bytes) -> Result<Self> {
-        if src.is_empty() {
+        Self::from_part(src, src)
+    }
+
+    /// [`Method::from_bytes`] on `token`, a slice of `src`: only an extension method takes
+    /// a (shared) slice of `src`.
+    pub(crate) fn from_part(src: &Bytes, token: &[u8]) -> Result<Self> {
+        if token.is_empty() {
             return Err(ParseError::new(ErrorKind::Method, 0));
         }
-        if let Some(bad) = src.iter().position(|&b| !is_token(b)) {
+        if let Some(bad) = token.iter().position(|&b| !is_token(b)) {
             return Err(ParseError::new(ErrorKind::Method, bad));
         }
         // A `match` on the bytes compiles to a switch on the length, then one comparison.
-        Ok(match src.as_ref() {
+        Ok(match token {
             b"INVITE" => Self::Invite,
             b"ACK" => Self::Ack,
             b"BYE" => Self::Bye,
@@ -96,7 +102,11 @@ impl Method {
             b"REFER" => Self::Refer,
             b"MESSAGE" => Self::Message,
             b"UPDATE" => Self::Update,
-            _ => Self::Extension(src.clone()),
+            _ => Self::Extension(if token.len() == src.len() {
+                src.clone()
+            } else {
+                src.slice_ref(token)
+            }),
         })
     }
 

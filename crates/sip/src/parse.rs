@@ -115,6 +115,51 @@ impl Span {
     }
 }
 
+/// An optional [`Span`] in the size of one: `start == u32::MAX` means absent. Spans of typed
+/// values are offsets within one header value or URI, never that far (a longer one saturates
+/// and reads as absent or empty, never panics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OptSpan(Span);
+
+impl OptSpan {
+    /// No span.
+    pub(crate) const NONE: Self = Self(Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    });
+
+    /// The span of `start..end`.
+    #[inline]
+    pub(crate) fn new(start: usize, end: usize) -> Self {
+        Self(Span::new(start, end))
+    }
+
+    /// From an optional span.
+    #[inline]
+    pub(crate) const fn from_option(s: Option<Span>) -> Self {
+        match s {
+            Some(s) => Self(s),
+            None => Self::NONE,
+        }
+    }
+
+    /// The span, if any.
+    #[inline]
+    pub(crate) const fn get(self) -> Option<Span> {
+        if self.0.start == u32::MAX {
+            None
+        } else {
+            Some(self.0)
+        }
+    }
+
+    /// The bytes of `buf` in the span, if any.
+    #[inline]
+    pub(crate) fn of(self, buf: &[u8]) -> Option<&[u8]> {
+        self.get().map(|s| s.of(buf))
+    }
+}
+
 /// One header line, located in the buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RawHeader {

@@ -18,17 +18,19 @@ use super::value::{fmt_raw, write_quoted};
 use crate::error::Result;
 use crate::lex::Cursor;
 use crate::name::HeaderName;
-use crate::params::{Params, parse_generic_params};
+use crate::params::{ParamItems, Params, parse_generic_params};
 
 /// Defines a caller-preferences header `* *(SEMI params)`.
 macro_rules! caller_prefs_header {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone)]
         pub struct $name {
+            /// The parameters; their source is the whole value, which is also its raw text.
             params: Params,
-            raw: Bytes,
         }
+
+        eq_hash_by_key!($name, key);
 
         impl Default for $name {
             fn default() -> Self {
@@ -40,7 +42,7 @@ macro_rules! caller_prefs_header {
             /// A bare `*`, to which features are added with the `with_*` methods.
             #[must_use]
             pub fn new() -> Self {
-                Self { params: Params::new(), raw: Bytes::from_static(b"*") }
+                Self { params: Params::from_parts(Bytes::from_static(b"*"), ParamItems::new()) }
             }
 
             /// This value with feature `name` (a `+`-prefixed feature tag or a base tag),
@@ -50,17 +52,22 @@ macro_rules! caller_prefs_header {
                 let value = value.map(|v| {
                     let mut q = Vec::with_capacity(v.len() + 2);
                     write_quoted(&mut q, v);
-                    Bytes::from(q)
+                    q
                 });
-                self.params.set(name, value);
+                self.params.set(name, value.as_deref());
                 self.render();
                 self
             }
 
+            /// Writes `*;params` and makes it the parameters' source.
             fn render(&mut self) {
                 let mut out = vec![b'*'];
-                self.params.write_to(&mut out);
-                self.raw = Bytes::from(out);
+                let items = self.params.write_spans(&mut out);
+                self.params = Params::from_parts(Bytes::from(out), items);
+            }
+
+            fn key(&self) -> (&Params, &[u8]) {
+                (&self.params, self.params.src())
             }
 
             /// True if the feature (or any parameter) `name` is present (case-insensitive).
@@ -86,17 +93,21 @@ macro_rules! caller_prefs_header {
             const NAME: HeaderName = HeaderName::$name;
             const LIST: bool = true;
             fn parse(value: &Bytes) -> Result<Self> {
-                let mut cur = Cursor::new(value);
+                Self::parse_owned(value.clone())
+            }
+
+            fn parse_owned(value: Bytes) -> Result<Self> {
+                let mut cur = Cursor::new(&value);
                 cur.expect(b'*')?;
-                let params = parse_generic_params(&mut cur, value)?;
+                let items = parse_generic_params(&mut cur)?;
                 cur.finish()?;
-                Ok(Self { params, raw: value.clone() })
+                Ok(Self { params: Params::from_parts(value, items) })
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt_raw(f, &self.raw)
+                fmt_raw(f, self.params.src())
             }
         }
     };

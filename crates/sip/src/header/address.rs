@@ -15,6 +15,7 @@ use super::TypedHeader;
 use super::value::{fmt_raw, numeric_param, offset_in, qvalue};
 use crate::addr::NameAddr;
 use crate::error::{ErrorKind, ParseError, Result};
+use crate::lex::is_ws;
 use crate::name::HeaderName;
 
 /// No extra rule beyond the `NameAddr` grammar.
@@ -53,7 +54,11 @@ macro_rules! address_header {
             const NAME: HeaderName = HeaderName::$ty;
             const LIST: bool = $list;
             fn parse(value: &Bytes) -> Result<Self> {
-                let na = NameAddr::parse(value)?;
+                Self::parse_owned(value.clone())
+            }
+
+            fn parse_owned(value: Bytes) -> Result<Self> {
+                let na = NameAddr::parse_owned(value)?;
                 $check(&na)?;
                 Ok(Self(na))
             }
@@ -142,7 +147,7 @@ impl ReferTo {
 impl CallInfo {
     /// The `purpose` parameter (`icon`, `info`, `card`, or a token).
     #[must_use]
-    pub fn purpose(&self) -> Option<&Bytes> {
+    pub fn purpose(&self) -> Option<&[u8]> {
         self.params().get("purpose").flatten()
     }
 }
@@ -151,10 +156,6 @@ impl CallInfo {
 /// address with `q`, `expires` and feature parameters (RFC 3840, RFC 5627 `+sip.instance`,
 /// RFC 4579 `isfocus`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "the wildcard is rare; boxing would allocate for every address"
-)]
 pub enum Contact {
     /// `Contact: *`.
     Wildcard,
@@ -166,20 +167,29 @@ impl TypedHeader for Contact {
     const NAME: HeaderName = HeaderName::Contact;
     const LIST: bool = true;
     fn parse(value: &Bytes) -> Result<Self> {
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
         if value.as_ref() == b"*" {
             return Ok(Self::Wildcard);
         }
-        let na = NameAddr::parse(value)?;
-        let _: Option<u32> = numeric_param(value, na.params(), "expires")?;
+        // The address starts after any leading white space: error offsets count from the
+        // start of `value`, which the address takes.
+        let lead = value.iter().take_while(|&&b| is_ws(b)).count();
+        let na = NameAddr::parse_owned(value)?;
+        let src = na.raw().as_ref();
+        let _: Option<u32> =
+            numeric_param(src, na.params(), "expires").map_err(|e| e.shifted(lead))?;
         if let Some(p) = na.params().find("q") {
-            let v = p.value.as_deref().unwrap_or_default();
+            let v = p.value.unwrap_or_default();
             if qvalue(v).is_none() {
                 let at = if v.is_empty() {
-                    offset_in(value, &p.name) + p.name.len()
+                    offset_in(src, p.name) + p.name.len()
                 } else {
-                    offset_in(value, v)
+                    offset_in(src, v)
                 };
-                return Err(ParseError::new(ErrorKind::Number, at));
+                return Err(ParseError::new(ErrorKind::Number, lead + at));
             }
         }
         Ok(Self::Address(na))
@@ -224,7 +234,7 @@ impl Contact {
             na.params().iter().any(|p| {
                 p.name
                     .strip_prefix(b"+")
-                    .unwrap_or(&p.name)
+                    .unwrap_or(p.name)
                     .eq_ignore_ascii_case(want)
             })
         })
@@ -270,7 +280,7 @@ mod tests {
     #[test]
     fn from_and_to() {
         let f = From::parse(&b("\"Alice\" <sip:alice@atlanta.com>;tag=1928301774")).unwrap();
-        assert_eq!(f.tag().unwrap().as_ref(), b"1928301774");
+        assert_eq!(f.tag().unwrap(), b"1928301774");
         assert_eq!(f.display_name_text().unwrap(), "Alice");
         assert_eq!(
             f.to_string(),
@@ -355,7 +365,7 @@ mod tests {
             "<http://wwww.example.com/alice/photo.jpg> ;purpose=icon",
         ))
         .unwrap();
-        assert_eq!(ci.purpose().unwrap().as_ref(), b"icon");
+        assert_eq!(ci.purpose().unwrap(), b"icon");
         assert!(matches!(ci.uri(), Uri::Other(_)));
         assert!(AlertInfo::parse(&b("<http://www.example.com/sounds/moo.wav>")).is_ok());
         assert!(ErrorInfo::parse(&b("<sip:not-in-service-recording@atlanta.com>")).is_ok());

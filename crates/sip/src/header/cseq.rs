@@ -45,7 +45,11 @@ impl TypedHeader for CSeq {
     const NAME: HeaderName = HeaderName::CSeq;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         let seq = number_as(&mut cur)?;
         if !cur.skip_ws() {
             return Err(cur.error(if cur.is_empty() {
@@ -56,12 +60,12 @@ impl TypedHeader for CSeq {
         }
         let start = cur.pos();
         let name = cur.take_while(is_token);
-        let method = Method::from_bytes(&value.slice_ref(name)).map_err(|e| e.shifted(start))?;
+        let method = Method::from_part(&value, name).map_err(|e| e.shifted(start))?;
         cur.finish()?;
         Ok(Self {
             seq,
             method,
-            raw: value.clone(),
+            raw: value,
         })
     }
 }

@@ -61,11 +61,12 @@ impl DispositionType {
         }
     }
 
-    fn from_token(t: Bytes) -> Self {
+    /// The type named by `t`, a slice of `src` (which an extension type shares).
+    fn from_token(src: &Bytes, t: &[u8]) -> Self {
         DISPOSITIONS
             .iter()
-            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(&t))
-            .map_or(Self::Other(t), |(_, d)| d.clone())
+            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(t))
+            .map_or_else(|| Self::Other(src.slice_ref(t)), |(_, d)| d.clone())
     }
 }
 
@@ -92,12 +93,14 @@ impl Handling {
 }
 
 /// `Content-Disposition` (RFC 3261 §20.11, RFC 2183).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct ContentDisposition {
     disposition: DispositionType,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
-    raw: Bytes,
 }
+
+eq_hash_by_key!(ContentDisposition, key);
 
 impl ContentDisposition {
     /// A Content-Disposition of `disposition` without parameters.
@@ -106,25 +109,26 @@ impl ContentDisposition {
         let mut d = Self {
             disposition,
             params: Params::new(),
-            raw: Bytes::new(),
         };
         d.render();
         d
     }
 
+    /// Writes `type;params` and makes it the parameters' source.
     fn render(&mut self) {
         let mut out = self.disposition.as_bytes().to_vec();
-        self.params.write_to(&mut out);
-        self.raw = Bytes::from(out);
+        let items = self.params.write_spans(&mut out);
+        self.params = Params::from_parts(Bytes::from(out), items);
+    }
+
+    fn key(&self) -> (&DispositionType, &Params, &[u8]) {
+        (&self.disposition, &self.params, self.params.src())
     }
 
     /// This value with `handling` set.
     #[must_use]
     pub fn with_handling(mut self, handling: Handling) -> Self {
-        self.params.set(
-            "handling",
-            Some(Bytes::copy_from_slice(handling.as_bytes())),
-        );
+        self.params.set("handling", Some(handling.as_bytes()));
         self.render();
         self
     }
@@ -134,7 +138,7 @@ impl ContentDisposition {
     pub fn with_filename(mut self, filename: &str) -> Self {
         let mut q = Vec::with_capacity(filename.len() + 2);
         super::value::write_quoted(&mut q, filename);
-        self.params.set("filename", Some(Bytes::from(q)));
+        self.params.set("filename", Some(&q));
         self.render();
         self
     }
@@ -155,7 +159,7 @@ impl ContentDisposition {
         } else if v.eq_ignore_ascii_case(b"required") {
             Handling::Required
         } else {
-            Handling::Other(v.clone())
+            Handling::Other(self.params.get_bytes("handling").unwrap_or_default())
         })
     }
 
@@ -176,21 +180,25 @@ impl TypedHeader for ContentDisposition {
     const NAME: HeaderName = HeaderName::ContentDisposition;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         let t = cur.token()?;
-        let params = parse_generic_params(&mut cur, value)?;
+        let items = parse_generic_params(&mut cur)?;
         cur.finish()?;
+        let disposition = DispositionType::from_token(&value, t);
         Ok(Self {
-            disposition: DispositionType::from_token(value.slice_ref(t)),
-            params,
-            raw: value.clone(),
+            disposition,
+            params: Params::from_parts(value, items),
         })
     }
 }
 
 impl fmt::Display for ContentDisposition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.params.src())
     }
 }
 

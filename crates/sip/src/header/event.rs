@@ -19,63 +19,65 @@ use crate::error::Result;
 use crate::lex::Cursor;
 use crate::name::HeaderName;
 use crate::params::{Params, parse_generic_params};
+use crate::parse::Span;
 
-/// `token *(SEMI generic-param)`, the shape both headers share; returns the token's slice.
-fn token_with_params(value: &Bytes) -> Result<(Bytes, Params)> {
-    let mut cur = Cursor::new(value);
+/// `token *(SEMI generic-param)`, the shape both headers share: the token's span and the
+/// parameters (whose source is the whole value).
+fn token_with_params(value: Bytes) -> Result<(Span, Params)> {
+    let mut cur = Cursor::new(&value);
     let t = cur.token()?;
-    let params = parse_generic_params(&mut cur, value)?;
+    let token = Span::new(0, t.len());
+    let items = parse_generic_params(&mut cur)?;
     cur.finish()?;
-    Ok((value.slice_ref(t), params))
+    Ok((token, Params::from_parts(value, items)))
 }
 
-/// Renders `token;params`.
-fn render(token: &[u8], params: &Params) -> Bytes {
+/// Renders `token;params` into the parameters' new source.
+fn render(token: &[u8], params: &Params) -> Params {
     let mut out = token.to_vec();
-    params.write_to(&mut out);
-    Bytes::from(out)
+    let items = params.write_spans(&mut out);
+    Params::from_parts(Bytes::from(out), items)
 }
 
 /// `Event` (RFC 6665 §8.2.1): the event package (with templates) and the subscription `id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Event {
-    event_type: Bytes,
+    event_type: Span,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
-    raw: Bytes,
 }
+
+eq_hash_by_key!(Event, key);
 
 impl Event {
     /// An Event of `event_type` (a token such as `conference` or `presence.winfo`).
     #[must_use]
     pub fn new(event_type: &str) -> Self {
-        let event_type = Bytes::copy_from_slice(event_type.as_bytes());
-        let params = Params::new();
         Self {
-            raw: render(&event_type, &params),
-            event_type,
-            params,
+            event_type: Span::new(0, event_type.len()),
+            params: render(event_type.as_bytes(), &Params::EMPTY),
         }
     }
 
     /// This value with the `id` parameter set (a token).
     #[must_use]
     pub fn with_id(mut self, id: &str) -> Self {
-        self.params
-            .set("id", Some(Bytes::copy_from_slice(id.as_bytes())));
-        self.raw = render(&self.event_type, &self.params);
+        let mut params = self.params.clone();
+        params.set("id", Some(id.as_bytes()));
+        self.params = render(self.event_type(), &params);
         self
     }
 
     /// The event type as written, templates included (`presence.winfo`).
     #[must_use]
-    pub const fn event_type(&self) -> &Bytes {
-        &self.event_type
+    pub fn event_type(&self) -> &[u8] {
+        self.event_type.of(self.params.src())
     }
 
     /// The event package: the event type up to its first `.`.
     #[must_use]
     pub fn package(&self) -> &[u8] {
-        self.event_type
+        self.event_type()
             .split(|&b| b == b'.')
             .next()
             .unwrap_or_default()
@@ -83,12 +85,12 @@ impl Event {
 
     /// The event templates after the package (`winfo` in `presence.winfo`).
     pub fn templates(&self) -> impl Iterator<Item = &[u8]> {
-        self.event_type.split(|&b| b == b'.').skip(1)
+        self.event_type().split(|&b| b == b'.').skip(1)
     }
 
     /// The `id` parameter, telling apart subscriptions in one dialog.
     #[must_use]
-    pub fn id(&self) -> Option<&Bytes> {
+    pub fn id(&self) -> Option<&[u8]> {
         self.params.get("id").flatten()
     }
 
@@ -97,24 +99,28 @@ impl Event {
     pub const fn params(&self) -> &Params {
         &self.params
     }
+
+    fn key(&self) -> (&[u8], &Params, &[u8]) {
+        (self.event_type(), &self.params, self.params.src())
+    }
 }
 
 impl TypedHeader for Event {
     const NAME: HeaderName = HeaderName::Event;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
         let (event_type, params) = token_with_params(value)?;
-        Ok(Self {
-            event_type,
-            params,
-            raw: value.clone(),
-        })
+        Ok(Self { event_type, params })
     }
 }
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.params.src())
     }
 }
 
@@ -144,64 +150,76 @@ impl SubState {
         }
     }
 
-    fn from_token(t: Bytes) -> Self {
+    /// The state named by `t`, a slice of `src` (which an extension state shares).
+    fn from_token(src: &Bytes, t: &[u8]) -> Self {
         [Self::Active, Self::Pending, Self::Terminated]
             .into_iter()
-            .find(|s| s.as_bytes().eq_ignore_ascii_case(&t))
-            .unwrap_or(Self::Other(t))
+            .find(|s| s.as_bytes().eq_ignore_ascii_case(t))
+            .unwrap_or_else(|| Self::Other(src.slice_ref(t)))
     }
 }
 
 /// `Subscription-State` (RFC 6665 §8.2.3): the state, and `expires`, `reason`,
 /// `retry-after`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct SubscriptionState {
     state: SubState,
     expires: Option<u32>,
     retry_after: Option<u32>,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
-    raw: Bytes,
 }
+
+eq_hash_by_key!(SubscriptionState, key);
 
 impl SubscriptionState {
     /// A Subscription-State of `state` without parameters.
     #[must_use]
     pub fn new(state: SubState) -> Self {
-        let params = Params::new();
         Self {
-            raw: render(state.as_bytes(), &params),
+            params: render(state.as_bytes(), &Params::EMPTY),
             state,
             expires: None,
             retry_after: None,
-            params,
         }
     }
 
-    fn with(mut self, name: &str, value: String) -> Self {
-        self.params.set(name, Some(Bytes::from(value)));
-        self.raw = render(self.state.as_bytes(), &self.params);
+    fn with(mut self, name: &str, value: &str) -> Self {
+        let mut params = self.params.clone();
+        params.set(name, Some(value.as_bytes()));
+        self.params = render(self.state.as_bytes(), &params);
         self
+    }
+
+    fn key(&self) -> (&SubState, Option<u32>, Option<u32>, &Params, &[u8]) {
+        (
+            &self.state,
+            self.expires,
+            self.retry_after,
+            &self.params,
+            self.params.src(),
+        )
     }
 
     /// This value with `expires` set.
     #[must_use]
     pub fn with_expires(mut self, seconds: u32) -> Self {
         self.expires = Some(seconds);
-        self.with("expires", seconds.to_string())
+        self.with("expires", &seconds.to_string())
     }
 
     /// This value with `retry-after` set.
     #[must_use]
     pub fn with_retry_after(mut self, seconds: u32) -> Self {
         self.retry_after = Some(seconds);
-        self.with("retry-after", seconds.to_string())
+        self.with("retry-after", &seconds.to_string())
     }
 
     /// This value with `reason` set (a token: `deactivated`, `probation`, `rejected`,
     /// `timeout`, `giveup`, `noresource`, `invariant`, or an extension).
     #[must_use]
     pub fn with_reason(self, reason: &str) -> Self {
-        self.with("reason", reason.to_owned())
+        self.with("reason", reason)
     }
 
     /// The subscription state.
@@ -224,7 +242,7 @@ impl SubscriptionState {
 
     /// The `reason` parameter.
     #[must_use]
-    pub fn reason(&self) -> Option<&Bytes> {
+    pub fn reason(&self) -> Option<&[u8]> {
         self.params.get("reason").flatten()
     }
 
@@ -239,20 +257,24 @@ impl TypedHeader for SubscriptionState {
     const NAME: HeaderName = HeaderName::SubscriptionState;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
         let (state, params) = token_with_params(value)?;
+        let value = params.src();
         Ok(Self {
-            state: SubState::from_token(state),
+            state: SubState::from_token(value, state.of(value)),
             expires: numeric_param(value, &params, "expires")?,
             retry_after: numeric_param(value, &params, "retry-after")?,
             params,
-            raw: value.clone(),
         })
     }
 }
 
 impl fmt::Display for SubscriptionState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.params.src())
     }
 }
 
@@ -269,10 +291,10 @@ mod tests {
     #[test]
     fn events() {
         let e = Event::parse(&b("presence.winfo;id=1234 ; x")).unwrap();
-        assert_eq!(e.event_type(), &b("presence.winfo"));
+        assert_eq!(e.event_type(), b"presence.winfo");
         assert_eq!(e.package(), b"presence");
         assert_eq!(e.templates().collect::<Vec<_>>(), vec![&b"winfo"[..]]);
-        assert_eq!(e.id(), Some(&b("1234")));
+        assert_eq!(e.id(), Some(&b"1234"[..]));
         assert!(e.params().contains("x"));
         let built = Event::new("conference").with_id("7");
         assert_eq!(built.to_string(), "conference;id=7");
@@ -294,7 +316,7 @@ mod tests {
         assert_eq!((s.state(), s.expires()), (&SubState::Active, Some(600)));
         let s = SubscriptionState::parse(&b("Terminated;reason=timeout;retry-after=30")).unwrap();
         assert_eq!(s.state(), &SubState::Terminated);
-        assert_eq!(s.reason(), Some(&b("timeout")));
+        assert_eq!(s.reason(), Some(&b"timeout"[..]));
         assert_eq!(s.retry_after(), Some(30));
         let s = SubscriptionState::parse(&b("waiting")).unwrap();
         assert_eq!(s.state(), &SubState::Other(b("waiting")));

@@ -20,24 +20,40 @@ use super::value::{fmt_raw, offset_in, qvalue, write_quoted};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::{Cursor, is_token};
 use crate::name::HeaderName;
-use crate::params::{Params, parse_generic_params};
+use crate::params::{ParamItems, Params, parse_generic_params};
+use crate::parse::Span;
 
 /// A media type with its parameters: `type/subtype;name=value`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// One [`Bytes`] (the value it was parsed from, shared with its parameter list) and spans.
+#[derive(Debug, Clone)]
 pub struct MediaType {
-    mtype: Bytes,
-    subtype: Bytes,
+    mtype: Span,
+    subtype: Span,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
 }
+
+eq_hash_by_key!(MediaType, key);
 
 impl MediaType {
     /// A media type without parameters; `mtype` and `subtype` must be tokens.
     #[must_use]
     pub fn new(mtype: &str, subtype: &str) -> Self {
+        Self::render(mtype.as_bytes(), subtype.as_bytes(), &Params::EMPTY)
+    }
+
+    /// Writes `mtype/subtype;params` into a new value.
+    fn render(mtype: &[u8], subtype: &[u8], params: &Params) -> Self {
+        let mut out = Vec::with_capacity(mtype.len() + subtype.len() + 1);
+        out.extend_from_slice(mtype);
+        out.push(b'/');
+        out.extend_from_slice(subtype);
+        let items = params.write_spans(&mut out);
         Self {
-            mtype: Bytes::copy_from_slice(mtype.as_bytes()),
-            subtype: Bytes::copy_from_slice(subtype.as_bytes()),
-            params: Params::new(),
+            mtype: Span::new(0, mtype.len()),
+            subtype: Span::new(mtype.len() + 1, mtype.len() + 1 + subtype.len()),
+            params: Params::from_parts(Bytes::from(out), items),
         }
     }
 
@@ -45,41 +61,39 @@ impl MediaType {
     /// a quoted string otherwise.
     fn set_param(&mut self, name: &str, value: &str) {
         let v = if !value.is_empty() && value.bytes().all(is_token) {
-            Bytes::copy_from_slice(value.as_bytes())
+            value.as_bytes().to_vec()
         } else {
             let mut q = Vec::with_capacity(value.len() + 2);
             write_quoted(&mut q, value);
-            Bytes::from(q)
+            q
         };
-        self.params.set(name, Some(v));
+        let mut params = self.params.clone();
+        params.set(name, Some(&v));
+        *self = Self::render(self.mtype(), self.subtype(), &params);
     }
 
-    fn render(&self) -> Bytes {
-        let mut out = Vec::with_capacity(self.mtype.len() + self.subtype.len() + 1);
-        out.extend_from_slice(&self.mtype);
-        out.push(b'/');
-        out.extend_from_slice(&self.subtype);
-        self.params.write_to(&mut out);
-        Bytes::from(out)
+    /// The whole value's bytes.
+    fn raw(&self) -> &Bytes {
+        self.params.src()
     }
 
     /// The top-level type (`application`).
     #[must_use]
-    pub const fn mtype(&self) -> &Bytes {
-        &self.mtype
+    pub fn mtype(&self) -> &[u8] {
+        self.mtype.of(self.raw())
     }
 
     /// The subtype (`sdp`).
     #[must_use]
-    pub const fn subtype(&self) -> &Bytes {
-        &self.subtype
+    pub fn subtype(&self) -> &[u8] {
+        self.subtype.of(self.raw())
     }
 
     /// True if this is `mtype/subtype`, ignoring ASCII case.
     #[must_use]
     pub fn is(&self, mtype: &str, subtype: &str) -> bool {
-        self.mtype.eq_ignore_ascii_case(mtype.as_bytes())
-            && self.subtype.eq_ignore_ascii_case(subtype.as_bytes())
+        self.mtype().eq_ignore_ascii_case(mtype.as_bytes())
+            && self.subtype().eq_ignore_ascii_case(subtype.as_bytes())
     }
 
     /// All parameters, in order (quoted values keep their quotes).
@@ -105,38 +119,56 @@ impl MediaType {
     pub fn boundary(&self) -> Option<Cow<'_, [u8]>> {
         self.param("boundary")
     }
+
+    fn key(&self) -> (&[u8], &[u8], &Params) {
+        (self.mtype(), self.subtype(), &self.params)
+    }
 }
 
-/// `m-type SLASH m-subtype *(SEMI m-parameter)` at the cursor.
-fn media_type(cur: &mut Cursor<'_>, src: &Bytes) -> Result<MediaType> {
-    let mtype = cur.token()?;
-    if !cur.eat_sep(b'/') {
-        return Err(cur.error(ErrorKind::Expected(b'/')));
-    }
-    let subtype = cur.token()?;
-    let params = parse_generic_params(cur, src)?;
+/// `m-type SLASH m-subtype *(SEMI m-parameter)` at the whole of `value`, which the result
+/// takes.
+fn media_type(value: Bytes) -> Result<MediaType> {
+    let mut cur = Cursor::new(&value);
+    let (mtype, subtype, items) = media_type_at(&mut cur)?;
+    cur.finish()?;
     Ok(MediaType {
-        mtype: src.slice_ref(mtype),
-        subtype: src.slice_ref(subtype),
-        params,
+        mtype,
+        subtype,
+        params: Params::from_parts(value, items),
     })
 }
 
-/// `Content-Type` (RFC 3261 §20.15): the media type of the body.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ContentType {
-    media: MediaType,
-    raw: Bytes,
+/// `m-type SLASH m-subtype *(SEMI m-parameter)` at the cursor: the spans of the type and
+/// subtype, and the parameters.
+fn media_type_at(cur: &mut Cursor<'_>) -> Result<(Span, Span, ParamItems)> {
+    let at = cur.pos();
+    let mtype = cur.token()?;
+    let mtype = Span::new(at, at + mtype.len());
+    if !cur.eat_sep(b'/') {
+        return Err(cur.error(ErrorKind::Expected(b'/')));
+    }
+    let at = cur.pos();
+    let subtype = cur.token()?;
+    let subtype = Span::new(at, at + subtype.len());
+    let items = parse_generic_params(cur)?;
+    Ok((mtype, subtype, items))
 }
+
+/// `Content-Type` (RFC 3261 §20.15): the media type of the body.
+#[derive(Debug, Clone)]
+pub struct ContentType {
+    /// The media type, whose source is the whole value.
+    media: MediaType,
+}
+
+eq_hash_by_key!(ContentType, key);
 
 impl ContentType {
     /// A Content-Type `mtype/subtype` (`ContentType::new("message", "cpim")`).
     #[must_use]
     pub fn new(mtype: &str, subtype: &str) -> Self {
-        let media = MediaType::new(mtype, subtype);
         Self {
-            raw: media.render(),
-            media,
+            media: MediaType::new(mtype, subtype),
         }
     }
 
@@ -144,8 +176,11 @@ impl ContentType {
     #[must_use]
     pub fn with_param(mut self, name: &str, value: &str) -> Self {
         self.media.set_param(name, value);
-        self.raw = self.media.render();
         self
+    }
+
+    fn key(&self) -> (&MediaType, &[u8]) {
+        (&self.media, self.media.raw())
     }
 
     /// The media type.
@@ -177,41 +212,45 @@ impl TypedHeader for ContentType {
     const NAME: HeaderName = HeaderName::ContentType;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
-        let media = media_type(&mut cur, value)?;
-        cur.finish()?;
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
         Ok(Self {
-            media,
-            raw: value.clone(),
+            media: media_type(value)?,
         })
     }
 }
 
 impl fmt::Display for ContentType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.media.raw())
     }
 }
 
 /// One `Accept` range (RFC 3261 §20.1): a media range (`*/*`, `text/*`, `text/plain`) with
 /// an optional `q` weight.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Accept {
+    /// The media range, whose source is the whole value.
     media: MediaType,
     q: Option<u16>,
-    raw: Bytes,
 }
+
+eq_hash_by_key!(Accept, key);
 
 impl Accept {
     /// A range `mtype/subtype` (either may be `*`).
     #[must_use]
     pub fn new(mtype: &str, subtype: &str) -> Self {
-        let media = MediaType::new(mtype, subtype);
         Self {
-            raw: media.render(),
-            media,
+            media: MediaType::new(mtype, subtype),
             q: None,
         }
+    }
+
+    fn key(&self) -> (&MediaType, Option<u16>, &[u8]) {
+        (&self.media, self.q, self.media.raw())
     }
 
     /// The media range; `q` is among its parameters.
@@ -230,10 +269,9 @@ impl Accept {
     /// ignoring ASCII case.
     #[must_use]
     pub fn matches(&self, mtype: &str, subtype: &str) -> bool {
-        let m = &self.media;
-        let star = |b: &Bytes| b.as_ref() == b"*";
-        (star(&m.mtype) || m.mtype.eq_ignore_ascii_case(mtype.as_bytes()))
-            && (star(&m.subtype) || m.subtype.eq_ignore_ascii_case(subtype.as_bytes()))
+        let (mt, st) = (self.media.mtype(), self.media.subtype());
+        (mt == b"*" || mt.eq_ignore_ascii_case(mtype.as_bytes()))
+            && (st == b"*" || st.eq_ignore_ascii_case(subtype.as_bytes()))
     }
 }
 
@@ -242,14 +280,17 @@ impl TypedHeader for Accept {
     const LIST: bool = true;
     const ALLOW_EMPTY: bool = true;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
-        let media = media_type(&mut cur, value)?;
-        cur.finish()?;
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let media = media_type(value)?;
+        let value = media.raw();
         let q = match media.params.find("q") {
             None => None,
             Some(p) => {
-                let v = p.value.as_deref().unwrap_or_default();
-                let at = offset_in(value, &p.name).saturating_add(p.name.len());
+                let v = p.value.unwrap_or_default();
+                let at = offset_in(value, p.name).saturating_add(p.name.len());
                 Some(qvalue(v).ok_or(ParseError::new(
                     ErrorKind::Number,
                     if v.is_empty() {
@@ -260,17 +301,13 @@ impl TypedHeader for Accept {
                 ))?)
             }
         };
-        Ok(Self {
-            media,
-            q,
-            raw: value.clone(),
-        })
+        Ok(Self { media, q })
     }
 }
 
 impl fmt::Display for Accept {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.media.raw())
     }
 }
 
@@ -290,7 +327,7 @@ mod tests {
         assert_eq!(c.boundary().unwrap().as_ref(), b"7a9cbec02ceef655");
         let c = ContentType::parse(&b("text/plain ; charset = \"UTF-8\"")).unwrap();
         assert_eq!(c.charset().unwrap().as_ref(), b"UTF-8");
-        assert_eq!(c.media().mtype(), &b("text"));
+        assert_eq!(c.media().mtype(), b"text");
         assert_eq!(c.to_string(), "text/plain ; charset = \"UTF-8\"");
         let built = ContentType::new("multipart", "mixed").with_param("boundary", "a b:c");
         assert_eq!(built.to_string(), "multipart/mixed;boundary=\"a b:c\"");

@@ -2,9 +2,11 @@
 //!
 //! Each type implements [`TypedHeader`]: it names its header and parses **one** value from the
 //! unfolded bytes of a header field (for list headers such as Via or Contact, one element of the
-//! comma-separated list). Parsed types hold [`bytes::Bytes`] slices of the value they came from,
-//! so they are cheap, owned and `'static`. Errors carry offsets relative to the value; through
-//! [`crate::Message::typed`] they are made absolute within the message.
+//! comma-separated list). A parsed value holds one [`bytes::Bytes`] (the value it came from,
+//! shared with the message buffer) and compact spans into it, so it is cheap, owned and
+//! `'static`, and parsing it costs one reference count (two for an address, whose URI holds
+//! its own): accessors return `&[u8]` borrowed from it. Errors carry offsets relative to the
+//! value; through [`crate::Headers::typed`] they are made absolute within the message.
 
 use bytes::Bytes;
 
@@ -24,6 +26,32 @@ pub trait TypedHeader: Sized {
     const ALLOW_EMPTY: bool = false;
     /// Parses one value. `value` is unfolded (folds replaced by spaces) and trimmed.
     fn parse(value: &Bytes) -> Result<Self>;
+    /// [`TypedHeader::parse`], taking the value's bytes: a parsed value keeps them without
+    /// another reference count. The message layer parses through this.
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        Self::parse(&value)
+    }
+}
+
+/// Implements `PartialEq`, `Eq` and `Hash` for `$ty` through `$key`, a method returning the
+/// tuple of what the value holds as bytes and numbers (spans would compare offsets, not
+/// content).
+macro_rules! eq_hash_by_key {
+    ($ty:ty, $key:ident) => {
+        impl PartialEq for $ty {
+            fn eq(&self, o: &Self) -> bool {
+                self.$key() == o.$key()
+            }
+        }
+
+        impl Eq for $ty {}
+
+        impl core::hash::Hash for $ty {
+            fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+                self.$key().hash(state);
+            }
+        }
+    };
 }
 
 mod accept_contact;

@@ -16,24 +16,18 @@ use crate::lex::Cursor;
 use crate::method::Method;
 use crate::name::HeaderName;
 
-/// Defines a list header whose element is one token, converted to `$item` by `$conv`
-/// (a `fn(&Bytes) -> Result<$item>`).
+/// Defines a list header whose element is one token. The struct holds the token's bytes in
+/// `raw` and what `from_token` (an associated `fn(Bytes) -> Result<Self>`) derives from it.
 macro_rules! token_list_header {
-    ($(#[$doc:meta])* $name:ident, $item:ty, $conv:expr) => {
+    ($(#[$doc:meta])* $name:ident { $($field:ident: $fty:ty),* }) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub struct $name {
-            value: $item,
+            $($field: $fty,)*
             raw: Bytes,
         }
 
         impl $name {
-            /// The element's value.
-            #[must_use]
-            pub const fn value(&self) -> &$item {
-                &self.value
-            }
-
             /// The element as written.
             #[must_use]
             pub const fn as_bytes(&self) -> &Bytes {
@@ -47,11 +41,20 @@ macro_rules! token_list_header {
             const ALLOW_EMPTY: bool =
                 matches!(HeaderName::$name, HeaderName::Supported | HeaderName::Allow);
             fn parse(value: &Bytes) -> Result<Self> {
-                let mut cur = Cursor::new(value);
-                let token = cur.token()?;
+                Self::parse_owned(value.clone())
+            }
+
+            fn parse_owned(value: Bytes) -> Result<Self> {
+                let mut cur = Cursor::new(&value);
+                let token = cur.token()?.len();
                 cur.finish()?;
-                let raw = value.slice_ref(token);
-                Ok(Self { value: $conv(&raw)?, raw })
+                // A trimmed element is all token: keep the value whole.
+                let raw = if token == value.len() {
+                    value
+                } else {
+                    value.slice(..token)
+                };
+                Self::from_token(raw)
             }
         }
 
@@ -63,20 +66,26 @@ macro_rules! token_list_header {
     };
 }
 
-/// An option tag or event type: the token itself.
-fn token(raw: &Bytes) -> Result<Bytes> {
-    Ok(raw.clone())
-}
-
-/// Defines `new(tag: &str)` for the headers whose element is a plain token.
+/// Defines `new(tag: &str)`, `value()` and `from_token` for the headers whose element is a
+/// plain token.
 macro_rules! token_constructor {
     ($($name:ident),*) => {$(
         impl $name {
             /// An element naming `tag`, which must be a token (`timer`, `100rel`, `presence`).
             #[must_use]
             pub fn new(tag: &str) -> Self {
-                let raw = Bytes::copy_from_slice(tag.as_bytes());
-                Self { value: raw.clone(), raw }
+                Self { raw: Bytes::copy_from_slice(tag.as_bytes()) }
+            }
+
+            /// The element's value: the token.
+            #[must_use]
+            pub const fn value(&self) -> &Bytes {
+                &self.raw
+            }
+
+            #[allow(clippy::unnecessary_wraps, reason = "the shape `parse` calls")]
+            fn from_token(raw: Bytes) -> Result<Self> {
+                Ok(Self { raw })
             }
         }
     )*};
@@ -84,41 +93,29 @@ macro_rules! token_constructor {
 
 token_list_header!(
     /// One option tag of `Supported` (RFC 3261 §20.37): an extension the sender understands.
-    Supported,
-    Bytes,
-    token
+    Supported {}
 );
 token_list_header!(
     /// One option tag of `Require` (RFC 3261 §20.32): an extension the UAS must support.
-    Require,
-    Bytes,
-    token
+    Require {}
 );
 token_list_header!(
     /// One option tag of `Proxy-Require` (RFC 3261 §20.29): an extension proxies must support.
-    ProxyRequire,
-    Bytes,
-    token
+    ProxyRequire {}
 );
 token_list_header!(
     /// One option tag of `Unsupported` (RFC 3261 §20.40): an extension the UAS does not
     /// support.
-    Unsupported,
-    Bytes,
-    token
+    Unsupported {}
 );
 token_list_header!(
     /// One event type of `Allow-Events` (RFC 6665 §8.2.2): an event package (with optional
     /// templates, `presence.winfo`) the sender accepts subscriptions to.
-    AllowEvents,
-    Bytes,
-    token
+    AllowEvents {}
 );
 token_list_header!(
     /// One method of `Allow` (RFC 3261 §20.5): a method the sender supports (case-sensitive).
-    Allow,
-    Method,
-    Method::from_bytes
+    Allow { value: Method }
 );
 token_constructor!(Supported, Require, ProxyRequire, Unsupported, AllowEvents);
 
@@ -128,6 +125,19 @@ impl Allow {
     pub fn new(method: Method) -> Self {
         let raw = Bytes::copy_from_slice(method.as_bytes());
         Self { value: method, raw }
+    }
+
+    /// The element's value: the method.
+    #[must_use]
+    pub const fn value(&self) -> &Method {
+        &self.value
+    }
+
+    fn from_token(raw: Bytes) -> Result<Self> {
+        Ok(Self {
+            value: Method::from_bytes(&raw)?,
+            raw,
+        })
     }
 }
 

@@ -42,11 +42,12 @@ const KNOWN: [(&str, PrivValue); 6] = [
 ];
 
 impl PrivValue {
-    fn from_token(t: &Bytes) -> Self {
+    /// The value named by `t`, a slice of `src` (which an extension value shares).
+    fn from_token(src: &Bytes, t: &[u8]) -> Self {
         KNOWN
             .iter()
             .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(t))
-            .map_or_else(|| Self::Other(t.clone()), |(_, v)| v.clone())
+            .map_or_else(|| Self::Other(src.slice_ref(t)), |(_, v)| v.clone())
     }
 
     /// The value as written on the wire (lower case for the known ones).
@@ -103,20 +104,21 @@ impl TypedHeader for Privacy {
     const NAME: HeaderName = HeaderName::Privacy;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         let mut values = SmallVec::new();
         loop {
             let t = cur.token()?;
-            values.push(PrivValue::from_token(&value.slice_ref(t)));
+            values.push(PrivValue::from_token(&value, t));
             if !cur.eat_sep(b';') {
                 break;
             }
         }
         cur.finish()?;
-        Ok(Self {
-            values,
-            raw: value.clone(),
-        })
+        Ok(Self { values, raw: value })
     }
 }
 

@@ -18,39 +18,59 @@ use super::value::{comment, fmt_raw};
 use crate::error::{ErrorKind, Result};
 use crate::lex::Cursor;
 use crate::name::HeaderName;
+use crate::parse::{OptSpan, Span};
 
-/// A `product`: a name and an optional version.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Product {
-    name: Bytes,
-    version: Option<Bytes>,
+/// A `product`: a name and an optional version, borrowed from the header value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Product<'a> {
+    name: &'a [u8],
+    version: Option<&'a [u8]>,
 }
 
-impl Product {
+impl<'a> Product<'a> {
     /// The product name.
     #[must_use]
-    pub const fn name(&self) -> &Bytes {
-        &self.name
+    pub const fn name(&self) -> &'a [u8] {
+        self.name
     }
 
     /// The version after `/`, if any.
     #[must_use]
-    pub const fn version(&self) -> Option<&Bytes> {
-        self.version.as_ref()
+    pub const fn version(&self) -> Option<&'a [u8]> {
+        self.version
     }
 }
 
-/// One `server-val`: a product or a comment.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ServerVal {
+/// One `server-val`: a product or a comment, borrowed from the header value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServerVal<'a> {
     /// `token [ "/" token ]`
-    Product(Product),
+    Product(Product<'a>),
     /// `( ... )`, with its parentheses.
-    Comment(Bytes),
+    Comment(&'a [u8]),
+}
+
+/// A `server-val` as spans into its header value.
+#[derive(Debug, Clone, Copy)]
+enum ServerSpan {
+    Product { name: Span, version: OptSpan },
+    Comment(Span),
+}
+
+impl ServerSpan {
+    fn view(self, src: &[u8]) -> ServerVal<'_> {
+        match self {
+            Self::Product { name, version } => ServerVal::Product(Product {
+                name: name.of(src),
+                version: version.of(src),
+            }),
+            Self::Comment(c) => ServerVal::Comment(c.of(src)),
+        }
+    }
 }
 
 /// `server-val *(LWS server-val)`.
-fn parse_server_vals(value: &Bytes) -> Result<SmallVec<[ServerVal; 4]>> {
+fn parse_server_vals(value: &Bytes) -> Result<SmallVec<[ServerSpan; 4]>> {
     let mut cur = Cursor::new(value);
     let mut items = SmallVec::new();
     loop {
@@ -59,18 +79,22 @@ fn parse_server_vals(value: &Bytes) -> Result<SmallVec<[ServerVal; 4]>> {
             None if items.is_empty() => return Err(cur.error(ErrorKind::Empty)),
             None => break,
             Some(b'(') => {
-                items.push(ServerVal::Comment(value.slice_ref(comment(&mut cur)?)));
+                let at = cur.pos();
+                let c = comment(&mut cur)?;
+                items.push(ServerSpan::Comment(Span::new(at, at + c.len())));
                 // A comment is self-delimiting: what follows needs no LWS.
                 continue;
             }
             Some(_) => {
-                let name = value.slice_ref(cur.token()?);
+                let at = cur.pos();
+                let name = Span::new(at, at + cur.token()?.len());
                 let version = if cur.eat_sep(b'/') {
-                    Some(value.slice_ref(cur.token()?))
+                    let at = cur.pos();
+                    OptSpan::new(at, at + cur.token()?.len())
                 } else {
-                    None
+                    OptSpan::NONE
                 };
-                items.push(ServerVal::Product(Product { name, version }));
+                items.push(ServerSpan::Product { name, version });
             }
         }
         // Products are separated by LWS; a comment may follow without (real agents do that).
@@ -81,13 +105,44 @@ fn parse_server_vals(value: &Bytes) -> Result<SmallVec<[ServerVal; 4]>> {
     Ok(items)
 }
 
+/// Writes `vals` separated by SP and spans them.
+fn render<'a>(vals: impl Iterator<Item = ServerVal<'a>>) -> (SmallVec<[ServerSpan; 4]>, Bytes) {
+    let mut out = Vec::new();
+    let mut items = SmallVec::new();
+    for item in vals {
+        if !out.is_empty() {
+            out.push(b' ');
+        }
+        let mut put = |part: &[u8]| {
+            let s = Span::new(out.len(), out.len() + part.len());
+            out.extend_from_slice(part);
+            s
+        };
+        items.push(match item {
+            ServerVal::Product(p) => {
+                let name = put(p.name);
+                let version = match p.version {
+                    Some(v) => {
+                        put(b"/");
+                        OptSpan::from_option(Some(put(v)))
+                    }
+                    None => OptSpan::NONE,
+                };
+                ServerSpan::Product { name, version }
+            }
+            ServerVal::Comment(c) => ServerSpan::Comment(put(c)),
+        });
+    }
+    (items, Bytes::from(out))
+}
+
 /// Defines a header whose value is `server-val *(LWS server-val)`.
 macro_rules! products_header {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone)]
         pub struct $name {
-            items: SmallVec<[ServerVal; 4]>,
+            items: SmallVec<[ServerSpan; 4]>,
             raw: Bytes,
         }
 
@@ -100,19 +155,19 @@ macro_rules! products_header {
 
             /// This value followed by another product.
             #[must_use]
-            pub fn with_product(mut self, name: &str, version: Option<&str>) -> Self {
-                self.items.push(ServerVal::Product(Product {
-                    name: Bytes::copy_from_slice(name.as_bytes()),
-                    version: version.map(|v| Bytes::copy_from_slice(v.as_bytes())),
-                }));
-                self.render();
-                self
+            pub fn with_product(self, name: &str, version: Option<&str>) -> Self {
+                let added = ServerVal::Product(Product {
+                    name: name.as_bytes(),
+                    version: version.map(str::as_bytes),
+                });
+                let (items, raw) = render(self.iter().chain([added]));
+                Self { items, raw }
             }
 
             /// This value followed by a comment holding `text`; parentheses and `\` in the
             /// text are escaped as quoted-pairs, CR and LF become spaces.
             #[must_use]
-            pub fn with_comment(mut self, text: &str) -> Self {
+            pub fn with_comment(self, text: &str) -> Self {
                 let mut c = vec![b'('];
                 for &b in text.as_bytes() {
                     match b {
@@ -122,39 +177,19 @@ macro_rules! products_header {
                     }
                 }
                 c.push(b')');
-                self.items.push(ServerVal::Comment(Bytes::from(c)));
-                self.render();
-                self
-            }
-
-            fn render(&mut self) {
-                let mut out = Vec::new();
-                for item in &self.items {
-                    if !out.is_empty() {
-                        out.push(b' ');
-                    }
-                    match item {
-                        ServerVal::Product(p) => {
-                            out.extend_from_slice(&p.name);
-                            if let Some(v) = &p.version {
-                                out.push(b'/');
-                                out.extend_from_slice(v);
-                            }
-                        }
-                        ServerVal::Comment(c) => out.extend_from_slice(c),
-                    }
-                }
-                self.raw = Bytes::from(out);
+                let (items, raw) = render(self.iter().chain([ServerVal::Comment(&c)]));
+                Self { items, raw }
             }
 
             /// The products and comments, in order.
-            pub fn iter(&self) -> impl Iterator<Item = &ServerVal> {
-                self.items.iter()
+            pub fn iter(&self) -> impl Iterator<Item = ServerVal<'_>> + Clone {
+                let src: &[u8] = &self.raw;
+                self.items.iter().map(move |i| i.view(src))
             }
 
             /// The products, in order, without the comments.
-            pub fn products(&self) -> impl Iterator<Item = &Product> {
-                self.items.iter().filter_map(|i| match i {
+            pub fn products(&self) -> impl Iterator<Item = Product<'_>> {
+                self.iter().filter_map(|i| match i {
                     ServerVal::Product(p) => Some(p),
                     ServerVal::Comment(_) => None,
                 })
@@ -162,15 +197,32 @@ macro_rules! products_header {
 
             /// The first product called `name` (ASCII case-insensitive).
             #[must_use]
-            pub fn product(&self, name: &str) -> Option<&Product> {
+            pub fn product(&self, name: &str) -> Option<Product<'_>> {
                 self.products().find(|p| p.name.eq_ignore_ascii_case(name.as_bytes()))
             }
 
             /// The version of the first product called `name`, e.g. `OMA1.0` for
             /// `IM-client`; `None` if absent or without a version.
             #[must_use]
-            pub fn product_version(&self, name: &str) -> Option<&Bytes> {
+            pub fn product_version(&self, name: &str) -> Option<&[u8]> {
                 self.product(name)?.version()
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, o: &Self) -> bool {
+                self.raw == o.raw && self.iter().eq(o.iter())
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl core::hash::Hash for $name {
+            fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+                self.raw.hash(state);
+                for item in self.iter() {
+                    item.hash(state);
+                }
             }
         }
 
@@ -178,7 +230,11 @@ macro_rules! products_header {
             const NAME: HeaderName = HeaderName::$name;
             const LIST: bool = false;
             fn parse(value: &Bytes) -> Result<Self> {
-                Ok(Self { items: parse_server_vals(value)?, raw: value.clone() })
+                Self::parse_owned(value.clone())
+            }
+
+            fn parse_owned(value: Bytes) -> Result<Self> {
+                Ok(Self { items: parse_server_vals(&value)?, raw: value })
             }
         }
 
@@ -212,18 +268,18 @@ mod tests {
     #[test]
     fn products_and_comments() {
         let ua = UserAgent::parse(&b("SIPimp.org/0.2.5 (curses)")).unwrap();
-        let items: Vec<_> = ua.iter().cloned().collect();
+        let items: Vec<_> = ua.iter().collect();
         assert_eq!(
             items,
             vec![
                 ServerVal::Product(Product {
-                    name: b("SIPimp.org"),
-                    version: Some(b("0.2.5"))
+                    name: b"SIPimp.org",
+                    version: Some(b"0.2.5")
                 }),
-                ServerVal::Comment(b("(curses)")),
+                ServerVal::Comment(b"(curses)"),
             ]
         );
-        assert_eq!(ua.product_version("sipimp.org"), Some(&b("0.2.5")));
+        assert_eq!(ua.product_version("sipimp.org"), Some(&b"0.2.5"[..]));
         assert_eq!(ua.to_string(), "SIPimp.org/0.2.5 (curses)");
     }
 
@@ -231,7 +287,7 @@ mod tests {
     #[test]
     fn oma_release_version() {
         let s = Server::parse(&b("Acme-IMS/4.2(linux)IM-serv/OMA2.0 Other")).unwrap();
-        assert_eq!(s.product_version("IM-serv"), Some(&b("OMA2.0")));
+        assert_eq!(s.product_version("IM-serv"), Some(&b"OMA2.0"[..]));
         assert_eq!(s.product_version("Other"), None);
         assert!(s.product("Other").is_some());
         assert_eq!(s.products().count(), 3);
@@ -239,7 +295,7 @@ mod tests {
         assert_eq!(ua.to_string(), "IM-client/OMA1.0 (a \\(b\\) c)");
         let back = UserAgent::parse(&Bytes::from(ua.to_string())).unwrap();
         assert_eq!(back, ua);
-        assert_eq!(back.product_version("IM-client"), Some(&b("OMA1.0")));
+        assert_eq!(back.product_version("IM-client"), Some(&b"OMA1.0"[..]));
     }
 
     // REQ: SIP-2

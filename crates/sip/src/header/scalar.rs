@@ -16,7 +16,8 @@ use super::value::{comment, fmt_raw, number_as, numeric_param, parse_whole_numbe
 use crate::error::{ErrorKind, Result};
 use crate::lex::{Cursor, is_word};
 use crate::name::HeaderName;
-use crate::params::{Params, parse_generic_params};
+use crate::params::{ParamItems, Params, parse_generic_params};
+use crate::parse::OptSpan;
 
 /// Defines a header whose whole value is one decimal number of type `$ty`.
 macro_rules! number_header {
@@ -46,7 +47,11 @@ macro_rules! number_header {
             const NAME: HeaderName = HeaderName::$name;
             const LIST: bool = false;
             fn parse(value: &Bytes) -> Result<Self> {
-                Ok(Self { value: parse_whole_number(value)?, raw: value.clone() })
+                Self::parse_owned(value.clone())
+            }
+
+            fn parse_owned(value: Bytes) -> Result<Self> {
+                Ok(Self { value: parse_whole_number(&value)?, raw: value })
             }
         }
 
@@ -84,13 +89,13 @@ number_header!(
 
 /// `Retry-After` (RFC 3261 §20.33): `delta-seconds [ comment ] *( SEMI retry-param )`, with
 /// the `duration` parameter checked to be delta-seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct RetryAfter {
     seconds: u32,
-    comment: Option<Bytes>,
+    comment: OptSpan,
     duration: Option<u32>,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
-    raw: Bytes,
 }
 
 impl RetryAfter {
@@ -99,10 +104,9 @@ impl RetryAfter {
     pub fn new(seconds: u32) -> Self {
         Self {
             seconds,
-            comment: None,
+            comment: OptSpan::NONE,
             duration: None,
-            params: Params::new(),
-            raw: Bytes::from(seconds.to_string()),
+            params: Params::from_parts(Bytes::from(seconds.to_string()), ParamItems::new()),
         }
     }
 
@@ -114,8 +118,8 @@ impl RetryAfter {
 
     /// The comment, with its parentheses.
     #[must_use]
-    pub const fn comment(&self) -> Option<&Bytes> {
-        self.comment.as_ref()
+    pub fn comment(&self) -> Option<&[u8]> {
+        self.comment.of(self.params.src())
     }
 
     /// The `duration` parameter: how long the callee will be reachable.
@@ -129,38 +133,56 @@ impl RetryAfter {
     pub const fn params(&self) -> &Params {
         &self.params
     }
+
+    fn key(&self) -> (u32, Option<&[u8]>, Option<u32>, &Params, &[u8]) {
+        (
+            self.seconds,
+            self.comment(),
+            self.duration,
+            &self.params,
+            self.params.src(),
+        )
+    }
 }
+
+eq_hash_by_key!(RetryAfter, key);
 
 impl TypedHeader for RetryAfter {
     const NAME: HeaderName = HeaderName::RetryAfter;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         let seconds = number_as(&mut cur)?;
         let save = cur.pos();
         cur.skip_ws();
         let comment = if cur.peek() == Some(b'(') {
-            Some(value.slice_ref(comment(&mut cur)?))
+            let at = cur.pos();
+            let c = comment(&mut cur)?;
+            OptSpan::new(at, at + c.len())
         } else {
             cur.set_pos(save);
-            None
+            OptSpan::NONE
         };
-        let params = parse_generic_params(&mut cur, value)?;
+        let items = parse_generic_params(&mut cur)?;
         cur.finish()?;
-        let duration = numeric_param(value, &params, "duration")?;
+        let params = Params::from_parts(value, items);
+        let duration = numeric_param(params.src(), &params, "duration")?;
         Ok(Self {
             seconds,
             comment,
             duration,
             params,
-            raw: value.clone(),
         })
     }
 }
 
 impl fmt::Display for RetryAfter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.params.src())
     }
 }
 
@@ -188,7 +210,11 @@ impl TypedHeader for CallId {
     const NAME: HeaderName = HeaderName::CallId;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         if cur.take_while(is_word).is_empty() {
             return Err(cur.error(if cur.is_empty() {
                 ErrorKind::Empty
@@ -202,7 +228,7 @@ impl TypedHeader for CallId {
         if !cur.is_empty() {
             return Err(cur.error(ErrorKind::TrailingBytes));
         }
-        Ok(Self(value.clone()))
+        Ok(Self(value))
     }
 }
 
@@ -273,7 +299,7 @@ mod tests {
         let r = RetryAfter::parse(&b("18000;duration=3600")).unwrap();
         assert_eq!((r.seconds(), r.duration()), (18000, Some(3600)));
         let r = RetryAfter::parse(&b("120 (I'm in a meeting) ;duration=60;x")).unwrap();
-        assert_eq!(r.comment().unwrap(), &b("(I'm in a meeting)"));
+        assert_eq!(r.comment().unwrap(), b"(I'm in a meeting)");
         assert_eq!(r.duration(), Some(60));
         assert!(r.params().contains("x"));
         assert_eq!(r.to_string(), "120 (I'm in a meeting) ;duration=60;x");

@@ -38,53 +38,52 @@ impl Refresher {
     }
 }
 
-/// `delta-seconds *(SEMI generic-param)`, the shape both headers share.
-fn delta_with_params(value: &Bytes) -> Result<(u32, Params)> {
-    let mut cur = Cursor::new(value);
+/// `delta-seconds *(SEMI generic-param)`, the shape both headers share; the parameters'
+/// source is the whole value.
+fn delta_with_params(value: Bytes) -> Result<(u32, Params)> {
+    let mut cur = Cursor::new(&value);
     let delta = number_as(&mut cur)?;
-    let params = parse_generic_params(&mut cur, value)?;
+    let items = parse_generic_params(&mut cur)?;
     cur.finish()?;
-    Ok((delta, params))
+    Ok((delta, Params::from_parts(value, items)))
 }
 
-/// Renders `delta;params`.
-fn render(delta: u32, params: &Params) -> Bytes {
+/// Renders `delta;params` into the parameters' new source.
+fn render(delta: u32, params: &Params) -> Params {
     let mut out = delta.to_string().into_bytes();
-    params.write_to(&mut out);
-    Bytes::from(out)
+    let items = params.write_spans(&mut out);
+    Params::from_parts(Bytes::from(out), items)
 }
 
 /// `Session-Expires` (RFC 4028 §4): the session interval and who refreshes it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct SessionExpires {
     delta: u32,
     refresher: Option<Refresher>,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
-    raw: Bytes,
 }
+
+eq_hash_by_key!(SessionExpires, key);
 
 impl SessionExpires {
     /// A Session-Expires of `delta` seconds, without refresher.
     #[must_use]
     pub fn new(delta: u32) -> Self {
-        let params = Params::new();
         Self {
             delta,
             refresher: None,
-            raw: render(delta, &params),
-            params,
+            params: render(delta, &Params::EMPTY),
         }
     }
 
     /// This value with `refresher` set (OMA IM: `uac` in requests, `uas` in answers).
     #[must_use]
     pub fn with_refresher(mut self, refresher: Refresher) -> Self {
-        self.params.set(
-            "refresher",
-            Some(Bytes::from_static(refresher.as_str().as_bytes())),
-        );
+        let mut params = self.params.clone();
+        params.set("refresher", Some(refresher.as_str().as_bytes()));
         self.refresher = Some(refresher);
-        self.raw = render(self.delta, &self.params);
+        self.params = render(self.delta, &params);
         self
     }
 
@@ -105,24 +104,33 @@ impl SessionExpires {
     pub const fn params(&self) -> &Params {
         &self.params
     }
+
+    fn key(&self) -> (u32, Option<Refresher>, &Params, &[u8]) {
+        (self.delta, self.refresher, &self.params, self.params.src())
+    }
 }
 
 impl TypedHeader for SessionExpires {
     const NAME: HeaderName = HeaderName::SessionExpires;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
         let (delta, params) = delta_with_params(value)?;
+        let value = params.src();
         let refresher = match params.find("refresher") {
             None => None,
             Some(p) => {
-                let v = p.value.as_deref().unwrap_or_default();
+                let v = p.value.unwrap_or_default();
                 if v.eq_ignore_ascii_case(b"uac") {
                     Some(Refresher::Uac)
                 } else if v.eq_ignore_ascii_case(b"uas") {
                     Some(Refresher::Uas)
                 } else {
                     let at = if v.is_empty() {
-                        offset_in(value, &p.name).saturating_add(p.name.len())
+                        offset_in(value, p.name).saturating_add(p.name.len())
                     } else {
                         offset_in(value, v)
                     };
@@ -134,34 +142,33 @@ impl TypedHeader for SessionExpires {
             delta,
             refresher,
             params,
-            raw: value.clone(),
         })
     }
 }
 
 impl fmt::Display for SessionExpires {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.params.src())
     }
 }
 
 /// `Min-SE` (RFC 4028 §5): the smallest session interval the sender accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct MinSe {
     delta: u32,
+    /// The parameters; their source is the whole value, which is also its raw text.
     params: Params,
-    raw: Bytes,
 }
+
+eq_hash_by_key!(MinSe, key);
 
 impl MinSe {
     /// A Min-SE of `delta` seconds (RFC 4028 §4: at least 90).
     #[must_use]
     pub fn new(delta: u32) -> Self {
-        let params = Params::new();
         Self {
             delta,
-            raw: render(delta, &params),
-            params,
+            params: render(delta, &Params::EMPTY),
         }
     }
 
@@ -176,24 +183,28 @@ impl MinSe {
     pub const fn params(&self) -> &Params {
         &self.params
     }
+
+    fn key(&self) -> (u32, &Params, &[u8]) {
+        (self.delta, &self.params, self.params.src())
+    }
 }
 
 impl TypedHeader for MinSe {
     const NAME: HeaderName = HeaderName::MinSe;
     const LIST: bool = false;
     fn parse(value: &Bytes) -> Result<Self> {
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
         let (delta, params) = delta_with_params(value)?;
-        Ok(Self {
-            delta,
-            params,
-            raw: value.clone(),
-        })
+        Ok(Self { delta, params })
     }
 }
 
 impl fmt::Display for MinSe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.params.src())
     }
 }
 

@@ -3,8 +3,6 @@
 
 use core::fmt;
 
-use bytes::Bytes;
-
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
 use crate::params::Params;
@@ -48,8 +46,8 @@ pub(crate) fn numeric_param<T: TryFrom<u32>>(
     let Some(p) = params.find(name) else {
         return Ok(None);
     };
-    let Some(v) = &p.value else {
-        let at = offset_in(src, &p.name).saturating_add(p.name.len());
+    let Some(v) = p.value else {
+        let at = offset_in(src, p.name).saturating_add(p.name.len());
         return Err(ParseError::new(ErrorKind::Expected(b'='), at));
     };
     parse_whole_number(v)
@@ -113,11 +111,6 @@ pub(crate) fn write_quoted(out: &mut Vec<u8>, text: &str) {
         }
     }
     out.push(b'"');
-}
-
-/// `Bytes` holding a copy of `s`.
-pub(crate) fn bytes_of(s: &str) -> Bytes {
-    Bytes::copy_from_slice(s.as_bytes())
 }
 
 #[cfg(test)]

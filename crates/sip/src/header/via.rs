@@ -14,26 +14,30 @@ use std::net::{IpAddr, Ipv4Addr};
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{bytes_of, fmt_raw, numeric_param, offset_in};
+use super::value::{fmt_raw, numeric_param, offset_in};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
 use crate::name::HeaderName;
-use crate::params::{Param, Params, parse_generic_params};
+use crate::params::{Params, parse_generic_params};
+use crate::parse::Span;
 
 /// The RFC 3261 branch magic cookie (§8.1.1.7).
 pub const MAGIC_COOKIE: &str = "z9hG4bK";
 
 /// One `Via` element (RFC 3261 §20.42): who sent the request, over what, and the branch that
 /// keys its transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// The element holds its bytes once (shared with its parameter list, whose source is the whole
+/// element) and the spans of its parts. Elements compare and hash by their parts' bytes.
+#[derive(Clone)]
 pub struct Via {
-    protocol_name: Bytes,
-    protocol_version: Bytes,
-    transport: Bytes,
-    host: Bytes,
-    port: Option<u16>,
+    /// The parameters; their source is the whole element, which is also its raw text.
     params: Params,
-    raw: Bytes,
+    protocol_name: Span,
+    protocol_version: Span,
+    transport: Span,
+    host: Span,
+    port: Option<u16>,
 }
 
 impl Via {
@@ -44,23 +48,20 @@ impl Via {
     #[must_use]
     pub fn new(transport: &str, host: &str, port: Option<u16>, branch: &str) -> Self {
         let host = if host.contains(':') && !host.starts_with('[') {
-            Bytes::from(format!("[{host}]"))
+            format!("[{host}]")
         } else {
-            bytes_of(host)
+            host.to_owned()
         };
         let mut params = Params::new();
-        params.push(Param::new("branch", Some(bytes_of(branch))));
-        let mut via = Self {
-            protocol_name: Bytes::from_static(b"SIP"),
-            protocol_version: Bytes::from_static(b"2.0"),
-            transport: bytes_of(transport),
-            host,
+        params.push(b"branch", Some(branch.as_bytes()));
+        Self::render(
+            b"SIP",
+            b"2.0",
+            transport.as_bytes(),
+            host.as_bytes(),
             port,
-            params,
-            raw: Bytes::new(),
-        };
-        via.render();
-        via
+            &params,
+        )
     }
 
     /// This element with an `rport` parameter without value, asking the server to add the
@@ -80,52 +81,79 @@ impl Via {
     /// This element with parameter `name` set (replaced in place if present). `name` must be
     /// a token, `value` a token, host or quoted string.
     #[must_use]
-    pub fn with_param(mut self, name: &str, value: Option<&str>) -> Self {
-        self.params.set(name, value.map(bytes_of));
-        self.render();
-        self
+    pub fn with_param(self, name: &str, value: Option<&str>) -> Self {
+        let mut params = self.params.clone();
+        params.set(name, value.map(str::as_bytes));
+        Self::render(
+            self.protocol_name(),
+            self.protocol_version(),
+            self.transport(),
+            self.host(),
+            self.port,
+            &params,
+        )
     }
 
-    fn render(&mut self) {
+    /// Writes `name/version/transport host[:port];params` and spans its parts.
+    fn render(
+        name: &[u8],
+        version: &[u8],
+        transport: &[u8],
+        host: &[u8],
+        port: Option<u16>,
+        params: &Params,
+    ) -> Self {
         let mut out = Vec::with_capacity(64);
-        for (part, sep) in [
-            (&self.protocol_name, b'/'),
-            (&self.protocol_version, b'/'),
-            (&self.transport, b' '),
-        ] {
+        let put = |out: &mut Vec<u8>, part: &[u8], sep: Option<u8>| {
+            let span = Span::new(out.len(), out.len() + part.len());
             out.extend_from_slice(part);
-            out.push(sep);
-        }
-        out.extend_from_slice(&self.host);
-        if let Some(port) = self.port {
+            out.extend(sep);
+            span
+        };
+        let protocol_name = put(&mut out, name, Some(b'/'));
+        let protocol_version = put(&mut out, version, Some(b'/'));
+        let transport = put(&mut out, transport, Some(b' '));
+        let host = put(&mut out, host, None);
+        if let Some(port) = port {
             out.extend_from_slice(format!(":{port}").as_bytes());
         }
-        self.params.write_to(&mut out);
-        self.raw = Bytes::from(out);
+        let items = params.write_spans(&mut out);
+        Self {
+            params: Params::from_parts(Bytes::from(out), items),
+            protocol_name,
+            protocol_version,
+            transport,
+            host,
+            port,
+        }
+    }
+
+    fn raw(&self) -> &Bytes {
+        self.params.src()
     }
 
     /// The protocol name, normally `SIP`.
     #[must_use]
-    pub const fn protocol_name(&self) -> &Bytes {
-        &self.protocol_name
+    pub fn protocol_name(&self) -> &[u8] {
+        self.protocol_name.of(self.raw())
     }
 
     /// The protocol version, normally `2.0`.
     #[must_use]
-    pub const fn protocol_version(&self) -> &Bytes {
-        &self.protocol_version
+    pub fn protocol_version(&self) -> &[u8] {
+        self.protocol_version.of(self.raw())
     }
 
     /// The transport as written (`UDP`, `TCP`, `TLS`, `SCTP`, `WS`, or any token).
     #[must_use]
-    pub const fn transport(&self) -> &Bytes {
-        &self.transport
+    pub fn transport(&self) -> &[u8] {
+        self.transport.of(self.raw())
     }
 
     /// The sent-by host as written; an IPv6 reference keeps its brackets.
     #[must_use]
-    pub const fn host(&self) -> &Bytes {
-        &self.host
+    pub fn host(&self) -> &[u8] {
+        self.host.of(self.raw())
     }
 
     /// The sent-by port, if written.
@@ -142,8 +170,15 @@ impl Via {
 
     /// The `branch` parameter.
     #[must_use]
-    pub fn branch(&self) -> Option<&Bytes> {
+    pub fn branch(&self) -> Option<&[u8]> {
         self.params.get("branch").flatten()
+    }
+
+    /// The `branch` parameter as a [`Bytes`] sharing the element's buffer (to key a
+    /// transaction without copying).
+    #[must_use]
+    pub fn branch_bytes(&self) -> Option<Bytes> {
+        self.params.get_bytes("branch")
     }
 
     /// True when the branch starts with the magic cookie and has something after it (RFC
@@ -161,7 +196,7 @@ impl Via {
     #[must_use]
     pub fn received(&self) -> Option<IpAddr> {
         let v = self.params.get("received").flatten()?;
-        let v = match v.as_ref() {
+        let v = match v {
             [b'[', inner @ .., b']'] => inner,
             other => other,
         };
@@ -179,7 +214,7 @@ impl Via {
 
     /// The `maddr` parameter (a host).
     #[must_use]
-    pub fn maddr(&self) -> Option<&Bytes> {
+    pub fn maddr(&self) -> Option<&[u8]> {
         self.params.get("maddr").flatten()
     }
 
@@ -188,6 +223,35 @@ impl Via {
     pub fn ttl(&self) -> Option<u8> {
         let v = self.params.get("ttl").flatten()?;
         core::str::from_utf8(v).ok()?.parse().ok()
+    }
+
+    /// The parts compared and hashed: everything the element holds, as bytes.
+    #[allow(
+        clippy::type_complexity,
+        reason = "a tuple to compare, named by its fields"
+    )]
+    fn key(&self) -> (&[u8], &[u8], &[u8], &[u8], Option<u16>, &Params, &[u8]) {
+        (
+            self.protocol_name(),
+            self.protocol_version(),
+            self.transport(),
+            self.host(),
+            self.port,
+            &self.params,
+            self.raw(),
+        )
+    }
+}
+
+eq_hash_by_key!(Via, key);
+
+impl fmt::Debug for Via {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Via")
+            .field("raw", self.raw())
+            .field("port", &self.port)
+            .field("params", &self.params)
+            .finish()
     }
 }
 
@@ -230,7 +294,11 @@ impl TypedHeader for Via {
     const NAME: HeaderName = HeaderName::Via;
     const LIST: bool = true;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         let protocol_name = cur.token()?;
         let slash = |cur: &mut Cursor<'_>| {
             if cur.eat_sep(b'/') {
@@ -259,17 +327,27 @@ impl TypedHeader for Via {
         } else {
             None
         };
-        let params = parse_generic_params(&mut cur, value)?;
+        let items = parse_generic_params(&mut cur)?;
         cur.finish()?;
-        validate_params(value, &params)?;
+        let span = |part: &[u8]| {
+            let at = offset_in(&value, part);
+            Span::new(at, at + part.len())
+        };
+        let (protocol_name, protocol_version, transport, host) = (
+            span(protocol_name),
+            span(protocol_version),
+            span(transport),
+            span(host),
+        );
+        let params = Params::from_parts(value, items);
+        validate_params(params.src(), &params)?;
         Ok(Self {
-            protocol_name: value.slice_ref(protocol_name),
-            protocol_version: value.slice_ref(protocol_version),
-            transport: value.slice_ref(transport),
-            host: value.slice_ref(host),
-            port,
             params,
-            raw: value.clone(),
+            protocol_name,
+            protocol_version,
+            transport,
+            host,
+            port,
         })
     }
 }
@@ -279,7 +357,7 @@ fn validate_params(src: &[u8], params: &Params) -> Result<()> {
     for name in ["branch", "received", "maddr", "ttl"] {
         if let Some(p) = params.find(name) {
             if p.value.is_none() {
-                let at = offset_in(src, &p.name).saturating_add(p.name.len());
+                let at = offset_in(src, p.name).saturating_add(p.name.len());
                 return Err(ParseError::new(ErrorKind::Expected(b'='), at));
             }
         }
@@ -294,7 +372,7 @@ fn validate_params(src: &[u8], params: &Params) -> Result<()> {
 
 impl fmt::Display for Via {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
+        fmt_raw(f, self.raw())
     }
 }
 
@@ -312,24 +390,24 @@ mod tests {
     #[test]
     fn whitespace_around_separators() {
         let v = Via::parse(&b("SIP  /   2.0  /UDP     192.0.2.2;branch=390skdjuw")).unwrap();
-        assert_eq!(v.protocol_name(), &b("SIP"));
-        assert_eq!(v.protocol_version(), &b("2.0"));
-        assert_eq!(v.transport(), &b("UDP"));
-        assert_eq!(v.host(), &b("192.0.2.2"));
-        assert_eq!(v.branch(), Some(&b("390skdjuw")));
+        assert_eq!(v.protocol_name(), b"SIP");
+        assert_eq!(v.protocol_version(), b"2.0");
+        assert_eq!(v.transport(), b"UDP");
+        assert_eq!(v.host(), b"192.0.2.2");
+        assert_eq!(v.branch(), Some(&b"390skdjuw"[..]));
         assert!(!v.is_rfc3261_branch());
         let v = Via::parse(&b(
             "SIP  / 2.0  / TCP     spindle.example.com   ;  branch  =   z9hG4bK9ikj8",
         ))
         .unwrap();
-        assert_eq!(v.host(), &b("spindle.example.com"));
-        assert_eq!(v.branch(), Some(&b("z9hG4bK9ikj8")));
+        assert_eq!(v.host(), b"spindle.example.com");
+        assert_eq!(v.branch(), Some(&b"z9hG4bK9ikj8"[..]));
         assert!(v.is_rfc3261_branch());
         let v = Via::parse(&b(
             "SIP  /    2.0   / UDP  192.168.255.111   ; branch=  z9hG4bK30239",
         ))
         .unwrap();
-        assert_eq!(v.branch(), Some(&b("z9hG4bK30239")));
+        assert_eq!(v.branch(), Some(&b"z9hG4bK30239"[..]));
         // Display is the exact input.
         assert_eq!(
             v.to_string(),
@@ -349,7 +427,7 @@ mod tests {
         ] {
             let s = format!("SIP/2.0/{t} {h}.example.com;branch=z9hG4bKkdjuw");
             let v = Via::parse(&Bytes::from(s)).unwrap();
-            assert_eq!(v.transport().as_ref(), t.as_bytes());
+            assert_eq!(v.transport(), t.as_bytes());
         }
     }
 
@@ -362,7 +440,7 @@ mod tests {
             "SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3-111",
         ] {
             let v = Via::parse(&Bytes::from_static(s.as_bytes())).unwrap();
-            assert_eq!(v.host(), &b("[2001:db8::9:1]"));
+            assert_eq!(v.host(), b"[2001:db8::9:1]");
             assert_eq!(v.received(), Some(want));
         }
         let v = Via::parse(&b(
@@ -387,7 +465,7 @@ mod tests {
         .unwrap();
         assert_eq!(v.port(), Some(5060));
         assert_eq!(v.rport(), Some(Some(4242)));
-        assert_eq!(v.maddr(), Some(&b("224.2.0.1")));
+        assert_eq!(v.maddr(), Some(&b"224.2.0.1"[..]));
         assert_eq!(v.ttl(), Some(16));
         assert_eq!(v.received(), None);
     }
@@ -396,7 +474,7 @@ mod tests {
     #[test]
     fn bare_magic_cookie_is_not_a_3261_branch() {
         let v = Via::parse(&b("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK")).unwrap();
-        assert_eq!(v.branch(), Some(&b("z9hG4bK")));
+        assert_eq!(v.branch(), Some(&b"z9hG4bK"[..]));
         assert!(!v.is_rfc3261_branch());
         let v = Via::parse(&b(
             "SIP/2.0/TCP host1.example.com;branch=z9hG4bK-.!%66*_+`'~",

@@ -16,6 +16,7 @@ use super::value::{fmt_raw, write_quoted};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::{Cursor, is_token, unquote};
 use crate::name::HeaderName;
+use crate::parse::Span;
 
 /// Bytes a `warn-agent` may hold: `hostport` (with an IPv6 reference) or a token pseudonym.
 const fn is_agent(b: u8) -> bool {
@@ -24,13 +25,15 @@ const fn is_agent(b: u8) -> bool {
 
 /// One `Warning` value (RFC 3261 §20.43): a three-digit code, the agent that added it, and a
 /// text for humans.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone)]
 pub struct Warning {
     code: u16,
-    agent: Bytes,
-    text: Bytes,
+    agent: Span,
+    text: Span,
     raw: Bytes,
 }
+
+eq_hash_by_key!(Warning, key);
 
 impl Warning {
     /// A warning `code agent "text"`, e.g. `Warning::new(119, "host", "Anonymity not
@@ -43,21 +46,20 @@ impl Warning {
     pub fn new(code: u16, agent: &str, text: &str) -> Self {
         let code = if code > 999 { 399 } else { code };
         let agent = if !agent.is_empty() && agent.bytes().all(is_agent) {
-            Bytes::copy_from_slice(agent.as_bytes())
+            agent
         } else {
-            Bytes::from_static(b"-")
+            "-"
         };
-        let mut quoted = Vec::with_capacity(text.len() + 2);
-        write_quoted(&mut quoted, text);
-        let text = Bytes::from(quoted);
         let mut out = format!("{code:03} ").into_bytes();
-        out.extend_from_slice(&agent);
+        let agent_span = Span::new(out.len(), out.len() + agent.len());
+        out.extend_from_slice(agent.as_bytes());
         out.push(b' ');
-        out.extend_from_slice(&text);
+        let text_at = out.len();
+        write_quoted(&mut out, text);
         Self {
             code,
-            agent,
-            text,
+            agent: agent_span,
+            text: Span::new(text_at, out.len()),
             raw: Bytes::from(out),
         }
     }
@@ -70,14 +72,14 @@ impl Warning {
 
     /// The agent that added the warning (hostport or pseudonym).
     #[must_use]
-    pub const fn agent(&self) -> &Bytes {
-        &self.agent
+    pub fn agent(&self) -> &[u8] {
+        self.agent.of(&self.raw)
     }
 
     /// The text, unquoted.
     #[must_use]
     pub fn text(&self) -> Cow<'_, [u8]> {
-        match self.text.as_ref() {
+        match self.quoted_text() {
             [b'"', inner @ .., b'"'] => unquote(inner),
             other => Cow::Borrowed(other),
         }
@@ -85,8 +87,12 @@ impl Warning {
 
     /// The text as written, with its quotes.
     #[must_use]
-    pub const fn quoted_text(&self) -> &Bytes {
-        &self.text
+    pub fn quoted_text(&self) -> &[u8] {
+        self.text.of(&self.raw)
+    }
+
+    fn key(&self) -> (u16, &[u8], &[u8], &[u8]) {
+        (self.code, self.agent(), self.quoted_text(), &self.raw)
     }
 }
 
@@ -94,7 +100,11 @@ impl TypedHeader for Warning {
     const NAME: HeaderName = HeaderName::Warning;
     const LIST: bool = true;
     fn parse(value: &Bytes) -> Result<Self> {
-        let mut cur = Cursor::new(value);
+        Self::parse_owned(value.clone())
+    }
+
+    fn parse_owned(value: Bytes) -> Result<Self> {
+        let mut cur = Cursor::new(&value);
         let digits = cur.take_while(|b| b.is_ascii_digit());
         let code = match digits {
             [a, b, c] => [a, b, c]
@@ -107,6 +117,7 @@ impl TypedHeader for Warning {
         if !cur.skip_ws() {
             return Err(cur.error(ErrorKind::Expected(b' ')));
         }
+        let agent_at = cur.pos();
         let agent = cur.take_while(is_agent);
         if agent.is_empty() {
             return Err(cur.error(ErrorKind::Token));
@@ -114,13 +125,14 @@ impl TypedHeader for Warning {
         if !cur.skip_ws() {
             return Err(cur.error(ErrorKind::Expected(b' ')));
         }
+        let text_at = cur.pos();
         let text = cur.quoted_string()?;
         cur.finish()?;
         Ok(Self {
             code,
-            agent: value.slice_ref(agent),
-            text: value.slice_ref(text),
-            raw: value.clone(),
+            agent: Span::new(agent_at, agent_at + agent.len()),
+            text: Span::new(text_at, text_at + text.len()),
+            raw: value,
         })
     }
 }
@@ -150,7 +162,7 @@ mod tests {
         let p = Warning::parse(&Bytes::from(w.to_string())).unwrap();
         assert_eq!(p, w);
         assert_eq!(p.code(), 119);
-        assert_eq!(p.agent(), &b("im.example.com"));
+        assert_eq!(p.agent(), b"im.example.com");
         assert_eq!(p.text().as_ref(), b"Anonymity not allowed");
         assert_eq!(
             Warning::new(1812, "", "say \"hi\"").to_string(),
@@ -173,7 +185,7 @@ mod tests {
             "301 isi.edu:5060  \"Incompatible \\\"network\\\" address\"",
         ))
         .unwrap();
-        assert_eq!(w.agent(), &b("isi.edu:5060"));
+        assert_eq!(w.agent(), b"isi.edu:5060");
         assert_eq!(w.text().as_ref(), b"Incompatible \"network\" address");
     }
 

@@ -9,9 +9,9 @@ use crate::error::{ErrorKind, ParseError, Result};
 /// `urn:service:sos`, `isbn:2983792873`, `soap.beep://192.0.2.103:3002`.
 #[derive(Debug, Clone)]
 pub struct AbsoluteUri {
-    scheme: Bytes,
-    rest: Bytes,
     raw: Bytes,
+    /// The length of the scheme; the rest starts after its `:`.
+    scheme_len: u32,
 }
 
 /// `absoluteURI = scheme ":" ( hier-part / opaque-part )` (RFC 3261 §25.1), checked only for
@@ -26,23 +26,24 @@ pub(super) fn parse_other(src: &Bytes, s: &[u8], scheme_len: usize) -> Result<Ab
     let allowed = |b: u8| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"' | b'%');
     check_chars(rest, at, allowed, ErrorKind::UnexpectedByte)?;
     Ok(AbsoluteUri {
-        scheme: src.slice_ref(s.get(..scheme_len).unwrap_or_default()),
-        rest: src.slice_ref(rest),
         raw: src.slice_ref(s),
+        scheme_len: u32::try_from(scheme_len).unwrap_or(u32::MAX),
     })
 }
 
 impl AbsoluteUri {
     /// The scheme as written.
     #[must_use]
-    pub fn scheme(&self) -> &Bytes {
-        &self.scheme
+    pub fn scheme(&self) -> &[u8] {
+        self.raw.get(..self.scheme_len as usize).unwrap_or_default()
     }
 
     /// Everything after the scheme's `:`.
     #[must_use]
-    pub fn rest(&self) -> &Bytes {
-        &self.rest
+    pub fn rest(&self) -> &[u8] {
+        self.raw
+            .get(self.scheme_len as usize + 1..)
+            .unwrap_or_default()
     }
 
     /// The exact bytes of the URI.
@@ -55,7 +56,7 @@ impl AbsoluteUri {
 /// Schemes compare case-insensitively, the rest byte for byte.
 impl PartialEq for AbsoluteUri {
     fn eq(&self, o: &Self) -> bool {
-        self.scheme.eq_ignore_ascii_case(&o.scheme) && self.rest == o.rest
+        self.scheme().eq_ignore_ascii_case(o.scheme()) && self.rest() == o.rest()
     }
 }
 

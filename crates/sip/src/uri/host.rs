@@ -1,44 +1,47 @@
 //! The host part of a SIP URI: a host name, an IPv4 address or an IPv6 reference.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-use bytes::Bytes;
 
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
+use crate::parse::Span;
 
-/// The host of a SIP URI (RFC 3261 §25.1 `host = hostname / IPv4address / IPv6reference`).
+/// The host of a SIP URI (RFC 3261 §25.1 `host = hostname / IPv4address / IPv6reference`),
+/// borrowing its text from the URI (or from the string it was parsed from).
 #[derive(Debug, Clone)]
-pub enum Host {
+pub enum Host<'a> {
     /// A host name, as written.
-    Domain(Bytes),
+    Domain(&'a [u8]),
     /// An IPv4 address.
     Ipv4(Ipv4Addr),
     /// An IPv6 reference `[...]`: the text between the brackets, and the address when it is a
     /// valid one. RFC 5118 §4.10 asks to tolerate the invalid form `[2001:db8:::192.0.2.1]`,
     /// which is kept with `addr == None`.
     Ipv6 {
-        /// The text inside the brackets.
-        raw: Bytes,
+        /// The text inside the brackets (owned only for a host made from an [`IpAddr`]).
+        raw: Cow<'a, [u8]>,
         /// The address, if `raw` is a valid IPv6 address.
         addr: Option<Ipv6Addr>,
     },
 }
 
-impl Host {
+impl<'a> Host<'a> {
     /// A host name; fails with [`ErrorKind::Host`] unless `name` is a valid host name, IPv4
     /// address or bracketed IPv6 reference (which are then returned as such).
-    pub fn parse(name: &str) -> Result<Self> {
-        let src = Bytes::copy_from_slice(name.as_bytes());
-        let mut c = Cursor::new(&src);
-        let host = parse_host(&mut c, &src)?;
+    pub fn parse(name: &'a str) -> Result<Self> {
+        let src = name.as_bytes();
+        let mut c = Cursor::new(src);
+        let host = parse_host(&mut c)?;
         if c.is_empty() {
-            Ok(host)
+            Ok(host.view(src))
         } else {
             Err(c.error(ErrorKind::Host))
         }
     }
 
+    /// The host as written: a name, a dotted IPv4 address, or an IPv6 reference with its
+    /// brackets.
     pub(super) fn write(&self, out: &mut Vec<u8>) {
         match self {
             Self::Domain(d) => out.extend_from_slice(d),
@@ -52,12 +55,12 @@ impl Host {
     }
 }
 
-impl core::convert::From<IpAddr> for Host {
+impl core::convert::From<IpAddr> for Host<'static> {
     fn from(a: IpAddr) -> Self {
         match a {
             IpAddr::V4(a) => Self::Ipv4(a),
             IpAddr::V6(a) => Self::Ipv6 {
-                raw: Bytes::from(a.to_string()),
+                raw: Cow::Owned(a.to_string().into_bytes()),
                 addr: Some(a),
             },
         }
@@ -66,7 +69,7 @@ impl core::convert::From<IpAddr> for Host {
 
 /// Hosts compare case-insensitively (RFC 3261 §19.1.4); IPv6 references by address when both
 /// are valid. A name never equals an address, even one it resolves to.
-impl PartialEq for Host {
+impl PartialEq for Host<'_> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
             (Self::Domain(a), Self::Domain(b)) => a.eq_ignore_ascii_case(b),
@@ -78,10 +81,45 @@ impl PartialEq for Host {
     }
 }
 
-impl Eq for Host {}
+impl Eq for Host<'_> {}
 
-/// `host` at the cursor: `[IPv6]`, IPv4, or a host name (tolerating `_`).
-pub(super) fn parse_host(c: &mut Cursor<'_>, src: &Bytes) -> Result<Host> {
+/// A host as stored in a URI: spans into the URI's bytes (12 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HostSpan {
+    /// A host name.
+    Domain(Span),
+    /// An IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// The inside of an IPv6 reference's brackets.
+    Ipv6(Span),
+}
+
+impl HostSpan {
+    /// The host, its text taken from `src` (the bytes the spans point into).
+    pub(super) fn view(self, src: &[u8]) -> Host<'_> {
+        match self {
+            Self::Domain(s) => Host::Domain(s.of(src)),
+            Self::Ipv4(a) => Host::Ipv4(a),
+            Self::Ipv6(s) => {
+                let raw = s.of(src);
+                Host::Ipv6 {
+                    addr: ipv6(raw),
+                    raw: Cow::Borrowed(raw),
+                }
+            }
+        }
+    }
+}
+
+fn ipv6(raw: &[u8]) -> Option<Ipv6Addr> {
+    core::str::from_utf8(raw)
+        .ok()
+        .and_then(|t| t.parse::<Ipv6Addr>().ok())
+}
+
+/// `host` at the cursor: `[IPv6]`, IPv4, or a host name (tolerating `_`). Spans are offsets
+/// into the cursor's input.
+pub(super) fn parse_host(c: &mut Cursor<'_>) -> Result<HostSpan> {
     let start = c.pos();
     if c.eat(b'[') {
         let inner = c.take_while(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
@@ -91,13 +129,10 @@ pub(super) fn parse_host(c: &mut Cursor<'_>, src: &Bytes) -> Result<Host> {
         if inner.iter().filter(|&&b| b == b':').count() < 2 {
             return Err(ParseError::new(ErrorKind::Host, start));
         }
-        let addr = core::str::from_utf8(inner)
-            .ok()
-            .and_then(|t| t.parse::<Ipv6Addr>().ok());
-        return Ok(Host::Ipv6 {
-            raw: src.slice_ref(inner),
-            addr,
-        });
+        return Ok(HostSpan::Ipv6(Span::new(
+            start + 1,
+            start + 1 + inner.len(),
+        )));
     }
     let name = c.take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
     let bad = || ParseError::new(ErrorKind::Host, start);
@@ -108,7 +143,7 @@ pub(super) fn parse_host(c: &mut Cursor<'_>, src: &Bytes) -> Result<Host> {
             .ok()
             .and_then(|t| t.parse::<Ipv4Addr>().ok())
             .ok_or_else(bad)?;
-        return Ok(Host::Ipv4(addr));
+        return Ok(HostSpan::Ipv4(addr));
     }
     // Counted once: per empty label it would make a host of many dots quadratic.
     let dots = name.iter().filter(|&&b| b == b'.').count();
@@ -117,7 +152,7 @@ pub(super) fn parse_host(c: &mut Cursor<'_>, src: &Bytes) -> Result<Host> {
         (l.is_empty() && i > 0 && i == dots) || (!l.is_empty() && l.first() != Some(&b'-'))
     });
     if labels_ok {
-        Ok(Host::Domain(src.slice_ref(name)))
+        Ok(HostSpan::Domain(Span::new(start, start + name.len())))
     } else {
         Err(bad())
     }
@@ -125,6 +160,8 @@ pub(super) fn parse_host(c: &mut Cursor<'_>, src: &Bytes) -> Result<Host> {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+
     use super::*;
     use crate::uri::Uri;
     use crate::uri::tests::{err, sip};
@@ -135,9 +172,7 @@ mod tests {
     fn many_empty_labels_are_refused() {
         let host = Bytes::from(format!("sip:a@x{}", ".".repeat(60_000)));
         assert_eq!(Uri::parse(&host).unwrap_err().kind, ErrorKind::Host);
-        assert!(
-            sip("sip:a@example.com.").host() == &Host::Domain(Bytes::from_static(b"example.com."))
-        );
+        assert!(sip("sip:a@example.com.").host() == Host::Domain(b"example.com."));
     }
 
     // REQ: SIP-3 — RFC 5118 IPv6 references.

@@ -1,7 +1,8 @@
 //! URIs (REQ: SIP-3): SIP and SIPS URIs (RFC 3261 §19.1, §25.1, IPv6 references per RFC 5118),
 //! tel URIs (RFC 3966) and any other absolute URI kept opaque.
 //!
-//! A parsed URI holds [`Bytes`] slices of its input and re-emits exactly the bytes it came from.
+//! A parsed URI holds one [`Bytes`] (its exact text, a slice of its input) and the spans of its
+//! parts in it; it re-emits exactly the bytes it came from.
 //! Equality of SIP URIs follows RFC 3261 §19.1.4, not byte equality.
 
 use std::borrow::Cow;
@@ -99,10 +100,6 @@ fn ascii(raw: &[u8]) -> Cow<'_, str> {
 /// Any URI a SIP message may carry (RFC 3261 §25.1 `Request-URI = SIP-URI / SIPS-URI /
 /// absoluteURI`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "SIP URIs are the common case; boxing would allocate for every one"
-)]
 pub enum Uri {
     /// A `sip:` or `sips:` URI.
     Sip(SipUri),

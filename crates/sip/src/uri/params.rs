@@ -1,19 +1,19 @@
 //! URI parameters (`;name=value`) of SIP and tel URIs, and how they compare.
 
-use bytes::Bytes;
-
 use super::escape::{check_chars, is_param_char};
 use super::unescape;
 use crate::error::{ErrorKind, Result};
 use crate::lex::Cursor;
-use crate::params::{Param, ParamIndex, Params};
+use crate::params::{ParamIndex, ParamItems, ParamRef, Params, RawParam};
+use crate::parse::Span;
 
 /// Parameters whose presence in only one URI makes two URIs differ (RFC 3261 §19.1.4).
 const SIGNIFICANT_PARAMS: [&[u8]; 5] = [b"user", b"ttl", b"method", b"maddr", b"transport"];
 
 /// `*( ";" pname [ "=" pvalue ] )` of a SIP or tel URI, each checked against `paramchar`.
-pub(super) fn parse_uri_params(c: &mut Cursor<'_>, src: &Bytes) -> Result<Params> {
-    let mut params = Params::new();
+/// Spans are offsets into the cursor's input.
+pub(super) fn parse_uri_params(c: &mut Cursor<'_>) -> Result<ParamItems> {
+    let mut params = ParamItems::new();
     let class = |b: u8| is_param_char(b) || b == b'%';
     while c.eat(b';') {
         let at = c.pos();
@@ -22,6 +22,7 @@ pub(super) fn parse_uri_params(c: &mut Cursor<'_>, src: &Bytes) -> Result<Params
             return Err(c.error(ErrorKind::UriParam));
         }
         check_chars(name, at, is_param_char, ErrorKind::UriParam)?;
+        let name = Span::new(at, at + name.len());
         let value = if c.eat(b'=') {
             let at = c.pos();
             let v = c.take_while(class);
@@ -29,14 +30,11 @@ pub(super) fn parse_uri_params(c: &mut Cursor<'_>, src: &Bytes) -> Result<Params
                 return Err(c.error(ErrorKind::UriParam));
             }
             check_chars(v, at, is_param_char, ErrorKind::UriParam)?;
-            Some(src.slice_ref(v))
+            Some(Span::new(at, at + v.len()))
         } else {
             None
         };
-        params.push(Param {
-            name: src.slice_ref(name),
-            value,
-        });
+        params.push(RawParam::new(name, value));
     }
     Ok(params)
 }
@@ -47,14 +45,14 @@ pub(super) fn by_unescaped_name(params: &Params) -> ParamIndex<'_> {
 }
 
 /// The parameter whose unescaped name equals `name` case-insensitively.
-pub(super) fn find_unescaped<'a>(params: &'a Params, name: &[u8]) -> Option<&'a Param> {
+pub(super) fn find_unescaped<'a>(params: &'a Params, name: &[u8]) -> Option<ParamRef<'a>> {
     params
         .iter()
-        .find(|p| unescape(&p.name).eq_ignore_ascii_case(name))
+        .find(|p| unescape(p.name).eq_ignore_ascii_case(name))
 }
 
 /// Two optional parameter values, unescaped and compared case-insensitively.
-fn opt_value_eq_ci(a: Option<&Bytes>, b: Option<&Bytes>) -> bool {
+fn opt_value_eq_ci(a: Option<&[u8]>, b: Option<&[u8]>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => unescape(a).eq_ignore_ascii_case(&unescape(b)),
         (None, None) => true,
@@ -68,7 +66,7 @@ fn opt_value_eq_ci(a: Option<&Bytes>, b: Option<&Bytes>) -> bool {
 /// occurrence, as lookups see it.
 pub(super) fn params_cover(a: &ParamIndex<'_>, b: &ParamIndex<'_>) -> bool {
     a.firsts().all(|(name, p)| match b.find_key(name) {
-        Some(q) => opt_value_eq_ci(p.value.as_ref(), q.value.as_ref()),
+        Some(q) => opt_value_eq_ci(p.value, q.value),
         None => !SIGNIFICANT_PARAMS
             .iter()
             .any(|s| name.eq_ignore_ascii_case(s)),

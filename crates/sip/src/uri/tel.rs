@@ -6,14 +6,17 @@ use super::params::{by_unescaped_name, params_cover, parse_uri_params};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
 use crate::params::Params;
+use crate::parse::Span;
 
 /// A tel URI (RFC 3966): `tel:+1-201-555-0123;ext=1234` or a local number with a
 /// `phone-context` parameter.
-#[derive(Debug, Clone)]
+///
+/// One [`Bytes`] (the URI's text, shared with its parameter list) and spans into it.
+#[derive(Clone)]
 pub struct TelUri {
-    number: Bytes,
+    /// The parameters; their source is the whole URI.
     params: Params,
-    raw: Bytes,
+    number: Span,
 }
 
 /// `visual-separator = "-" / "." / "(" / ")"` (RFC 3966 §3).
@@ -37,19 +40,17 @@ pub(super) fn parse_tel(src: &Bytes, s: &[u8], scheme_len: usize) -> Result<TelU
     if !has_digit {
         return Err(ParseError::new(ErrorKind::UriUser, at));
     }
-    let params = parse_uri_params(&mut c, src)?;
+    let number = Span::new(at, at + full.len());
+    let params = parse_uri_params(&mut c)?;
     if !c.is_empty() {
         return Err(c.error(ErrorKind::TrailingBytes));
     }
+    let params = Params::from_parts(src.slice_ref(s), params);
     // RFC 3966 §5.1.5: a local number needs a phone-context.
     if !global && !params.contains("phone-context") {
         return Err(ParseError::new(ErrorKind::UriParam, s.len()));
     }
-    Ok(TelUri {
-        number: src.slice_ref(full),
-        params,
-        raw: src.slice_ref(s),
-    })
+    Ok(TelUri { params, number })
 }
 
 fn is_local_digit(b: u8) -> bool {
@@ -59,19 +60,19 @@ fn is_local_digit(b: u8) -> bool {
 impl TelUri {
     /// The number as written, with its `+` and visual separators.
     #[must_use]
-    pub fn number(&self) -> &Bytes {
-        &self.number
+    pub fn number(&self) -> &[u8] {
+        self.number.of(self.raw())
     }
 
     /// True for a global number (`+` followed by digits).
     #[must_use]
     pub fn is_global(&self) -> bool {
-        self.number.first() == Some(&b'+')
+        self.number().first() == Some(&b'+')
     }
 
     /// The `phone-context` parameter of a local number.
     #[must_use]
-    pub fn phone_context(&self) -> Option<&Bytes> {
+    pub fn phone_context(&self) -> Option<&[u8]> {
         self.params.get("phone-context").flatten()
     }
 
@@ -84,11 +85,11 @@ impl TelUri {
     /// The exact bytes of the URI.
     #[must_use]
     pub fn raw(&self) -> &Bytes {
-        &self.raw
+        self.params.src()
     }
 
     fn digits(&self) -> impl Iterator<Item = u8> + '_ {
-        self.number
+        self.number()
             .iter()
             .filter(|&&b| !is_visual_separator(b))
             .map(u8::to_ascii_lowercase)
@@ -114,6 +115,16 @@ impl PartialEq for TelUri {
 
 impl Eq for TelUri {}
 
+impl core::fmt::Debug for TelUri {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TelUri")
+            .field("raw", self.raw())
+            .field("number", &String::from_utf8_lossy(self.number()))
+            .field("params", &self.params)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,11 +138,8 @@ mod tests {
             panic!("tel")
         };
         assert!(t.is_global());
-        assert_eq!(t.number().as_ref(), b"+1-201-555-0123");
-        assert_eq!(
-            t.params().get("ext"),
-            Some(Some(&Bytes::from_static(b"1234")))
-        );
+        assert_eq!(t.number(), b"+1-201-555-0123");
+        assert_eq!(t.params().get("ext"), Some(Some(&b"1234"[..])));
         assert_eq!(
             parse("tel:+12015550123;ext=1234"),
             parse("tel:+1-201-555-0123;EXT=1234")
@@ -141,7 +149,7 @@ mod tests {
             panic!("local tel")
         };
         assert!(!t.is_global());
-        assert_eq!(t.phone_context().unwrap().as_ref(), b"example.com");
+        assert_eq!(t.phone_context().unwrap(), b"example.com");
         assert_eq!(err("tel:7042"), ParseError::new(ErrorKind::UriParam, 8));
         assert_eq!(err("tel:+"), ParseError::new(ErrorKind::UriUser, 4));
     }
