@@ -4,27 +4,6 @@
 //! with a computed Content-Length, and parses the result: what it returns is the same
 //! [`Request`]/[`Response`] type a parse gives, so a built message and a received one behave
 //! alike and re-emit the same bytes.
-//!
-//! ```
-//! use simpleim_sip::{HeaderName, Method, Request, Response, SeededIds};
-//!
-//! let req = Request::builder(Method::Message, "sip:bob@example.com")
-//!     .header(HeaderName::Via, "SIP/2.0/TCP client.example.com;branch=z9hG4bK74bf9")
-//!     .header(HeaderName::From, "<sip:alice@example.com>;tag=9fxced76sl")
-//!     .header(HeaderName::To, "<sip:bob@example.com>")
-//!     .header(HeaderName::CallId, "3848276298220188511@example.com")
-//!     .header(HeaderName::CSeq, "1 MESSAGE")
-//!     .header(HeaderName::MaxForwards, 70)
-//!     .body("text/plain", "hello")
-//!     .build()?;
-//! assert!(req.as_bytes().ends_with(b"Content-Length: 5\r\n\r\nhello"));
-//!
-//! // REQ: SIP-5 — a response copies Via/From/To/Call-ID/CSeq and adds a To tag.
-//! let ok = Response::for_request(&req, 200, &mut SeededIds::new(1)).build()?;
-//! assert_eq!(ok.code(), 200);
-//! assert!(ok.as_bytes().starts_with(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP client"));
-//! # Ok::<(), simpleim_sip::BuildError>(())
-//! ```
 
 use core::fmt::{self, Write as _};
 
@@ -116,7 +95,7 @@ fn display_bytes(value: impl fmt::Display) -> Bytes {
     Bytes::from(value.to_string())
 }
 
-/// Builds a [`Request`]. See the [module docs](self) for an example.
+/// Builds a [`Request`]; start one with [`Request::builder`], which has an example.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RequestBuilder {
@@ -215,6 +194,27 @@ impl ResponseBuilder {
 
 impl Request {
     /// A builder for a request with this method and Request-URI.
+    ///
+    /// ```
+    /// use simpleim_sip::{HeaderName, Method, Request, Response, SeededIds};
+    ///
+    /// let req = Request::builder(Method::Message, "sip:bob@example.com")
+    ///     .header(HeaderName::Via, "SIP/2.0/TCP client.example.com;branch=z9hG4bK74bf9")
+    ///     .header(HeaderName::From, "<sip:alice@example.com>;tag=9fxced76sl")
+    ///     .header(HeaderName::To, "<sip:bob@example.com>")
+    ///     .header(HeaderName::CallId, "3848276298220188511@example.com")
+    ///     .header(HeaderName::CSeq, "1 MESSAGE")
+    ///     .header(HeaderName::MaxForwards, 70)
+    ///     .body("text/plain", "hello")
+    ///     .build()?;
+    /// assert!(req.as_bytes().ends_with(b"Content-Length: 5\r\n\r\nhello"));
+    ///
+    /// // REQ: SIP-5 — a response copies Via/From/To/Call-ID/CSeq and adds a To tag.
+    /// let ok = Response::for_request(&req, 200, &mut SeededIds::new(1)).build()?;
+    /// assert_eq!(ok.code(), 200);
+    /// assert!(ok.as_bytes().starts_with(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP client"));
+    /// # Ok::<(), simpleim_sip::BuildError>(())
+    /// ```
     pub fn builder(method: Method, uri: impl fmt::Display) -> RequestBuilder {
         RequestBuilder {
             method,

@@ -221,6 +221,35 @@ pub enum Message {
     Response(Response),
 }
 
+/// The accessors requests and responses share (both hold `version`, `headers` and `body`).
+macro_rules! common_accessors {
+    () => {
+        /// The SIP-Version as written (`SIP/2.0`).
+        #[must_use]
+        pub fn version(&self) -> &[u8] {
+            self.version.of(&self.headers.raw)
+        }
+
+        /// The header section.
+        #[must_use]
+        pub fn headers(&self) -> &Headers {
+            &self.headers
+        }
+
+        /// The body (empty when there is none).
+        #[must_use]
+        pub fn body(&self) -> Bytes {
+            self.body.bytes_of(&self.headers.raw)
+        }
+
+        /// The message exactly as received or built.
+        #[must_use]
+        pub fn as_bytes(&self) -> &Bytes {
+            &self.headers.raw
+        }
+    };
+}
+
 impl Request {
     /// The method.
     #[must_use]
@@ -234,29 +263,7 @@ impl Request {
         self.uri.bytes_of(&self.headers.raw)
     }
 
-    /// The SIP-Version as written (`SIP/2.0`).
-    #[must_use]
-    pub fn version(&self) -> &[u8] {
-        self.version.of(&self.headers.raw)
-    }
-
-    /// The header section.
-    #[must_use]
-    pub fn headers(&self) -> &Headers {
-        &self.headers
-    }
-
-    /// The body (empty when there is none).
-    #[must_use]
-    pub fn body(&self) -> Bytes {
-        self.body.bytes_of(&self.headers.raw)
-    }
-
-    /// The message exactly as received or built.
-    #[must_use]
-    pub fn as_bytes(&self) -> &Bytes {
-        &self.headers.raw
-    }
+    common_accessors!();
 }
 
 impl Response {
@@ -272,29 +279,7 @@ impl Response {
         self.reason.of(&self.headers.raw)
     }
 
-    /// The SIP-Version as written (`SIP/2.0`).
-    #[must_use]
-    pub fn version(&self) -> &[u8] {
-        self.version.of(&self.headers.raw)
-    }
-
-    /// The header section.
-    #[must_use]
-    pub fn headers(&self) -> &Headers {
-        &self.headers
-    }
-
-    /// The body (empty when there is none).
-    #[must_use]
-    pub fn body(&self) -> Bytes {
-        self.body.bytes_of(&self.headers.raw)
-    }
-
-    /// The message exactly as received or built.
-    #[must_use]
-    pub fn as_bytes(&self) -> &Bytes {
-        &self.headers.raw
-    }
+    common_accessors!();
 }
 
 impl Message {

@@ -6,22 +6,8 @@
 //! allows; typed header values are parsed only here or on access. So a message that parses can
 //! still be rejected: RFC 4475 §3.3 is made of such messages.
 //!
-//! Order of the request checks (each stops at the first failure):
-//! 1. SIP-Version is `SIP/2.0`, else 505 (§8.2, RFC 4475 §3.1.2.16).
-//! 2. Via, From, To, Call-ID and CSeq are present (400, §8.1.1, RFC 4475 §3.3.1); headers
-//!    that may appear once appear once (400, RFC 4475 §3.3.8); every header this crate types
-//!    parses (400, e.g. RFC 4475 §3.1.2.1, §3.1.2.4, §3.1.2.6, §3.1.2.12-§3.1.2.15).
-//! 3. The Request-URI parses (400, RFC 5118 §4.2), carries no URI headers (400, RFC 4475
-//!    §3.1.2.11), and has a scheme the policy serves (416, §8.2.2.1, RFC 4475 §3.3.2).
-//! 4. The method is one the policy knows (501, §8.2.1, RFC 4475 §3.1.1.5, §3.1.2.18).
-//! 5. The CSeq method equals the request method (400, RFC 4475 §3.1.2.17).
-//! 6. A REGISTER's To is a SIP or SIPS URI (400, §10.3 step 5, RFC 4475 §3.3.4).
-//! 7. Every option tag in Require is supported (420 with Unsupported, §8.2.2.3, RFC 4475
-//!    §3.3.5); not checked for ACK and CANCEL.
-//! 8. A body's Content-Type is one the policy accepts (415 with Accept, §8.2.3, RFC 4475
-//!    §3.3.6).
-//! 9. For INVITE and OPTIONS, an Accept header admits a type the policy answers with (406,
-//!    §8.2.3 and RFC 4475 §3.3.15).
+//!
+//! The order of the checks is documented on [`Request::validate_with`].
 
 use bytes::Bytes;
 
@@ -69,6 +55,31 @@ impl Rejection {
         self.header = Some(header);
         self.error = error;
         self
+    }
+}
+
+impl Rejection {
+    /// The response a UAS sends for this rejection (RFC 3261 §8.2): built from the request
+    /// with [`Response::for_request`], plus `Unsupported` listing the tags for a 420
+    /// (§8.2.2.3) and `Accept` listing `policy`'s body types for a 415 (§8.2.3). Add headers or
+    /// a body before `build()`.
+    pub fn response(
+        &self,
+        req: &Request,
+        policy: &Policy,
+        ids: &mut impl crate::ids::IdGenerator,
+    ) -> crate::builder::ResponseBuilder {
+        let mut b = Response::for_request(req, self.status, ids);
+        match self.status {
+            420 => {
+                for tag in &self.unsupported {
+                    b = b.header(HeaderName::Unsupported, String::from_utf8_lossy(tag));
+                }
+            }
+            415 => b = b.header(HeaderName::Accept, policy.content_types.join(", ")),
+            _ => {}
+        }
+        b
     }
 }
 
@@ -154,7 +165,24 @@ impl Request {
         self.validate_with(&Policy::default())
     }
 
-    /// Checks the request against `policy` (see the [module docs](self) for the order).
+    /// Checks the request against `policy`.
+    ///
+    /// The checks, in order (each stops at the first failure):
+    /// 1. SIP-Version is `SIP/2.0`, else 505 (§8.2, RFC 4475 §3.1.2.16).
+    /// 2. Via, From, To, Call-ID and CSeq are present (400, §8.1.1, RFC 4475 §3.3.1); headers
+    ///    that may appear once appear once (400, RFC 4475 §3.3.8); every header this crate types
+    ///    parses (400, e.g. RFC 4475 §3.1.2.1, §3.1.2.4, §3.1.2.6, §3.1.2.12-§3.1.2.15).
+    /// 3. The Request-URI parses (400, RFC 5118 §4.2), carries no URI headers (400, RFC 4475
+    ///    §3.1.2.11), and has a scheme the policy serves (416, §8.2.2.1, RFC 4475 §3.3.2).
+    /// 4. The method is one the policy knows (501, §8.2.1, RFC 4475 §3.1.1.5, §3.1.2.18).
+    /// 5. The CSeq method equals the request method (400, RFC 4475 §3.1.2.17).
+    /// 6. A REGISTER's To is a SIP or SIPS URI (400, §10.3 step 5, RFC 4475 §3.3.4).
+    /// 7. Every option tag in Require is supported (420 with Unsupported, §8.2.2.3, RFC 4475
+    ///    §3.3.5); not checked for ACK and CANCEL.
+    /// 8. A body's Content-Type is one the policy accepts (415 with Accept, §8.2.3, RFC 4475
+    ///    §3.3.6).
+    /// 9. For INVITE and OPTIONS, an Accept header admits a type the policy answers with (406,
+    ///    §8.2.3 and RFC 4475 §3.3.15).
     ///
     /// # Errors
     /// The first failed check as a [`Rejection`] with the status to answer.
@@ -495,6 +523,51 @@ Call-ID: x@y\n";
         assert_eq!(e.header, Some(HeaderName::MaxForwards));
         let at = e.error.unwrap().offset;
         assert_eq!(&r.as_bytes()[at..at + 3], b"300");
+    }
+
+    #[test]
+    fn rejection_responses_carry_their_headers() {
+        // REQ: SIP-5 — RFC 3261 §8.2.2.3 (420 + Unsupported), §8.2.3 (415 + Accept).
+        let mut ids = crate::ids::SeededIds::new(3);
+        let policy = Policy::default();
+        let r = with(
+            "OPTIONS sip:b@example.com SIP/2.0",
+            "1 OPTIONS",
+            "Require: foo\n",
+        );
+        let resp = r
+            .validate()
+            .unwrap_err()
+            .response(&r, &policy, &mut ids)
+            .build()
+            .unwrap();
+        assert_eq!(resp.code(), 420);
+        assert_eq!(
+            resp.headers()
+                .get(HeaderName::Unsupported)
+                .unwrap()
+                .raw_value(),
+            b"foo"
+        );
+        let r = req(&format!(
+            "MESSAGE sip:b@example.com SIP/2.0\n{BASE}CSeq: 1 MESSAGE\nContent-Type: application/x-unknown\nContent-Length: 2\n\nhi"
+        ));
+        let resp = r
+            .validate()
+            .unwrap_err()
+            .response(&r, &policy, &mut ids)
+            .build()
+            .unwrap();
+        assert_eq!(resp.code(), 415);
+        let accept: Vec<_> = resp
+            .headers()
+            .typed_all::<Accept>()
+            .map(|a| a.unwrap().to_string())
+            .collect();
+        assert!(accept.contains(&"message/cpim".to_owned()));
+        // The To gained a tag from the generator (RFC 3261 §8.2.6.2).
+        let to: To = resp.headers().typed().unwrap().unwrap();
+        assert!(to.tag().is_some());
     }
 
     #[test]
