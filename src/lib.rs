@@ -7,3 +7,6 @@
 
 /// SIP messages: parse, encode, typed headers, URIs, stream framing (`simpleim-sip`).
 pub use simpleim_sip as sip;
+
+/// message/cpim, IMDN, is-composing and MIME helpers (`simpleim-cpim`).
+pub use simpleim_cpim as cpim;
