@@ -66,6 +66,9 @@ pub enum ErrorKind {
     /// An element's text is not a value its schema allows.
     #[error("invalid XML element value")]
     XmlValue,
+    /// An XML document larger, or nested deeper, than the configured `XmlLimits` (SEC-2).
+    #[error("XML document over the size or depth limit")]
+    XmlLimit,
 }
 
 /// A located parse error: what went wrong and at which byte.

@@ -1,0 +1,78 @@
+//! The XML bodies of the IM procedures (REQ: CPIM-2, CHAT-1, SW-11):
+//!
+//! - [`ImdnDocument`]: `message/imdn+xml`, the disposition notification of RFC 5438 §7;
+//! - [`IsComposing`]: `application/im-iscomposing+xml`, the composing indication of RFC 3994.
+//!
+//! Each has `parse` (and `parse_with_limits`), `to_xml` and `write_to`; writing then parsing
+//! gives back an equal value.
+//!
+//! # What the parsers accept
+//!
+//! - Namespace-aware: the document's namespace may be the default one or bound to any prefix;
+//!   an element with the right name in the wrong namespace is an error.
+//! - Elements in other namespaces are extensions and are skipped, as the schemas allow
+//!   (RFC 5438's `anyIMDN`, RFC 3994's `##other`); they must still be well-formed.
+//! - Only UTF-8. No DTD: a `<!DOCTYPE` is refused, and so is any entity reference other than
+//!   the five predefined ones and character references — nothing is expanded or passed through.
+//! - Bounded work: the input size and element nesting are capped by [`XmlLimits`]
+//!   (by default 64 KiB and depth 16); over the cap is [`ErrorKind::XmlLimit`].
+//! - Values are the element text with leading and trailing XML whitespace removed (except an
+//!   IMDN `<subject>`, which is kept as written).
+//!
+//! Errors are [`ParseError`]s: [`ErrorKind::Xml`] for XML that is not well-formed,
+//! [`ErrorKind::XmlElement`] for a missing, repeated or unexpected element,
+//! [`ErrorKind::XmlValue`] for a value the schema does not allow; the offset is the byte where
+//! the offending construct starts (for a missing element: its parent's start tag).
+//!
+//! [`ErrorKind::XmlLimit`]: crate::ErrorKind::XmlLimit
+//! [`ErrorKind::Xml`]: crate::ErrorKind::Xml
+//! [`ErrorKind::XmlElement`]: crate::ErrorKind::XmlElement
+//! [`ErrorKind::XmlValue`]: crate::ErrorKind::XmlValue
+//! [`ParseError`]: crate::ParseError
+
+mod imdn;
+mod iscomposing;
+mod read;
+mod write;
+
+pub use imdn::{
+    DeliveryStatus, DisplayStatus, IMDN_CONTENT_TYPE, IMDN_NAMESPACE, ImdnDocument, Notification,
+    ProcessingStatus,
+};
+pub use iscomposing::{
+    ComposingState, ISCOMPOSING_CONTENT_TYPE, ISCOMPOSING_NAMESPACE, IsComposing,
+};
+
+/// Bounds on the work one XML parse may do (SEC-2).
+///
+/// ```
+/// # use simpleim_cpim::xml::XmlLimits;
+/// let mut limits = XmlLimits::default();
+/// limits.max_size = 4096;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct XmlLimits {
+    /// The largest input accepted, in bytes; a larger one is refused before it is read.
+    /// Default: [`XmlLimits::DEFAULT_MAX_SIZE`].
+    pub max_size: usize,
+    /// The deepest element nesting accepted, the root counting as 1.
+    /// Default: [`XmlLimits::DEFAULT_MAX_DEPTH`].
+    pub max_depth: usize,
+}
+
+impl XmlLimits {
+    /// 64 KiB: an IMDN or is-composing document is a few hundred bytes.
+    pub const DEFAULT_MAX_SIZE: usize = 64 * 1024;
+    /// 16: our documents nest 4 deep; the rest is room for extensions.
+    pub const DEFAULT_MAX_DEPTH: usize = 16;
+}
+
+impl Default for XmlLimits {
+    fn default() -> Self {
+        Self {
+            max_size: Self::DEFAULT_MAX_SIZE,
+            max_depth: Self::DEFAULT_MAX_DEPTH,
+        }
+    }
+}
