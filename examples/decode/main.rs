@@ -4,6 +4,7 @@
 //! cargo run --example decode -- sip FILE        # FILE holds one SIP message (a UDP payload)
 //! cargo run --example decode -- sip --crlf FILE # the same, turning LF line ends into CRLF first
 //! cargo run --example decode -- sip -           # read standard input
+//! cargo run --example decode -- cpim FILE       # FILE holds a message/cpim body
 //! ```
 //!
 //! The JSON holds the start line, every header in order as `[name, value]`, the body length,
@@ -11,6 +12,8 @@
 //! offset), and the result of `validate()`: the status a UAS would answer with. On a parse
 //! error it prints `error at byte N: <what>` to stderr and exits 1.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cpim;
 
 use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
@@ -333,16 +336,17 @@ fn render(v: &Value) -> String {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: decode sip [--crlf] FILE|-");
+    eprintln!("usage: decode sip|cpim [--crlf] FILE|-");
     ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter().map(String::as_str);
-    if it.next() != Some("sip") {
-        return usage();
-    }
+    let mode = match it.next() {
+        Some(m @ ("sip" | "cpim")) => m,
+        _ => return usage(),
+    };
     let mut crlf = false;
     let mut path = None;
     for a in it {
@@ -365,6 +369,18 @@ fn main() -> ExitCode {
     }
     if crlf {
         data = simpleim_test_support::lf_to_crlf(&data);
+    }
+    if mode == "cpim" {
+        return match cpim::describe(Bytes::from(data)) {
+            Ok(v) => {
+                let _ = write!(std::io::stdout(), "{}", render(&v));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error at byte {}: {}", e.offset, e.kind);
+                ExitCode::FAILURE
+            }
+        };
     }
     match Message::parse_datagram(Bytes::from(data)) {
         Ok(m) => {
