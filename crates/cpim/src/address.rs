@@ -6,8 +6,9 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
+use crate::chars::{is_tokenchar, trim_wsp};
 use crate::error::{ErrorKind, ParseError, Result};
-use crate::lex::{is_tokenchar, quote_into, string_len, trim_wsp, unescape};
+use crate::lex::{quote_into, string_len, unescape};
 
 /// `From`, `To`, `cc` and the IMDN route headers: an optional formal (display) name and a URI.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -9,10 +9,11 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::address::Address;
+use crate::chars::{is_namechar, is_tokenchar};
 use crate::datetime::DateTime;
 use crate::error::ParseError;
 use crate::imdn::DispositionNotification;
-use crate::lex::{escape_into, is_namechar, is_tokenchar, quote_into};
+use crate::lex::{escape_into, quote_into};
 use crate::message::CpimMessage;
 use crate::ns::IMDN_NS;
 

@@ -7,15 +7,16 @@
 //! Param-value  = Token / Number / String
 //! ```
 //!
-//! and one encapsulated MIME header line (RFC 2045: `name ":" value`, case-insensitive names,
-//! folding allowed). Both keep their exact bytes (`Bytes` slices of the message).
+//! It keeps its exact bytes (a `Bytes` slice of the message). The encapsulated MIME headers
+//! are a [`crate::mime::MimeHeaders`] block.
 
 use std::borrow::Cow;
 
 use bytes::Bytes;
 
+use crate::chars::{is_ctl, is_namechar, is_tokenchar};
 use crate::error::{ErrorKind, ParseError, Result};
-use crate::lex::{is_ctl, is_namechar, is_tokenchar, is_wsp, string_len, trim_wsp, unescape};
+use crate::lex::{string_len, unescape};
 use crate::ns::NsRef;
 
 /// A CPIM header: `[Prefix.]Name:[;params] value`, exactly as received.
@@ -230,83 +231,6 @@ impl Header {
     }
 }
 
-/// An encapsulated MIME header (`Content-Type: text/plain`), names case-insensitive.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct MimeHeader {
-    /// The whole header as written (continuation lines included, without the last CRLF).
-    raw: Bytes,
-    offset: usize,
-    name_end: usize,
-}
-
-impl MimeHeader {
-    /// Parses one header (its lines, without the final CRLF) that starts at `offset`.
-    pub(crate) fn parse(raw: Bytes, offset: usize) -> Result<Self> {
-        let name_end = raw
-            .iter()
-            .position(|&c| !(c.is_ascii_graphic() && c != b':'))
-            .unwrap_or(raw.len());
-        if name_end == 0 {
-            return Err(ParseError::new(ErrorKind::HeaderName, offset));
-        }
-        let colon = name_end
-            + raw
-                .get(name_end..)
-                .unwrap_or_default()
-                .iter()
-                .position(|&c| !is_wsp(c))
-                .unwrap_or(0);
-        if raw.get(colon) != Some(&b':') {
-            return Err(ParseError::new(ErrorKind::HeaderColon, offset + colon));
-        }
-        Ok(Self {
-            raw,
-            offset,
-            name_end,
-        })
-    }
-
-    /// The header name as written.
-    #[must_use]
-    pub fn name(&self) -> &[u8] {
-        self.raw.get(..self.name_end).unwrap_or_default()
-    }
-
-    /// The value, trimmed of surrounding white space (a folded value keeps its inner CRLFs).
-    #[must_use]
-    pub fn value(&self) -> &[u8] {
-        let after = self.raw.get(self.name_end..).unwrap_or_default();
-        let colon = after
-            .iter()
-            .position(|&c| c == b':')
-            .map_or(after.len(), |p| p + 1);
-        let v = after.get(colon..).unwrap_or_default();
-        let v = trim_wsp(v);
-        let start = v
-            .iter()
-            .position(|&c| !matches!(c, b'\r' | b'\n' | b' ' | b'\t'));
-        start.and_then(|s| v.get(s..)).unwrap_or_default()
-    }
-
-    /// The header as written, without the final CRLF.
-    #[must_use]
-    pub fn raw(&self) -> &Bytes {
-        &self.raw
-    }
-
-    /// Where the header starts, in bytes from the start of the message.
-    #[must_use]
-    pub const fn offset(&self) -> usize {
-        self.offset
-    }
-
-    /// True when the name is `name` (ASCII case-insensitive, as MIME names are).
-    #[must_use]
-    pub fn is(&self, name: &str) -> bool {
-        self.name().eq_ignore_ascii_case(name.as_bytes())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -354,17 +278,5 @@ mod tests {
             ParseError::new(ErrorKind::HeaderValue, 104)
         );
         assert!(Header::parse(Bytes::from_static(b"Subject:"), 0, true).is_ok());
-    }
-
-    #[test]
-    fn mime() {
-        let m = MimeHeader::parse(
-            Bytes::from_static(b"Content-type: text/xml; charset=utf-8"),
-            0,
-        )
-        .unwrap();
-        assert!(m.is("content-type"));
-        assert_eq!(m.value(), b"text/xml; charset=utf-8");
-        assert!(MimeHeader::parse(Bytes::from_static(b"ABCD"), 7).is_err());
     }
 }

@@ -5,8 +5,8 @@
 use bytes::{BufMut, BytesMut};
 
 use crate::address::Address;
+use crate::chars::{is_tokenchar, trim_wsp};
 use crate::error::{ErrorKind, ParseError, Result};
-use crate::lex::{is_tokenchar, trim_wsp};
 use crate::message::CpimHead;
 use crate::ns::IMDN_NS;
 

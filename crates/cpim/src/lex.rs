@@ -1,46 +1,13 @@
-//! Lexical pieces of RFC 3862 §3.1–§3.2: character classes, value escapes (both ways) and
-//! `String` quoting. Everything works on bytes; nothing here allocates unless an escape has
-//! to be resolved or written.
+//! Lexical pieces of RFC 3862 §3.1–§3.2: value escapes (both ways) and `String` quoting (the
+//! character classes are in [`crate::chars`]). Everything works on bytes; nothing here
+//! allocates unless an escape has to be resolved or written.
 
 use std::borrow::Cow;
 
 use bytes::{BufMut, BytesMut};
 
+use crate::chars::is_ctl;
 use crate::error::ErrorKind;
-
-/// `NAMECHAR = %x21 / %x23-27 / %x2a-2b / %x2d / %x5e-60 / %x7c / %x7e / ALPHA / DIGIT`
-/// (RFC 3862 §3.1). Note that `.` is not a NAMECHAR: it separates prefix and name.
-#[inline]
-pub(crate) const fn is_namechar(b: u8) -> bool {
-    matches!(b,
-        0x21 | 0x23..=0x27 | 0x2a..=0x2b | 0x2d | 0x5e..=0x60 | 0x7c | 0x7e
-        | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9')
-}
-
-/// `TOKENCHAR = NAMECHAR / "."` (RFC 3862 §3.1).
-#[inline]
-pub(crate) const fn is_tokenchar(b: u8) -> bool {
-    is_namechar(b) || b == b'.'
-}
-
-/// A control character (`CTL`): what a header value may only carry escaped.
-#[inline]
-pub(crate) const fn is_ctl(b: u8) -> bool {
-    b < 0x20 || b == 0x7f
-}
-
-/// SP or HTAB.
-#[inline]
-pub(crate) const fn is_wsp(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
-
-/// The slice without leading and trailing SP/HTAB.
-pub(crate) fn trim_wsp(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&b| !is_wsp(b)).unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| !is_wsp(b)).map_or(start, |p| p + 1);
-    s.get(start..end).unwrap_or_default()
-}
 
 /// The value of an ASCII hex digit.
 #[inline]

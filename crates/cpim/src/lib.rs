@@ -5,8 +5,8 @@
 //! the caller. Bodies are `Bytes`, never text; parsed values re-emit their exact bytes.
 //!
 //! - [`CpimMessage`]: the CPIM header block (order kept, namespace-aware lookup with
-//!   [`CpimHead::header_ns`], undeclared prefixes reported), the encapsulated MIME headers and
-//!   the payload. IMDN headers are found by namespace whatever prefix the sender chose.
+//!   [`CpimHead::header_ns`], undeclared prefixes reported), the encapsulated MIME headers (a
+//!   [`mime::MimeHeaders`] block, the same type as a multipart part's) and the payload. IMDN headers are found by namespace whatever prefix the sender chose.
 //! - [`HeadParser`] / [`parse_headers_prefix`]: cut-through (REQ: SW-7). They read a *prefix* of
 //!   a body and answer [`Status::Complete`] with the head and the payload offset as soon as the
 //!   headers are in, so a focus can route before the rest of the message arrives.
@@ -65,6 +65,7 @@ pub mod xml;
 
 mod address;
 mod builders;
+mod chars;
 mod datetime;
 mod header;
 mod imdn;
@@ -78,7 +79,7 @@ pub use builders::{
     BuildError, CpimBuilder, alias_wrapper, conference_send, system_message, with_isfocus,
 };
 pub use datetime::DateTime;
-pub use header::{Header, MimeHeader};
+pub use header::Header;
 pub use imdn::DispositionNotification;
 pub use message::{CpimHead, CpimMessage, HeadParser, Status, Subject, parse_headers_prefix};
 pub use ns::{CPIM_NS, IMDN_NS, Namespaces, NsDecl, NsRef};

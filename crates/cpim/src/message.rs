@@ -12,10 +12,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 use smallvec::SmallVec;
 
 use crate::address::Address;
+use crate::chars::{is_namechar, trim_wsp};
 use crate::datetime::DateTime;
 use crate::error::{ErrorKind, ParseError, Result};
-use crate::header::{Header, MimeHeader};
-use crate::lex::{is_namechar, trim_wsp};
+use crate::header::Header;
+use crate::mime::{ContentDisposition, ContentType, MimeHeader, MimeHeaders, parse_u64};
 use crate::ns::{CPIM_NS, Namespaces, NsDecl, NsRef};
 use crate::scan::{Layout, ParseOptions, Scanner};
 
@@ -36,7 +37,7 @@ pub enum Status<T> {
 pub struct CpimHead {
     raw: Bytes,
     headers: SmallVec<[Header; 8]>,
-    mime: SmallVec<[MimeHeader; 4]>,
+    mime: MimeHeaders,
     ns: Namespaces,
     warnings: Vec<ParseError>,
 }
@@ -56,10 +57,11 @@ impl CpimHead {
         let mut head = Self {
             raw: raw.slice(..layout.payload.min(raw.len())),
             headers: SmallVec::new(),
-            mime: SmallVec::new(),
+            mime: MimeHeaders::new(),
             ns: Namespaces::default(),
             warnings: Vec::new(),
         };
+        let mut merged_mime: SmallVec<[usize; 4]> = SmallVec::new();
         for (start, end) in lines(&head.raw, 0, layout.cpim_end) {
             let line = head.raw.slice(start..end);
             let is_content = layout.merged
@@ -67,7 +69,7 @@ impl CpimHead {
                     .get(..8)
                     .is_some_and(|n| n.eq_ignore_ascii_case(b"Content-"));
             if is_content {
-                head.mime.push(MimeHeader::parse(line, start)?);
+                merged_mime.push(start);
                 continue;
             }
             let h = Header::parse(line, start, !opts.strict)?;
@@ -77,10 +79,15 @@ impl CpimHead {
             }
             head.headers.push(h);
         }
-        if layout.merged {
+        // The MIME block is parsed where it lies in the message, so that its offsets (and
+        // those of errors in its values) count from the start of the message.
+        head.mime = if layout.merged {
             head.warnings
                 .push(ParseError::new(ErrorKind::LineEnding, layout.cpim_end));
-        }
+            MimeHeaders::parse_lines(&head.raw, merged_mime)?
+        } else {
+            MimeHeaders::parse_at(&head.raw, layout.mime.0)?.0
+        };
         // Resolve prefixes: strictly, a declaration must come before its use (RFC 3862 §3.3).
         for i in 0..head.headers.len() {
             let Some(h) = head.headers.get(i) else { break };
@@ -101,24 +108,6 @@ impl CpimHead {
             if let Some(h) = head.headers.get_mut(i) {
                 h.ns = ns;
             }
-        }
-        // MIME headers, with RFC 2822 folding.
-        let mut current: Option<(usize, usize)> = None;
-        for (start, end) in lines(&head.raw, layout.mime.0, layout.mime.1) {
-            let folded = matches!(head.raw.get(start), Some(b' ' | b'\t'));
-            match (folded, current) {
-                (true, Some((s, _))) => current = Some((s, end)),
-                (true, None) => return Err(ParseError::new(ErrorKind::HeaderName, start)),
-                (false, prev) => {
-                    if let Some((s, e)) = prev {
-                        head.mime.push(MimeHeader::parse(head.raw.slice(s..e), s)?);
-                    }
-                    current = Some((start, end));
-                }
-            }
-        }
-        if let Some((s, e)) = current {
-            head.mime.push(MimeHeader::parse(head.raw.slice(s..e), s)?);
         }
         Ok(head)
     }
@@ -228,57 +217,65 @@ impl CpimHead {
         })
     }
 
-    /// The encapsulated MIME headers, in order.
+    /// The encapsulated MIME header block (RFC 3862 §3.2), in order, with its raw bytes. Its
+    /// offsets ([`MimeHeader::value_offset`], errors of [`MimeHeaders::content_type`] and
+    /// [`MimeHeaders::content_disposition`]) count from the start of the message.
     #[must_use]
-    pub fn mime_headers(&self) -> &[MimeHeader] {
+    pub fn mime_headers(&self) -> &MimeHeaders {
         &self.mime
     }
 
     /// The first MIME header named `name` (case-insensitive).
     #[must_use]
     pub fn mime_header(&self, name: &str) -> Option<&MimeHeader> {
-        self.mime.iter().find(|m| m.is(name))
+        self.mime.get(name)
     }
 
-    /// The encapsulated `Content-Type` value.
+    /// The value of the first MIME header named `name`, trimmed, as written.
+    fn mime_value(&self, name: &str) -> Option<&[u8]> {
+        self.mime.get(name).map(|m| m.value().as_ref())
+    }
+
+    /// The encapsulated `Content-Type` value as written; [`CpimHead::content_type_parsed`]
+    /// for the parsed form.
     #[must_use]
     pub fn content_type(&self) -> Option<&[u8]> {
-        self.mime_header("Content-Type").map(MimeHeader::value)
+        self.mime_value("Content-Type")
+    }
+
+    /// The encapsulated `Content-Type`, parsed (RFC 2045 §5.1); errors are located in the
+    /// message.
+    #[must_use]
+    pub fn content_type_parsed(&self) -> Option<Result<ContentType>> {
+        self.mime.content_type()
     }
 
     /// The encapsulated `Content-ID` value.
     #[must_use]
     pub fn content_id(&self) -> Option<&[u8]> {
-        self.mime_header("Content-ID").map(MimeHeader::value)
+        self.mime_value("Content-ID")
     }
 
-    /// The encapsulated `Content-Disposition` value.
+    /// The encapsulated `Content-Disposition` value as written;
+    /// [`CpimHead::content_disposition_parsed`] for the parsed form.
     #[must_use]
     pub fn content_disposition(&self) -> Option<&[u8]> {
-        self.mime_header("Content-Disposition")
-            .map(MimeHeader::value)
+        self.mime_value("Content-Disposition")
+    }
+
+    /// The encapsulated `Content-Disposition`, parsed (RFC 2183); errors are located in the
+    /// message.
+    #[must_use]
+    pub fn content_disposition_parsed(&self) -> Option<Result<ContentDisposition>> {
+        self.mime.content_disposition()
     }
 
     /// The encapsulated `Content-Length`, as a number. Informational: the payload is
-    /// whatever follows the head, whatever this says.
+    /// whatever follows the head, whatever this says. An error is located at the value.
     #[must_use]
     pub fn content_length(&self) -> Option<Result<u64>> {
-        self.mime_header("Content-Length").map(|m| {
-            let v = m.value();
-            let err = ParseError::new(ErrorKind::Mime, m.offset());
-            if v.is_empty() {
-                return Err(err);
-            }
-            v.iter().try_fold(0u64, |n, &d| {
-                if d.is_ascii_digit() {
-                    n.checked_mul(10)
-                        .and_then(|n| n.checked_add(u64::from(d - b'0')))
-                        .ok_or(err)
-                } else {
-                    Err(err)
-                }
-            })
-        })
+        self.mime_header("Content-Length")
+            .map(|m| parse_u64(m.value()).ok_or(ParseError::new(ErrorKind::Mime, m.value_offset())))
     }
 }
 
@@ -429,4 +426,71 @@ impl HeadParser {
 /// [`HeadParser`] instead, which does not rescan from byte 0 on every call.
 pub fn parse_headers_prefix(buf: &[u8]) -> Result<Status<(CpimHead, usize)>> {
     HeadParser::default().parse(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    const HEAD: &[u8] = b"From: <im:a@b>\r\n\r\nContent-Type: text/plain;;\r\n\
+        Content-Disposition: inline\r\n\r\nhi";
+
+    #[test]
+    fn mime_block_offsets_count_from_the_message() {
+        let m = CpimMessage::parse(Bytes::from_static(HEAD)).unwrap();
+        let block_at = 18;
+        assert!(m.mime_headers().raw().starts_with(b"Content-Type:"));
+        assert_eq!(m.mime_headers().len(), 2);
+        let ct = m.mime_header("content-type").unwrap();
+        assert_eq!(ct.value_offset(), block_at + 14);
+        let err = m.content_type_parsed().unwrap().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Mime);
+        assert!(err.offset > block_at + 14 && err.offset < block_at + 28);
+        let disp = m.content_disposition_parsed().unwrap().unwrap();
+        assert_eq!(disp.to_bytes().as_ref(), b"inline");
+        assert_eq!(m.as_bytes().as_ref(), HEAD);
+    }
+
+    #[test]
+    fn mime_block_errors_count_from_the_message() {
+        let body = b"From: <im:a@b>\r\n\r\nContent-Type: a/b\r\nBad\r\n\r\n";
+        assert_eq!(
+            CpimMessage::parse(Bytes::from_static(body)).unwrap_err(),
+            ParseError::new(ErrorKind::HeaderColon, 40)
+        );
+        let fold_first = b"From: <im:a@b>\r\n\r\n x\r\n\r\n";
+        assert_eq!(
+            CpimMessage::parse(Bytes::from_static(fold_first)).unwrap_err(),
+            ParseError::new(ErrorKind::HeaderName, 18)
+        );
+    }
+
+    #[test]
+    fn max_headers_bounds_the_mime_block() {
+        let body = b"From: <im:a@b>\r\n\r\nContent-Type: a/b\r\nContent-ID: <x>\r\n\r\n";
+        let opts = ParseOptions {
+            max_headers: 2,
+            ..ParseOptions::default()
+        };
+        let err = CpimMessage::parse_with(Bytes::from_static(body), &opts).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::TooLarge);
+    }
+
+    // RFC 4975 §11.4 form, leniently: Content-* lines among the CPIM ones.
+    #[test]
+    fn merged_mime_lines_anywhere_in_the_cpim_block() {
+        let body = b"Content-Type: text/plain\r\nFrom: <im:a@b>\r\nContent-ID: <x>\r\n\r\nhi";
+        let m =
+            CpimMessage::parse_with(Bytes::from_static(body), &ParseOptions::lenient()).unwrap();
+        assert_eq!(m.headers().len(), 1);
+        assert_eq!(m.content_type(), Some(&b"text/plain"[..]));
+        assert_eq!(m.content_id(), Some(&b"<x>"[..]));
+        assert_eq!(
+            m.mime_headers().raw().as_ref(),
+            b"Content-Type: text/plain\r\nContent-ID: <x>\r\n"
+        );
+        assert_eq!(m.mime_header("Content-ID").unwrap().value_offset(), 54);
+        assert_eq!(m.as_bytes().as_ref(), body);
+    }
 }

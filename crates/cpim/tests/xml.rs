@@ -80,14 +80,17 @@ fn rfc5438_delivery_notification() {
         doc.original_recipient_uri.as_deref(),
         Some("im:bob@example.com")
     );
-    assert_eq!(doc.subject, None);
+    assert_eq!(doc.subject.as_deref(), Some("Project Tomorrow"));
     assert_eq!(
         doc.notification,
         Some(Notification::Delivery(DeliveryStatus::Delivered))
     );
     assert_eq!(
         doc,
-        bob_imdn(Notification::Delivery(DeliveryStatus::Delivered))
+        ImdnDocument {
+            subject: Some("Project Tomorrow".into()),
+            ..bob_imdn(Notification::Delivery(DeliveryStatus::Delivered))
+        }
     );
     assert_imdn_round_trip(&doc);
 }

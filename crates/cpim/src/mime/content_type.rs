@@ -5,8 +5,9 @@
 use bytes::Bytes;
 
 use super::BuildError;
-use super::lex::{Cursor, eq_ic, is_token};
+use super::lex::{Cursor, eq_ic};
 use super::params::Params;
+use crate::chars::is_token;
 use crate::{ErrorKind, Result};
 
 /// A parsed (or built) Content-Type value.

@@ -4,9 +4,10 @@
 use bytes::Bytes;
 
 use super::BuildError;
-use super::lex::{Cursor, eq_ic, is_token};
+use super::lex::{Cursor, eq_ic};
 use super::params::{Params, parse_u64};
 use crate::Result;
+use crate::chars::is_token;
 
 /// The disposition type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -10,8 +10,9 @@ use bytes::Bytes;
 use memchr::memmem;
 
 use super::BuildError;
-use super::lex::{eq_ic, is_safe_value, is_wsp};
+use super::lex::{eq_ic, is_safe_value};
 use super::multipart::MultipartBuilder;
+use crate::chars::is_wsp;
 use crate::{ErrorKind, ParseError};
 
 /// One stored message of a deferred session, as raw bytes.

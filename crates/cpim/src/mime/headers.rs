@@ -7,7 +7,8 @@ use smallvec::SmallVec;
 use super::BuildError;
 use super::content_type::ContentType;
 use super::disposition::ContentDisposition;
-use super::lex::{eq_ic, is_ftext, is_safe_value, is_wsp};
+use super::lex::{eq_ic, is_safe_value};
+use crate::chars::{is_ftext, is_wsp};
 use crate::{ErrorKind, ParseError, Result};
 
 /// One header field, its parts slices of the block it came from.
@@ -48,7 +49,9 @@ impl MimeHeader {
         )
     }
 
-    /// Where the value starts, in bytes from the start of the header block.
+    /// Where the value starts, in bytes from the start of the input the block was parsed from
+    /// (the block itself for [`MimeHeaders::parse`]; the whole message for the MIME headers of
+    /// a [`crate::CpimHead`]).
     #[must_use]
     pub const fn value_offset(&self) -> usize {
         self.value_offset
@@ -93,23 +96,65 @@ impl MimeHeaders {
     /// [`ErrorKind::HeaderColon`] when the name is not followed by `:`, and
     /// [`ErrorKind::LineEnding`] for a bare CR or LF.
     pub fn parse(input: &Bytes) -> Result<(Self, usize)> {
+        Self::parse_at(input, 0)
+    }
+
+    /// As [`MimeHeaders::parse`], for a block that starts at `from` inside `input`: offsets
+    /// (errors and [`MimeHeader::value_offset`]) stay located in `input`, and the count
+    /// returned is the offset in `input` just after the block.
+    pub(crate) fn parse_at(input: &Bytes, from: usize) -> Result<(Self, usize)> {
         let mut fields = SmallVec::new();
-        let mut pos = 0;
+        let mut pos = from;
         loop {
             let rest = input.get(pos..).unwrap_or_default();
             if rest.is_empty() {
                 break;
             }
             if rest.starts_with(b"\r\n") {
-                let raw = input.slice(..pos);
+                let raw = input.slice(from.min(pos)..pos);
                 return Ok((Self { raw, fields }, pos + 2));
             }
             let (field, next) = parse_field(input, pos)?;
             fields.push(field);
             pos = next;
         }
-        let raw = input.slice(..pos);
+        let raw = input.slice(from.min(pos)..pos);
         Ok((Self { raw, fields }, pos))
+    }
+
+    /// The block made of the single-line fields starting at `starts` inside `input`, in order
+    /// (the lenient RFC 4975 §11.4 form of `message/cpim`, whose MIME headers sit among the
+    /// CPIM ones). Offsets stay located in `input`. [`Self::raw`] is a slice of `input` when the
+    /// fields are contiguous, else a copy of them.
+    pub(crate) fn parse_lines(
+        input: &Bytes,
+        starts: impl IntoIterator<Item = usize>,
+    ) -> Result<Self> {
+        let mut fields: SmallVec<[MimeHeader; 4]> = SmallVec::new();
+        let mut span: Option<(usize, usize)> = None;
+        let mut contiguous = true;
+        for start in starts {
+            let (field, next) = parse_field(input, start)?;
+            fields.push(field);
+            span = match span {
+                None => Some((start, next)),
+                Some((first, end)) => {
+                    contiguous &= end == start;
+                    Some((first, next))
+                }
+            };
+        }
+        let raw = match span {
+            None => Bytes::new(),
+            Some((first, end)) if contiguous => input.slice(first..end),
+            Some(_) => Bytes::from(
+                fields
+                    .iter()
+                    .flat_map(|f| f.raw.iter().copied())
+                    .collect::<Vec<u8>>(),
+            ),
+        };
+        Ok(Self { raw, fields })
     }
 
     /// Appends `Name: value` CRLF.
@@ -180,15 +225,16 @@ impl MimeHeaders {
         &self.raw
     }
 
-    /// The `Content-Type` field parsed, if present; errors are located in [`Self::raw`].
+    /// The `Content-Type` field parsed, if present; errors are located like
+    /// [`MimeHeader::value_offset`].
     #[must_use]
     pub fn content_type(&self) -> Option<Result<ContentType>> {
         let f = self.get("Content-Type")?;
         Some(ContentType::parse(&f.value).map_err(|e| e.shifted(f.value_offset)))
     }
 
-    /// The `Content-Disposition` field parsed, if present; errors are located in
-    /// [`Self::raw`].
+    /// The `Content-Disposition` field parsed, if present; errors are located like
+    /// [`MimeHeader::value_offset`].
     #[must_use]
     pub fn content_disposition(&self) -> Option<Result<ContentDisposition>> {
         let f = self.get("Content-Disposition")?;

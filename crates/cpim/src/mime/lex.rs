@@ -1,51 +1,13 @@
-//! Lexical pieces of RFC 2045 §5.1 / RFC 5322 §3.2 structured header values.
+//! Lexical pieces of RFC 2045 §5.1 / RFC 5322 §3.2 structured header values (the character
+//! classes are in [`crate::chars`]).
 //!
 //! A [`Cursor`] walks a value held in `Bytes`, so that tokens and quoted strings leave as
 //! slices of it (zero-copy), and reports errors at its position.
 
 use bytes::Bytes;
 
+use crate::chars::{is_token, is_wsp};
 use crate::{ErrorKind, ParseError, Result};
-
-/// `tspecials` of RFC 2045 §5.1: `( ) < > @ , ; : \ " / [ ] ? =`.
-#[inline]
-pub(crate) const fn is_tspecial(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')'
-            | b'<'
-            | b'>'
-            | b'@'
-            | b','
-            | b';'
-            | b':'
-            | b'\\'
-            | b'"'
-            | b'/'
-            | b'['
-            | b']'
-            | b'?'
-            | b'='
-    )
-}
-
-/// `token` bytes of RFC 2045 §5.1: US-ASCII except SPACE, CTLs and tspecials.
-#[inline]
-pub(crate) const fn is_token(b: u8) -> bool {
-    b > b' ' && b < 0x7f && !is_tspecial(b)
-}
-
-/// A header field name byte (RFC 5322 §3.6.8 `ftext`): printable US-ASCII except `:`.
-#[inline]
-pub(crate) const fn is_ftext(b: u8) -> bool {
-    b > b' ' && b < 0x7f && b != b':'
-}
-
-/// SP or HTAB.
-#[inline]
-pub(crate) const fn is_wsp(b: u8) -> bool {
-    matches!(b, b' ' | b'\t')
-}
 
 /// ASCII case-insensitive equality.
 #[inline]

@@ -32,4 +32,5 @@ pub use encapsulate::{StoredMessage, encapsulate_session, encapsulate_sip};
 pub use external::ExternalBody;
 pub use headers::{MimeHeader, MimeHeaders};
 pub use multipart::{Multipart, MultipartBuilder, Part, split};
+pub(crate) use params::parse_u64;
 pub use params::{Param, Params};

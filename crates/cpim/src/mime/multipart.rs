@@ -18,7 +18,8 @@ use memchr::memmem;
 use super::BuildError;
 use super::content_type::ContentType;
 use super::headers::MimeHeaders;
-use super::lex::{is_wsp, write_quoted};
+use super::lex::write_quoted;
+use crate::chars::is_wsp;
 use crate::{ErrorKind, ParseError, Result};
 
 /// One body part: its MIME headers and its body.

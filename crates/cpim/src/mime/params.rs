@@ -5,7 +5,8 @@ use bytes::Bytes;
 use smallvec::SmallVec;
 
 use super::BuildError;
-use super::lex::{Cursor, eq_ic, is_safe_value, is_token, write_quoted, write_token_or_quoted};
+use super::lex::{Cursor, eq_ic, is_safe_value, write_quoted, write_token_or_quoted};
+use crate::chars::is_token;
 use crate::{ErrorKind, Result};
 
 /// One `attribute=value` parameter.
@@ -135,7 +136,7 @@ impl Params {
     }
 }
 
-/// Parses a decimal `u64` parameter value (`size`, RFC 2183 §2.7).
+/// Parses a decimal `u64` (a `size` parameter, RFC 2183 §2.7; a `Content-Length` value).
 pub(crate) fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() {
         return None;

@@ -2,7 +2,7 @@
 
 use super::XmlLimits;
 use super::read::{Element, Ns, XmlReader, is_whitespace, set_once, trim};
-use super::write::{DECLARATION, push_indent, push_leaf};
+use super::write::{DECLARATION, push_leaf, push_tag};
 use crate::{ErrorKind, ParseError, Result};
 
 /// The IMDN XML namespace (RFC 5438 §7.1, §13.2).
@@ -245,35 +245,29 @@ impl ImdnDocument {
         let mut original_recipient_uri = None;
         let mut subject = None;
         let mut notification = None;
-        if !root.empty {
-            while let Some(child) = reader.child()? {
-                if child.ns == Ns::Other {
-                    reader.skip(&child)?;
-                    continue;
-                }
-                if let Some(kind) = Kind::of(&child) {
-                    let value = parse_notification(&mut reader, &child, kind)?;
-                    set_once(&mut notification, value, &child)?;
-                    continue;
-                }
-                let (slot, trimmed) = match (child.ns, child.local_name()) {
-                    (Ns::Own, b"message-id") => (&mut message_id, true),
-                    (Ns::Own, b"datetime") => (&mut date_time, true),
-                    (Ns::Own, b"recipient-uri") => (&mut recipient_uri, true),
-                    (Ns::Own, b"original-recipient-uri") => (&mut original_recipient_uri, true),
-                    (Ns::Own, b"subject") => (&mut subject, false),
-                    // Unknown names in our namespace or in none: the schema's `anyIMDN`
-                    // excludes both, so they are errors, not extensions.
-                    _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset)),
-                };
-                let text = reader.text(&child)?;
-                let value = if trimmed {
-                    trim(&text).to_owned()
-                } else {
-                    text
-                };
-                set_once(slot, value, &child)?;
+        while let Some(child) = reader.own_child(&root)? {
+            if let Some(kind) = Kind::of(&child) {
+                let value = parse_notification(&mut reader, &child, kind)?;
+                set_once(&mut notification, value, &child)?;
+                continue;
             }
+            let (slot, trimmed) = match (child.ns, child.local_name()) {
+                (Ns::Own, b"message-id") => (&mut message_id, true),
+                (Ns::Own, b"datetime") => (&mut date_time, true),
+                (Ns::Own, b"recipient-uri") => (&mut recipient_uri, true),
+                (Ns::Own, b"original-recipient-uri") => (&mut original_recipient_uri, true),
+                (Ns::Own, b"subject") => (&mut subject, false),
+                // Unknown names in our namespace or in none: the schema's `anyIMDN`
+                // excludes both, so they are errors, not extensions.
+                _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset)),
+            };
+            let text = reader.text(&child)?;
+            let value = if trimmed {
+                trim(&text).to_owned()
+            } else {
+                text
+            };
+            set_once(slot, value, &child)?;
         }
         reader.finish()?;
         let missing = || ParseError::new(ErrorKind::XmlElement, root.offset);
@@ -314,22 +308,12 @@ impl ImdnDocument {
             }
         }
         if let Some(notification) = self.notification {
-            push_indent(&mut out, 1);
-            out.push('<');
-            out.push_str(notification.element_name());
-            out.push_str(">\n");
-            push_indent(&mut out, 2);
-            out.push_str("<status>\n");
-            push_indent(&mut out, 3);
-            out.push('<');
-            out.push_str(notification.status_name());
-            out.push_str("/>\n");
-            push_indent(&mut out, 2);
-            out.push_str("</status>\n");
-            push_indent(&mut out, 1);
-            out.push_str("</");
-            out.push_str(notification.element_name());
-            out.push_str(">\n");
+            let element = notification.element_name();
+            push_tag(&mut out, 1, &[element]);
+            push_tag(&mut out, 2, &["status"]);
+            push_tag(&mut out, 3, &[notification.status_name(), "/"]);
+            push_tag(&mut out, 2, &["/status"]);
+            push_tag(&mut out, 1, &["/", element]);
         }
         out.push_str("</imdn>\n");
         out
@@ -349,16 +333,12 @@ fn parse_notification(
     kind: Kind,
 ) -> Result<Notification> {
     let mut found = None;
-    if !element.empty {
-        while let Some(child) = reader.child()? {
-            if child.ns == Ns::Other {
-                reader.skip(&child)?;
-            } else if child.is(b"status") {
-                let status = parse_status(reader, &child, kind)?;
-                set_once(&mut found, status, &child)?;
-            } else {
-                return Err(ParseError::new(ErrorKind::XmlElement, child.offset));
-            }
+    while let Some(child) = reader.own_child(element)? {
+        if child.is(b"status") {
+            let status = parse_status(reader, &child, kind)?;
+            set_once(&mut found, status, &child)?;
+        } else {
+            return Err(ParseError::new(ErrorKind::XmlElement, child.offset));
         }
     }
     found.ok_or(ParseError::new(ErrorKind::XmlElement, element.offset))
@@ -370,25 +350,19 @@ fn parse_status(
     kind: Kind,
 ) -> Result<Notification> {
     let mut found = None;
-    if !element.empty {
-        while let Some(child) = reader.child()? {
-            if child.ns == Ns::Other {
-                reader.skip(&child)?;
-                continue;
-            }
-            // A name in our namespace that this notification kind does not allow (e.g.
-            // `<displayed/>` in a delivery notification) is a bad value, not a bad structure.
-            let status = match child.ns {
-                Ns::Own => kind.status(child.local_name()),
-                _ => None,
-            }
-            .ok_or(ParseError::new(ErrorKind::XmlValue, child.offset))?;
-            // The status elements are `<empty/>` in the schema.
-            if !is_whitespace(&reader.text(&child)?) {
-                return Err(ParseError::new(ErrorKind::XmlValue, child.offset));
-            }
-            set_once(&mut found, status, &child)?;
+    while let Some(child) = reader.own_child(element)? {
+        // A name in our namespace that this notification kind does not allow (e.g.
+        // `<displayed/>` in a delivery notification) is a bad value, not a bad structure.
+        let status = match child.ns {
+            Ns::Own => kind.status(child.local_name()),
+            _ => None,
         }
+        .ok_or(ParseError::new(ErrorKind::XmlValue, child.offset))?;
+        // The status elements are `<empty/>` in the schema.
+        if !is_whitespace(&reader.text(&child)?) {
+            return Err(ParseError::new(ErrorKind::XmlValue, child.offset));
+        }
+        set_once(&mut found, status, &child)?;
     }
     found.ok_or(ParseError::new(ErrorKind::XmlElement, element.offset))
 }

@@ -82,37 +82,30 @@ impl IsComposing {
         let mut lastactive = None;
         let mut contenttype = None;
         let mut refresh = None;
-        if !root.empty {
-            while let Some(child) = reader.child()? {
-                if child.ns == Ns::Other {
-                    reader.skip(&child)?;
-                    continue;
+        while let Some(child) = reader.own_child(&root)? {
+            let bad_value = ParseError::new(ErrorKind::XmlValue, child.offset);
+            match (child.ns, child.local_name()) {
+                (Ns::Own, b"state") => {
+                    let value = match trim(&reader.text(&child)?) {
+                        "active" => ComposingState::Active,
+                        "idle" => ComposingState::Idle,
+                        _ => return Err(bad_value),
+                    };
+                    set_once(&mut state, value, &child)?;
                 }
-                let bad_value = ParseError::new(ErrorKind::XmlValue, child.offset);
-                match (child.ns, child.local_name()) {
-                    (Ns::Own, b"state") => {
-                        let value = match trim(&reader.text(&child)?) {
-                            "active" => ComposingState::Active,
-                            "idle" => ComposingState::Idle,
-                            _ => return Err(bad_value),
-                        };
-                        set_once(&mut state, value, &child)?;
-                    }
-                    (Ns::Own, b"lastactive") => {
-                        let value = trim(&reader.text(&child)?).to_owned();
-                        set_once(&mut lastactive, value, &child)?;
-                    }
-                    (Ns::Own, b"contenttype") => {
-                        let value = trim(&reader.text(&child)?).to_owned();
-                        set_once(&mut contenttype, value, &child)?;
-                    }
-                    (Ns::Own, b"refresh") => {
-                        let value =
-                            positive_integer(trim(&reader.text(&child)?)).ok_or(bad_value)?;
-                        set_once(&mut refresh, value, &child)?;
-                    }
-                    _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset)),
+                (Ns::Own, b"lastactive") => {
+                    let value = trim(&reader.text(&child)?).to_owned();
+                    set_once(&mut lastactive, value, &child)?;
                 }
+                (Ns::Own, b"contenttype") => {
+                    let value = trim(&reader.text(&child)?).to_owned();
+                    set_once(&mut contenttype, value, &child)?;
+                }
+                (Ns::Own, b"refresh") => {
+                    let value = positive_integer(trim(&reader.text(&child)?)).ok_or(bad_value)?;
+                    set_once(&mut refresh, value, &child)?;
+                }
+                _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset)),
             }
         }
         reader.finish()?;

@@ -205,6 +205,22 @@ impl<'i> XmlReader<'i> {
         }
     }
 
+    /// The next child of `element` (the element just opened) that is not an extension:
+    /// children in a foreign namespace are skipped, as the schemas' `##other` wildcards allow.
+    /// `None` at its end tag, or at once when `element` is empty (`<x/>`).
+    pub(super) fn own_child(&mut self, element: &Element<'_>) -> Result<Option<Element<'i>>> {
+        if element.empty {
+            return Ok(None);
+        }
+        while let Some(child) = self.child()? {
+            if child.ns != Ns::Other {
+                return Ok(Some(child));
+            }
+            self.skip(&child)?;
+        }
+        Ok(None)
+    }
+
     /// The text content of `element`, which must have no child elements.
     pub(super) fn text(&mut self, element: &Element<'i>) -> Result<String> {
         let mut value = String::new();

@@ -1,4 +1,4 @@
-//! Output helpers shared by the XML documents: the declaration and escaped leaf elements.
+//! Output helpers shared by the XML documents: the declaration, tags and escaped leaf elements.
 
 use super::read::is_xml_char;
 
@@ -33,8 +33,19 @@ pub(super) fn push_leaf(out: &mut String, indent: usize, name: &str, text: &str)
     out.push_str(">\n");
 }
 
+/// Appends a tag on its own line at `indent` levels: `<`, the `parts` joined, `>` — so
+/// `["status"]` opens `<status>`, `["/status"]` closes it and `["delivered", "/"]` is empty.
+pub(super) fn push_tag(out: &mut String, indent: usize, parts: &[&str]) {
+    push_indent(out, indent);
+    out.push('<');
+    for part in parts {
+        out.push_str(part);
+    }
+    out.push_str(">\n");
+}
+
 /// Appends `indent` levels of two-space indentation.
-pub(super) fn push_indent(out: &mut String, indent: usize) {
+fn push_indent(out: &mut String, indent: usize) {
     for _ in 0..indent {
         out.push_str("  ");
     }
