@@ -10,3 +10,6 @@ pub use simpleim_sip as sip;
 
 /// message/cpim, IMDN, is-composing and MIME helpers (`simpleim-cpim`).
 pub use simpleim_cpim as cpim;
+
+/// SDP: lossless parse/encode, MSRP and file-transfer attributes (`simpleim-sdp`).
+pub use simpleim_sdp as sdp;

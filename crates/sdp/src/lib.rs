@@ -1,0 +1,11 @@
+//! # simpleim-sdp
+//!
+//! Session descriptions for the simpleim family (REQ: SDP-1, SDP-2): a lossless RFC 8866 model
+//! on `Bytes` (unknown lines and attributes round-trip byte-exact), typed MSRP and file-transfer
+//! attributes with builders. No I/O.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+
+pub use error::{ErrorKind, ParseError, Result};
