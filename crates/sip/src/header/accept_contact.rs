@@ -8,13 +8,13 @@
 //! Feature parameters are `+`-prefixed tags or base tags (RFC 3840 §9), optionally with a
 //! quoted value (`+sip.instance="<urn:uuid:...>"`). Both headers are defined by one macro.
 
-use core::fmt;
+use super::value::display_raw;
 use std::borrow::Cow;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, write_quoted};
+use super::value::write_quoted;
 use crate::error::Result;
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -105,11 +105,7 @@ macro_rules! caller_prefs_header {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt_raw(f, self.params.src())
-            }
-        }
+        display_raw!($name, |this| this.params.src());
     };
 }
 
@@ -163,9 +159,7 @@ mod tests {
     use super::*;
     use crate::error::{ErrorKind, ParseError};
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (OMA SIMPLE IM: `+g.oma.sip-im` with `require` and `explicit`)
     #[test]

@@ -272,9 +272,7 @@ mod tests {
     const _: () = assert!(Contact::LIST);
     const _: () = assert!(Route::LIST && RecordRoute::LIST && CallInfo::LIST && !ReplyTo::LIST);
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2, SIP-3
     #[test]

@@ -1,11 +1,11 @@
 //! `CSeq` (RFC 3261 §20.16): `1*DIGIT LWS Method`.
 
-use core::fmt;
+use super::value::display_raw;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, number_as};
+use super::value::number_as;
 use crate::error::{ErrorKind, Result};
 use crate::lex::{Cursor, is_token};
 use crate::method::Method;
@@ -70,11 +70,7 @@ impl TypedHeader for CSeq {
     }
 }
 
-impl fmt::Display for CSeq {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
-    }
-}
+display_raw!(CSeq, |this| &this.raw);
 
 #[cfg(test)]
 mod tests {
@@ -83,9 +79,7 @@ mod tests {
     use super::*;
     use crate::error::ParseError;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 4475 wsinv: `cseq: 0009\r\n  INVITE`, unfolded)
     #[test]

@@ -7,13 +7,12 @@
 //! handling-param      = "handling" EQUAL ( "optional" / "required" / other-handling )
 //! ```
 
-use core::fmt;
+use super::value::display_raw;
 use std::borrow::Cow;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::fmt_raw;
 use crate::error::Result;
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -196,20 +195,14 @@ impl TypedHeader for ContentDisposition {
     }
 }
 
-impl fmt::Display for ContentDisposition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.params.src())
-    }
-}
+display_raw!(ContentDisposition, |this| this.params.src());
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::{ErrorKind, ParseError};
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 3261 §20.11; OMA IM: `attachment` for files over MSRP)
     #[test]

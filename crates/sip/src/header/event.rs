@@ -9,12 +9,12 @@
 //!                      / ("retry-after" EQUAL delta-seconds) / generic-param
 //! ```
 
-use core::fmt;
+use super::value::display_raw;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, numeric_param};
+use super::value::numeric_param;
 use crate::error::Result;
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -118,11 +118,7 @@ impl TypedHeader for Event {
     }
 }
 
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.params.src())
-    }
-}
+display_raw!(Event, |this| this.params.src());
 
 /// The state of a subscription (RFC 6665 §8.2.3), compared case-insensitively on parse.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -272,20 +268,14 @@ impl TypedHeader for SubscriptionState {
     }
 }
 
-impl fmt::Display for SubscriptionState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.params.src())
-    }
-}
+display_raw!(SubscriptionState, |this| this.params.src());
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::{ErrorKind, ParseError};
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 6665 §8.2.1; RFC 4575 conference package)
     #[test]

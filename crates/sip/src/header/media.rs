@@ -10,13 +10,13 @@
 //! ```
 //! Types, subtypes and parameter names compare ASCII case-insensitively (RFC 2045 §5.1).
 
-use core::fmt;
+use super::value::display_raw;
 use std::borrow::Cow;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, offset_in, qvalue, write_quoted};
+use super::value::{offset_in, qvalue, write_quoted};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::{Cursor, is_token};
 use crate::name::HeaderName;
@@ -222,11 +222,7 @@ impl TypedHeader for ContentType {
     }
 }
 
-impl fmt::Display for ContentType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.media.raw())
-    }
-}
+display_raw!(ContentType, |this| this.media.raw());
 
 /// One `Accept` range (RFC 3261 §20.1): a media range (`*/*`, `text/*`, `text/plain`) with
 /// an optional `q` weight.
@@ -305,19 +301,13 @@ impl TypedHeader for Accept {
     }
 }
 
-impl fmt::Display for Accept {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.media.raw())
-    }
-}
+display_raw!(Accept, |this| this.media.raw());
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 4475 mpart01: multipart boundary; wsinv application/sdp)
     #[test]

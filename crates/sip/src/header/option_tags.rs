@@ -5,12 +5,11 @@
 //! One element is one token; the message layer splits the list at commas. All six headers are
 //! defined by one macro, so they share parsing, building and display.
 
-use core::fmt;
+use super::value::display_raw;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::fmt_raw;
 use crate::error::Result;
 use crate::lex::Cursor;
 use crate::method::Method;
@@ -58,11 +57,7 @@ macro_rules! token_list_header {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt_raw(f, &self.raw)
-            }
-        }
+        display_raw!($name, |this| &this.raw);
     };
 }
 
@@ -146,9 +141,7 @@ mod tests {
     use super::*;
     use crate::error::{ErrorKind, ParseError};
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2
     #[test]

@@ -1,12 +1,11 @@
 //! `Privacy` (RFC 3323 §4.2, RFC 3325 §9.3): `priv-value *(";" priv-value)`.
 
-use core::fmt;
+use super::value::display_raw;
 
 use bytes::Bytes;
 use smallvec::SmallVec;
 
 use super::TypedHeader;
-use super::value::fmt_raw;
 use crate::error::Result;
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -122,20 +121,14 @@ impl TypedHeader for Privacy {
     }
 }
 
-impl fmt::Display for Privacy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
-    }
-}
+display_raw!(Privacy, |this| &this.raw);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::{ErrorKind, ParseError};
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (OMA IM: anonymity requested with Privacy `id`, RFC 3325)
     #[test]

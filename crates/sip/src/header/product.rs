@@ -8,13 +8,13 @@
 //! Both headers are defined by one macro. OMA IM announces its release this way
 //! (`IM-client/OMA1.0`, `IM-serv/OMA2.0`); [`UserAgent::product_version`] finds it.
 
-use core::fmt;
+use super::value::display_raw;
 
 use bytes::Bytes;
 use smallvec::SmallVec;
 
 use super::TypedHeader;
-use super::value::{comment, fmt_raw};
+use super::value::comment;
 use crate::error::{ErrorKind, Result};
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -238,11 +238,7 @@ macro_rules! products_header {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt_raw(f, &self.raw)
-            }
-        }
+        display_raw!($name, |this| &this.raw);
     };
 }
 
@@ -260,9 +256,7 @@ mod tests {
     use super::*;
     use crate::error::ParseError;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 4475 mpart01 User-Agent)
     #[test]

@@ -7,6 +7,7 @@
 //!
 //! [`ErrorKind::NumberOverflow`]: crate::ErrorKind::NumberOverflow
 
+use super::value::display_raw;
 use core::fmt;
 
 use bytes::Bytes;
@@ -180,11 +181,7 @@ impl TypedHeader for RetryAfter {
     }
 }
 
-impl fmt::Display for RetryAfter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.params.src())
-    }
-}
+display_raw!(RetryAfter, |this| this.params.src());
 
 /// `Call-ID` (RFC 3261 §20.8): `word [ "@" word ]`, compared byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -232,20 +229,14 @@ impl TypedHeader for CallId {
     }
 }
 
-impl fmt::Display for CallId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.0)
-    }
-}
+display_raw!(CallId, |this| &this.0);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ParseError;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 4475 wsinv: leading zeros; display keeps them)
     #[test]

@@ -7,12 +7,12 @@
 //! Min-SE          = "Min-SE" HCOLON delta-seconds *(SEMI generic-param)
 //! ```
 
-use core::fmt;
+use super::value::display_raw;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, number_as, offset_in};
+use super::value::{number_as, offset_in};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -146,11 +146,7 @@ impl TypedHeader for SessionExpires {
     }
 }
 
-impl fmt::Display for SessionExpires {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.params.src())
-    }
-}
+display_raw!(SessionExpires, |this| this.params.src());
 
 /// `Min-SE` (RFC 4028 §5): the smallest session interval the sender accepts.
 #[derive(Debug, Clone)]
@@ -202,19 +198,13 @@ impl TypedHeader for MinSe {
     }
 }
 
-impl fmt::Display for MinSe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.params.src())
-    }
-}
+display_raw!(MinSe, |this| this.params.src());
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 4028 §4 examples; OMA IM refresher `uac` / `uas`)
     #[test]

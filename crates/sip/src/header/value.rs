@@ -19,6 +19,27 @@ pub(crate) fn fmt_raw(f: &mut fmt::Formatter<'_>, raw: &[u8]) -> fmt::Result {
     f.write_str(&String::from_utf8_lossy(raw))
 }
 
+/// `impl Display` for a typed header value that writes its raw bytes: `display_raw!(Type,
+/// |this| &this.raw)`. Parsed values re-emit exactly what was parsed; built ones their
+/// rendered text.
+macro_rules! display_raw {
+    ($ty:ty, |$this:ident| $raw:expr) => {
+        impl core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let $this = self;
+                $crate::header::value::fmt_raw(f, $raw)
+            }
+        }
+    };
+}
+pub(crate) use display_raw;
+
+/// A `Bytes` from a static string, for tests.
+#[cfg(test)]
+pub(crate) fn test_bytes(s: &'static str) -> bytes::Bytes {
+    bytes::Bytes::from_static(s.as_bytes())
+}
+
 /// Parses a whole value that is one number (`delta-seconds`, `1*DIGIT`) into `T`. A number
 /// that does not fit `T` is [`ErrorKind::NumberOverflow`] at its first digit.
 pub(crate) fn parse_whole_number<T: TryFrom<u32>>(value: &[u8]) -> Result<T> {

@@ -8,13 +8,14 @@
 //! `SLASH` and `COLON` allow white space on both sides (RFC 4475 wsinv has
 //! `SIP  /   2.0  / UDP`); any token is a transport (RFC 4475 transports).
 
+use super::value::display_raw;
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, numeric_param, offset_in};
+use super::value::{numeric_param, offset_in};
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::Cursor;
 use crate::name::HeaderName;
@@ -370,11 +371,7 @@ fn validate_params(src: &[u8], params: &Params) -> Result<()> {
     Ok(())
 }
 
-impl fmt::Display for Via {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, self.raw())
-    }
-}
+display_raw!(Via, |this| this.raw());
 
 #[cfg(test)]
 mod tests {
@@ -382,9 +379,7 @@ mod tests {
 
     use super::*;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (RFC 4475 wsinv, after unfolding)
     #[test]

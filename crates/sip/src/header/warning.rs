@@ -6,13 +6,13 @@
 //! warn-text  = quoted-string
 //! ```
 
-use core::fmt;
+use super::value::display_raw;
 use std::borrow::Cow;
 
 use bytes::Bytes;
 
 use super::TypedHeader;
-use super::value::{fmt_raw, write_quoted};
+use super::value::write_quoted;
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::lex::{Cursor, is_token, unquote};
 use crate::name::HeaderName;
@@ -137,19 +137,13 @@ impl TypedHeader for Warning {
     }
 }
 
-impl fmt::Display for Warning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_raw(f, &self.raw)
-    }
-}
+display_raw!(Warning, |this| &this.raw);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn b(s: &'static str) -> Bytes {
-        Bytes::from_static(s.as_bytes())
-    }
+    use crate::header::value::test_bytes as b;
 
     // REQ: SIP-2 (OMA IM: 119 "Anonymity not allowed")
     #[test]
