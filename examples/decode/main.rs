@@ -5,6 +5,7 @@
 //! cargo run --example decode -- sip --crlf FILE # the same, turning LF line ends into CRLF first
 //! cargo run --example decode -- sip -           # read standard input
 //! cargo run --example decode -- cpim FILE       # FILE holds a message/cpim body
+//! cargo run --example decode -- sdp FILE        # FILE holds a session description
 //! ```
 //!
 //! The JSON holds the start line, every header in order as `[name, value]`, the body length,
@@ -14,6 +15,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cpim;
+mod sdp;
 
 use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
@@ -336,7 +338,7 @@ fn render(v: &Value) -> String {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: decode sip|cpim [--crlf] FILE|-");
+    eprintln!("usage: decode sip|cpim|sdp [--crlf] FILE|-");
     ExitCode::from(2)
 }
 
@@ -344,7 +346,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter().map(String::as_str);
     let mode = match it.next() {
-        Some(m @ ("sip" | "cpim")) => m,
+        Some(m @ ("sip" | "cpim" | "sdp")) => m,
         _ => return usage(),
     };
     let mut crlf = false;
@@ -369,6 +371,18 @@ fn main() -> ExitCode {
     }
     if crlf {
         data = simpleim_test_support::lf_to_crlf(&data);
+    }
+    if mode == "sdp" {
+        return match sdp::describe(Bytes::from(data)) {
+            Ok(v) => {
+                let _ = write!(std::io::stdout(), "{}", render(&v));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error at line {}, byte {}: {}", e.line, e.offset, e.kind);
+                ExitCode::FAILURE
+            }
+        };
     }
     if mode == "cpim" {
         return match cpim::describe(Bytes::from(data)) {

@@ -9,3 +9,16 @@
 mod error;
 
 pub use error::{ErrorKind, ParseError, Result};
+
+mod encode;
+mod model;
+mod parse;
+
+pub use encode::{MediaBuilder, SessionBuilder};
+pub use model::{
+    Attribute, Bandwidth, Connection, Key, Line, Media, MediaDescription, Origin, Repeat,
+    SessionDescription, TimeZone, Timing,
+};
+pub use parse::{ParseOptions, Warning, WarningKind};
+
+pub mod attr;

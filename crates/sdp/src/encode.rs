@@ -1,0 +1,374 @@
+//! Encoding: the exact bytes of every kept line, the text form of the typed views, and the
+//! builder that writes a new description.
+
+use core::fmt::{self, Display, Formatter, Write as _};
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::error::{ErrorKind, ParseError, Result};
+use crate::model::{
+    Attribute, Bandwidth, Connection, Key, Media, MediaDescription, Origin, SessionDescription,
+    Timing,
+};
+use crate::parse::{self, ParseOptions};
+
+impl SessionDescription {
+    /// Parses `input` strictly (RFC 8866 grammar, CRLF line ends, the §5 order, `v=`, `o=`,
+    /// `s=` and `t=` required) with the default limits.
+    ///
+    /// # Errors
+    /// The first deviation, located by line and byte offset.
+    pub fn parse(input: Bytes) -> Result<Self> {
+        parse::description(input, &ParseOptions::strict())
+    }
+
+    /// Parses `input` with `options` (see [`ParseOptions::lenient`]); accepted deviations are in
+    /// [`warnings`](Self::warnings).
+    ///
+    /// # Errors
+    /// The first deviation not accepted, located by line and byte offset; [`ErrorKind::TooLarge`]
+    /// beyond the limits.
+    pub fn parse_with(input: Bytes, options: &ParseOptions) -> Result<Self> {
+        parse::description(input, options)
+    }
+
+    /// A builder for a new description.
+    #[must_use]
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// Appends the description to `out`: every line exactly as parsed (unmodified descriptions
+    /// encode byte-exact), new lines with the description's line end. A line without line end
+    /// (a last line in lenient mode) gets one when more lines follow it.
+    pub fn encode(&self, out: &mut BytesMut) {
+        let mut lines = self
+            .session
+            .iter()
+            .chain(self.media.iter().flat_map(|m| m.lines.iter()))
+            .peekable();
+        while let Some(line) = lines.next() {
+            out.put_slice(line.raw());
+            if !line.has_line_end() && lines.peek().is_some() {
+                out.put_slice(self.eol);
+            }
+        }
+    }
+
+    /// The encoded description.
+    #[must_use]
+    pub fn to_bytes(&self) -> Bytes {
+        let mut out = BytesMut::with_capacity(self.encoded_len());
+        self.encode(&mut out);
+        out.freeze()
+    }
+
+    fn encoded_len(&self) -> usize {
+        let lines = self
+            .session
+            .iter()
+            .chain(self.media.iter().flat_map(|m| m.lines.iter()));
+        lines.map(|l| l.raw().len() + 2).sum()
+    }
+}
+
+impl Display for Origin<'_> {
+    /// The value of the `o=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {} {}",
+            self.username,
+            self.session_id,
+            self.session_version,
+            self.net_type,
+            self.addr_type,
+            self.unicast_address
+        )
+    }
+}
+
+impl Display for Connection<'_> {
+    /// The value of the `c=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.net_type, self.addr_type, self.address)?;
+        if let Some(ttl) = self.ttl {
+            write!(f, "/{ttl}")?;
+        }
+        if let Some(count) = self.count {
+            write!(f, "/{count}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Bandwidth<'_> {
+    /// The value of the `b=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.bw_type, self.bandwidth)
+    }
+}
+
+impl Display for Timing {
+    /// The value of the `t=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.start, self.stop)
+    }
+}
+
+impl Display for Key<'_> {
+    /// The value of the `k=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(self.method)?;
+        if let Some(key) = self.key {
+            write!(f, ":{key}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Attribute<'_> {
+    /// The value of the `a=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)?;
+        if let Some(value) = self.value {
+            write!(f, ":{value}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Media<'_> {
+    /// The value of the `m=` line.
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.media, self.port)?;
+        if let Some(count) = self.port_count {
+            write!(f, "/{count}")?;
+        }
+        write!(f, " {} {}", self.proto, self.formats)
+    }
+}
+
+/// Writes `<kind>=<value>\r\n`.
+fn line(out: &mut String, kind: char, value: impl Display) {
+    // Writing into a String cannot fail.
+    let _ = write!(out, "{kind}={value}\r\n");
+}
+
+/// Writes a new description (CRLF line ends, RFC 8866 order). [`build`](Self::build) parses
+/// the text it wrote strictly, so a value that breaks the grammar is reported there.
+#[derive(Debug, Clone, Default)]
+pub struct SessionBuilder {
+    origin: String,
+    session_name: Option<String>,
+    information: Option<String>,
+    uri: Option<String>,
+    connection: Option<String>,
+    bandwidths: Vec<String>,
+    timings: Vec<String>,
+    attributes: Vec<String>,
+    media: Vec<MediaBuilder>,
+}
+
+impl SessionBuilder {
+    /// The `o=` line (required).
+    #[must_use]
+    pub fn origin(mut self, origin: &Origin<'_>) -> Self {
+        self.origin = origin.to_string();
+        self
+    }
+
+    /// The `s=` line (default `-`).
+    #[must_use]
+    pub fn session_name(mut self, name: &str) -> Self {
+        self.session_name = Some(name.to_owned());
+        self
+    }
+
+    /// The `i=` line.
+    #[must_use]
+    pub fn information(mut self, information: &str) -> Self {
+        self.information = Some(information.to_owned());
+        self
+    }
+
+    /// The `u=` line.
+    #[must_use]
+    pub fn uri(mut self, uri: &str) -> Self {
+        self.uri = Some(uri.to_owned());
+        self
+    }
+
+    /// The session-level `c=` line.
+    #[must_use]
+    pub fn connection(mut self, connection: &Connection<'_>) -> Self {
+        self.connection = Some(connection.to_string());
+        self
+    }
+
+    /// Adds a session-level `b=` line.
+    #[must_use]
+    pub fn bandwidth(mut self, bandwidth: &Bandwidth<'_>) -> Self {
+        self.bandwidths.push(bandwidth.to_string());
+        self
+    }
+
+    /// Adds a `t=` line (default: one `t=0 0`).
+    #[must_use]
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.timings.push(timing.to_string());
+        self
+    }
+
+    /// Adds a session-level `a=` line.
+    #[must_use]
+    pub fn attribute(mut self, name: &str, value: Option<&str>) -> Self {
+        self.attributes.push(Attribute { name, value }.to_string());
+        self
+    }
+
+    /// Adds a media section.
+    #[must_use]
+    pub fn media(mut self, media: MediaBuilder) -> Self {
+        self.media.push(media);
+        self
+    }
+
+    /// The description's text.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        line(&mut out, 'v', 0);
+        line(&mut out, 'o', &self.origin);
+        line(&mut out, 's', self.session_name.as_deref().unwrap_or("-"));
+        for (kind, value) in [
+            ('i', &self.information),
+            ('u', &self.uri),
+            ('c', &self.connection),
+        ] {
+            if let Some(value) = value {
+                line(&mut out, kind, value);
+            }
+        }
+        for b in &self.bandwidths {
+            line(&mut out, 'b', b);
+        }
+        if self.timings.is_empty() {
+            line(&mut out, 't', "0 0");
+        }
+        for t in &self.timings {
+            line(&mut out, 't', t);
+        }
+        for a in &self.attributes {
+            line(&mut out, 'a', a);
+        }
+        for m in &self.media {
+            m.write(&mut out);
+        }
+        out
+    }
+
+    /// Writes the description and parses it strictly.
+    ///
+    /// # Errors
+    /// When a value breaks the grammar (for instance a missing origin, a CR or LF in a value,
+    /// a name that is not a token); the error is located in [`to_text`](Self::to_text).
+    pub fn build(&self) -> Result<SessionDescription> {
+        if self.origin.is_empty() {
+            return Err(ParseError::new(ErrorKind::Field, 0, 2));
+        }
+        SessionDescription::parse(Bytes::from(self.to_text()))
+    }
+}
+
+/// Writes a media section, for [`SessionBuilder::media`] or [`MediaBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct MediaBuilder {
+    media: String,
+    information: Option<String>,
+    connections: Vec<String>,
+    bandwidths: Vec<String>,
+    attributes: Vec<String>,
+}
+
+impl MediaBuilder {
+    /// A section from its `m=` line (for MSRP: media `message`, proto `TCP/MSRP` or
+    /// `TCP/TLS/MSRP`, formats `*`).
+    #[must_use]
+    pub fn new(media: &Media<'_>) -> Self {
+        Self {
+            media: media.to_string(),
+            information: None,
+            connections: Vec::new(),
+            bandwidths: Vec::new(),
+            attributes: Vec::new(),
+        }
+    }
+
+    /// The `i=` line (media title).
+    #[must_use]
+    pub fn information(mut self, information: &str) -> Self {
+        self.information = Some(information.to_owned());
+        self
+    }
+
+    /// Adds a `c=` line.
+    #[must_use]
+    pub fn connection(mut self, connection: &Connection<'_>) -> Self {
+        self.connections.push(connection.to_string());
+        self
+    }
+
+    /// Adds a `b=` line.
+    #[must_use]
+    pub fn bandwidth(mut self, bandwidth: &Bandwidth<'_>) -> Self {
+        self.bandwidths.push(bandwidth.to_string());
+        self
+    }
+
+    /// Adds an `a=` line.
+    #[must_use]
+    pub fn attribute(mut self, name: &str, value: Option<&str>) -> Self {
+        self.attributes.push(Attribute { name, value }.to_string());
+        self
+    }
+
+    fn write(&self, out: &mut String) {
+        line(out, 'm', &self.media);
+        if let Some(i) = &self.information {
+            line(out, 'i', i);
+        }
+        for c in &self.connections {
+            line(out, 'c', c);
+        }
+        for b in &self.bandwidths {
+            line(out, 'b', b);
+        }
+        for a in &self.attributes {
+            line(out, 'a', a);
+        }
+    }
+
+    /// The section alone, to add to an existing description with
+    /// [`SessionDescription::push_media`]; its lines are checked by a strict parse.
+    ///
+    /// # Errors
+    /// When a value breaks the grammar; offsets count from the `m=` line.
+    pub fn build(&self) -> Result<MediaDescription> {
+        let mut text = String::from("v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n");
+        let prefix = text.len();
+        self.write(&mut text);
+        let sd = SessionDescription::parse(Bytes::from(text)).map_err(|e| {
+            ParseError::new(
+                e.kind,
+                e.offset.saturating_sub(prefix),
+                e.line.saturating_sub(4),
+            )
+        })?;
+        let mut media = sd.media.into_iter();
+        match (media.next(), media.next()) {
+            (Some(m), None) => Ok(m),
+            _ => Err(ParseError::new(ErrorKind::Field, 0, 1)),
+        }
+    }
+}
