@@ -22,3 +22,5 @@ pub use model::{
 pub use parse::{ParseOptions, Warning, WarningKind};
 
 pub mod attr;
+
+pub mod negotiate;
