@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use simpleim_sdp::attr::{AcceptTypes, AcceptWrappedTypes, Chatroom, Path, Setup};
-use simpleim_sdp::negotiate::{answer_session, MsrpCapabilities, SdpOffer};
+use simpleim_sdp::negotiate::{MsrpCapabilities, SdpOffer, answer_session};
 use simpleim_sdp::{Origin, SessionDescription};
 
 fuzz_target!(|data: &[u8]| {
