@@ -168,6 +168,31 @@ mod peers {
         ]
     }
 
+    /// Level b for rsip and rsipstack: the two crates have different types but the same
+    /// accessor names, so one body serves both (`parse` is each module's own).
+    macro_rules! rsip_like_level_b {
+        () => {
+            pub(crate) fn b(input: &Bytes) -> Result<usize, String> {
+                let msg = parse(input)?;
+                let from = msg.from_header().and_then(|h| h.typed());
+                let to = msg.to_header().and_then(|h| h.typed());
+                let via = msg.via_header().and_then(|h| h.typed());
+                let cseq = msg.cseq_header().and_then(|h| h.typed());
+                // Call-ID has no structure beyond its value.
+                let call_id = msg.call_id_header().map(|h| h.value().len());
+                let contact = msg.contact_header().and_then(|h| h.typed());
+                let from = from.map_err(|e| format!("From: {e}"))?;
+                let to = to.map_err(|e| format!("To: {e}"))?;
+                let via = via.map_err(|e| format!("Via: {e}"))?;
+                let cseq = cseq.map_err(|e| format!("CSeq: {e}"))?;
+                let call_id = call_id.map_err(|e| format!("Call-ID: {e}"))?;
+                let contact = contact.map_err(|e| format!("Contact: {e}"))?;
+                std::hint::black_box((&from, &to, &via, &cseq, &contact));
+                Ok(call_id + usize::try_from(cseq.seq).unwrap_or(0))
+            }
+        };
+    }
+
     /// rsip 0.4: `SipMessage::try_from(&[u8])` (nom) parses the start line and splits the header
     /// block into a `Vec<Header>` of untyped, owned `String` values (its header index); typed
     /// headers come from `HeadersExt::*_header()` then `ToTypedHeader::typed()`.
@@ -184,24 +209,7 @@ mod peers {
             Ok(msg.headers().iter().count() + msg.body().len())
         }
 
-        pub(crate) fn b(input: &Bytes) -> Result<usize, String> {
-            let msg = parse(input)?;
-            let from = msg.from_header().and_then(|h| h.typed());
-            let to = msg.to_header().and_then(|h| h.typed());
-            let via = msg.via_header().and_then(|h| h.typed());
-            let cseq = msg.cseq_header().and_then(|h| h.typed());
-            // Call-ID has no structure beyond its value.
-            let call_id = msg.call_id_header().map(|h| h.value().len());
-            let contact = msg.contact_header().and_then(|h| h.typed());
-            let from = from.map_err(|e| format!("From: {e}"))?;
-            let to = to.map_err(|e| format!("To: {e}"))?;
-            let via = via.map_err(|e| format!("Via: {e}"))?;
-            let cseq = cseq.map_err(|e| format!("CSeq: {e}"))?;
-            let call_id = call_id.map_err(|e| format!("Call-ID: {e}"))?;
-            let contact = contact.map_err(|e| format!("Contact: {e}"))?;
-            std::hint::black_box((&from, &to, &via, &cseq, &contact));
-            Ok(call_id + usize::try_from(cseq.seq).unwrap_or(0))
-        }
+        rsip_like_level_b!();
     }
 
     /// rsipstack 0.7 carries its own SIP types (`rsipstack::sip`, an rsip fork) with a
@@ -225,23 +233,7 @@ mod peers {
             Ok(msg.headers().iter().count() + body)
         }
 
-        pub(crate) fn b(input: &Bytes) -> Result<usize, String> {
-            let msg = parse(input)?;
-            let from = msg.from_header().and_then(|h| h.typed());
-            let to = msg.to_header().and_then(|h| h.typed());
-            let via = msg.via_header().and_then(|h| h.typed());
-            let cseq = msg.cseq_header().and_then(|h| h.typed());
-            let call_id = msg.call_id_header().map(|h| h.value().len());
-            let contact = msg.contact_header().and_then(|h| h.typed());
-            let from = from.map_err(|e| format!("From: {e}"))?;
-            let to = to.map_err(|e| format!("To: {e}"))?;
-            let via = via.map_err(|e| format!("Via: {e}"))?;
-            let cseq = cseq.map_err(|e| format!("CSeq: {e}"))?;
-            let call_id = call_id.map_err(|e| format!("Call-ID: {e}"))?;
-            let contact = contact.map_err(|e| format!("Contact: {e}"))?;
-            std::hint::black_box((&from, &to, &via, &cseq, &contact));
-            Ok(call_id + usize::try_from(cseq.seq).unwrap_or(0))
-        }
+        rsip_like_level_b!();
     }
 
     /// ezk-sip-types 0.6 has no one-call message parser: its stack (ezk-sip-core) frames with

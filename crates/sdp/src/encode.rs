@@ -116,25 +116,26 @@ impl Display for Timing {
     }
 }
 
+/// Writes `name[:value]`, the shape of both `k=` and `a=` values.
+fn name_value(f: &mut Formatter<'_>, name: &str, value: Option<&str>) -> fmt::Result {
+    f.write_str(name)?;
+    if let Some(value) = value {
+        write!(f, ":{value}")?;
+    }
+    Ok(())
+}
+
 impl Display for Key<'_> {
     /// The value of the `k=` line.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(self.method)?;
-        if let Some(key) = self.key {
-            write!(f, ":{key}")?;
-        }
-        Ok(())
+        name_value(f, self.method, self.key)
     }
 }
 
 impl Display for Attribute<'_> {
     /// The value of the `a=` line.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)?;
-        if let Some(value) = self.value {
-            write!(f, ":{value}")?;
-        }
-        Ok(())
+        name_value(f, self.name, self.value)
     }
 }
 
