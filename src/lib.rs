@@ -13,3 +13,6 @@ pub use simpleim_cpim as cpim;
 
 /// SDP: lossless parse/encode, MSRP and file-transfer attributes (`simpleim-sdp`).
 pub use simpleim_sdp as sdp;
+
+/// MSRP: incremental framing, URIs, chunking, reassembly, reports, Session (`simpleim-msrp`).
+pub use simpleim_msrp as msrp;
