@@ -44,8 +44,8 @@ impl SessionDescription {
     pub fn encode(&self, out: &mut BytesMut) {
         let mut lines = self
             .session
-            .iter()
-            .chain(self.media.iter().flat_map(|m| m.lines.iter()))
+            .lines()
+            .chain(self.media.iter().flat_map(|m| m.part.lines()))
             .peekable();
         while let Some(line) = lines.next() {
             out.put_slice(line.raw());
@@ -64,11 +64,8 @@ impl SessionDescription {
     }
 
     fn encoded_len(&self) -> usize {
-        let lines = self
-            .session
-            .iter()
-            .chain(self.media.iter().flat_map(|m| m.lines.iter()));
-        lines.map(|l| l.raw().len() + 2).sum()
+        let parts = core::iter::once(&self.session).chain(self.media.iter().map(|m| &m.part));
+        parts.map(|p| p.buf.len() + 2 * p.spans.len()).sum()
     }
 }
 

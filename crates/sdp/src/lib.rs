@@ -16,7 +16,7 @@ mod parse;
 
 pub use encode::{MediaBuilder, SessionBuilder};
 pub use model::{
-    Attribute, Bandwidth, Connection, Key, Line, Media, MediaDescription, Origin, Repeat,
+    Attribute, Bandwidth, Connection, Key, Line, Lines, Media, MediaDescription, Origin, Repeat,
     SessionDescription, TimeZone, Timing,
 };
 pub use parse::{ParseOptions, Warning, WarningKind};

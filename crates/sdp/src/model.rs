@@ -1,9 +1,10 @@
-//! The model of a session description (RFC 8866 §5): every line kept as a `Bytes` slice of the
-//! parsed input (its exact bytes, line end included, so that an unmodified description encodes
-//! byte-exact and unknown lines survive), grouped into the session-level part and the media
-//! sections, and typed views of each line type, parsed on access by [`crate::parse`].
+//! The model of a session description (RFC 8866 §5): the session-level part and each media
+//! section keep their exact bytes (one `Bytes` slice of the parsed input per part, line ends
+//! included, so that an unmodified description encodes byte-exact and unknown lines survive)
+//! and an index of their lines; typed views of each line type are parsed on access by
+//! [`crate::parse`].
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, ParseError, Result};
@@ -12,120 +13,354 @@ use crate::parse::{self, FieldErr, Warning};
 /// The line end written for new lines of a description.
 pub(crate) const CRLF: &[u8] = b"\r\n";
 
-/// One line of a description: its type letter, its exact bytes and the span of its value.
-///
-/// Equality compares the type, the exact bytes and the value span, not where the line was
-/// found.
-#[derive(Debug, Clone)]
-pub struct Line {
-    kind: u8,
-    raw: Bytes,
-    value_start: u32,
-    value_end: u32,
-    offset: usize,
-    number: usize,
+/// `Span::colon` of a line that is not a well-formed `a=<name>:<value>` attribute.
+const NO_COLON: u32 = u32::MAX;
+
+/// Where one line lies in its part's buffer, and what the parser learned about it. All
+/// positions are byte indexes into [`Part::buf`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    /// The type letter, or 0 for an empty line kept by lenient parsing.
+    pub(crate) kind: u8,
+    /// For `a=` lines: whether the name is a token (the attribute is readable).
+    pub(crate) attr_ok: bool,
+    /// The line, line end included.
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// The value.
+    pub(crate) value_start: u32,
+    pub(crate) value_end: u32,
+    /// The `:` of an `a=<name>:<value>` line, or [`NO_COLON`].
+    pub(crate) colon: u32,
+    /// Where the line was in the parsed input (0 for built lines).
+    pub(crate) offset: u32,
+    /// Its 1-based line number (0 for built lines).
+    pub(crate) number: u32,
 }
 
-impl PartialEq for Line {
-    fn eq(&self, other: &Self) -> bool {
-        self.kind == other.kind
-            && self.raw == other.raw
-            && self.value_start == other.value_start
-            && self.value_end == other.value_end
-    }
-}
-
-impl Eq for Line {}
-
-impl Line {
-    /// A line found by the parser: `raw` is the line with its end, the value is
-    /// `raw[value_start..value_end]`.
+impl Span {
+    /// A parsed line: `start..end` is the line with its end, `value` its value, `offset` and
+    /// `number` where it was in the input.
     pub(crate) fn parsed(
         kind: u8,
-        raw: Bytes,
+        start: usize,
+        end: usize,
         value: core::ops::Range<usize>,
         offset: usize,
         number: usize,
     ) -> Self {
+        let pos = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         Self {
             kind,
-            raw,
-            value_start: u32::try_from(value.start).unwrap_or(0),
-            value_end: u32::try_from(value.end).unwrap_or(0),
-            offset,
-            number,
+            attr_ok: false,
+            start: pos(start),
+            end: pos(end),
+            value_start: pos(value.start),
+            value_end: pos(value.end),
+            colon: NO_COLON,
+            offset: pos(offset),
+            number: pos(number),
         }
     }
 
-    /// A new line `<kind>=<value><eol>`. The caller has checked that `value` holds no CR, LF
-    /// or NUL.
-    pub(crate) fn build(kind: u8, value: &[u8], eol: &[u8]) -> Self {
-        let mut raw = Vec::with_capacity(2 + value.len() + eol.len());
-        raw.push(kind);
-        raw.push(b'=');
-        raw.extend_from_slice(value);
-        raw.extend_from_slice(eol);
-        Self::parsed(kind, Bytes::from(raw), 2..2 + value.len(), 0, 0)
+    /// Records the attribute split of an `a=` line: the `:` at `colon` (absolute), if any.
+    pub(crate) fn set_attribute(&mut self, colon: Option<usize>) {
+        self.attr_ok = true;
+        self.colon = colon.map_or(NO_COLON, |c| u32::try_from(c).unwrap_or(NO_COLON));
+    }
+}
+
+/// A part of a description (the session-level lines, or one media section): its bytes and the
+/// index of its lines, in order. Bytes no line refers to (lines removed by an edit) are never
+/// encoded.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Part {
+    pub(crate) buf: Bytes,
+    pub(crate) spans: Vec<Span>,
+}
+
+impl Part {
+    /// The lines, as views.
+    pub(crate) fn lines(&self) -> Lines<'_> {
+        Lines {
+            buf: &self.buf,
+            spans: self.spans.iter(),
+        }
     }
 
+    /// Lines of one type.
+    fn of_kind(&self, kind: u8) -> impl Iterator<Item = Line<'_>> {
+        self.lines().filter(move |l| l.kind() == kind)
+    }
+
+    fn first_text(&self, kind: u8) -> Option<&str> {
+        self.of_kind(kind).next().and_then(|l| l.value_str())
+    }
+
+    /// The well-formed attributes with UTF-8 text, with the index of their line.
+    fn attributes(&self) -> impl Iterator<Item = (usize, Attribute<'_>)> {
+        // One UTF-8 check of the whole part instead of two per attribute; a part that is not
+        // UTF-8 throughout is checked attribute by attribute.
+        let text = core::str::from_utf8(&self.buf).ok();
+        let slice = move |from: u32, to: u32| -> Option<&str> {
+            let range = from as usize..to as usize;
+            match text {
+                Some(t) => t.get(range),
+                None => core::str::from_utf8(self.buf.get(range)?).ok(),
+            }
+        };
+        self.spans.iter().enumerate().filter_map(move |(i, s)| {
+            if s.kind != b'a' || !s.attr_ok {
+                return None;
+            }
+            let attribute = if s.colon == NO_COLON {
+                Attribute {
+                    name: slice(s.value_start, s.value_end)?,
+                    value: None,
+                }
+            } else {
+                Attribute {
+                    name: slice(s.value_start, s.colon)?,
+                    value: Some(slice(s.colon.saturating_add(1), s.value_end)?),
+                }
+            };
+            Some((i, attribute))
+        })
+    }
+
+    /// Appends `<kind>=<value><eol>` to the buffer (a copy of this part's bytes plus the new
+    /// line) and returns its span.
+    fn append(&mut self, kind: u8, value: &[u8], eol: &[u8]) -> Span {
+        let mut buf = BytesMut::with_capacity(self.buf.len() + value.len() + 2 + eol.len());
+        buf.put_slice(&self.buf);
+        let start = buf.len();
+        buf.put_u8(kind);
+        buf.put_u8(b'=');
+        buf.put_slice(value);
+        let value_end = buf.len();
+        buf.put_slice(eol);
+        let mut span = Span::parsed(kind, start, buf.len(), start + 2..value_end, 0, 0);
+        span.offset = 0;
+        span.number = 0;
+        if kind == b'a' {
+            span.set_attribute(memchr::memchr(b':', value).map(|c| start + 2 + c));
+        }
+        self.buf = buf.freeze();
+        span
+    }
+
+    /// Replaces the first line of `kind` by `<kind>=<value>` (appends it when there is none).
+    fn replace_first(&mut self, kind: u8, value: &[u8], eol: &[u8]) {
+        let new = self.append(kind, value, eol);
+        match self.spans.iter_mut().find(|s| s.kind == kind) {
+            Some(slot) => *slot = new,
+            None => self.push_line(new),
+        }
+    }
+
+    /// Inserts a line after the last line of the part (before trailing empty lines).
+    fn push_line(&mut self, span: Span) {
+        let at = self
+            .spans
+            .iter()
+            .rposition(|s| s.kind != 0)
+            .map_or(self.spans.len(), |i| i + 1);
+        self.spans.insert(at, span);
+    }
+
+    /// Replaces the first `a=<name>` line by `a=<name>[:<value>]` and removes the others with
+    /// that name; appends the line when there is none.
+    fn set_attribute(&mut self, eol: &[u8], name: &str, value: Option<&str>) -> Result<()> {
+        let text = attribute_value(name, value)?;
+        let new = self.append(b'a', &text, eol);
+        let named: SmallVec<[usize; 4]> = self
+            .attributes()
+            .filter(|(_, a)| a.name == name)
+            .map(|(i, _)| i)
+            .collect();
+        let Some((&first, rest)) = named.split_first() else {
+            self.push_line(new);
+            return Ok(());
+        };
+        if let Some(slot) = self.spans.get_mut(first) {
+            *slot = new;
+        }
+        for &i in rest.iter().rev() {
+            if i < self.spans.len() {
+                self.spans.remove(i);
+            }
+        }
+        Ok(())
+    }
+
+    fn add_attribute(&mut self, eol: &[u8], name: &str, value: Option<&str>) -> Result<()> {
+        let text = attribute_value(name, value)?;
+        let new = self.append(b'a', &text, eol);
+        self.push_line(new);
+        Ok(())
+    }
+
+    fn remove_attributes(&mut self, name: &str) -> usize {
+        let named: SmallVec<[usize; 4]> = self
+            .attributes()
+            .filter(|(_, a)| a.name == name)
+            .map(|(i, _)| i)
+            .collect();
+        for &i in named.iter().rev() {
+            if i < self.spans.len() {
+                self.spans.remove(i);
+            }
+        }
+        named.len()
+    }
+}
+
+/// Equality of the lines (type, exact bytes and value), not of where they were found.
+impl PartialEq for Part {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines().eq(other.lines())
+    }
+}
+
+impl Eq for Part {}
+
+/// One line of a description: its type letter, its exact bytes and its value, borrowed from
+/// the description.
+///
+/// Equality compares the type, the exact bytes and where the value lies in the line, not where
+/// the line was found.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    buf: &'a Bytes,
+    span: Span,
+}
+
+impl PartialEq for Line<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        let rel = |l: &Self| {
+            (
+                l.span.value_start.saturating_sub(l.span.start),
+                l.span.value_end.saturating_sub(l.span.start),
+            )
+        };
+        self.kind() == other.kind() && self.raw() == other.raw() && rel(self) == rel(other)
+    }
+}
+
+impl Eq for Line<'_> {}
+
+impl<'a> Line<'a> {
     /// The type letter (`b'v'`, `b'o'`, …, `b'm'`, or any other lower-case letter for an
     /// unknown line type), or 0 for an empty line kept by lenient parsing.
     #[must_use]
     pub fn kind(&self) -> u8 {
-        self.kind
+        self.span.kind
     }
 
     /// The value: the bytes after `<type>=`, without the line end (and, in lenient mode,
     /// without trailing white space on structured lines).
     #[must_use]
-    pub fn value(&self) -> &[u8] {
-        self.raw
-            .get(self.value_start as usize..self.value_end as usize)
+    pub fn value(&self) -> &'a [u8] {
+        self.buf
+            .get(self.span.value_start as usize..self.span.value_end as usize)
             .unwrap_or_default()
     }
 
     /// The value as text, when it is UTF-8.
     #[must_use]
-    pub fn value_str(&self) -> Option<&str> {
+    pub fn value_str(&self) -> Option<&'a str> {
         core::str::from_utf8(self.value()).ok()
     }
 
     /// The exact bytes of the line, including its line end (CRLF, LF, or none for a last line
     /// without one).
     #[must_use]
-    pub fn raw(&self) -> &[u8] {
-        &self.raw
+    pub fn raw(&self) -> &'a [u8] {
+        self.buf
+            .get(self.span.start as usize..self.span.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The exact bytes of the line as a `Bytes` sharing the description's buffer (no copy).
+    #[must_use]
+    pub fn to_bytes(&self) -> Bytes {
+        let (start, end) = (self.span.start as usize, self.span.end as usize);
+        if start <= end && end <= self.buf.len() {
+            self.buf.slice(start..end)
+        } else {
+            Bytes::new()
+        }
     }
 
     /// Byte offset of the line from the start of the parsed input (0 for built lines).
     #[must_use]
     pub fn offset(&self) -> usize {
-        self.offset
+        self.span.offset as usize
     }
 
     /// 1-based line number in the parsed input (0 for built lines).
     #[must_use]
     pub fn number(&self) -> usize {
-        self.number
+        self.span.number as usize
     }
 
     pub(crate) fn has_line_end(&self) -> bool {
-        self.raw.last() == Some(&b'\n')
+        self.raw().last() == Some(&b'\n')
     }
 
     /// Locates a field error found `err.at` bytes into the value.
     pub(crate) fn locate(&self, err: FieldErr) -> ParseError {
-        ParseError::new(
-            err.kind,
-            self.offset + self.value_start as usize + err.at,
-            self.number,
-        )
+        let into = self.span.value_start.saturating_sub(self.span.start) as usize;
+        ParseError::new(err.kind, self.offset() + into + err.at, self.number())
     }
 
-    fn typed<'a, T>(&'a self, f: fn(&'a [u8]) -> Result<T, FieldErr>) -> Result<T> {
+    fn typed<T>(&self, f: fn(&'a [u8]) -> Result<T, FieldErr>) -> Result<T> {
         f(self.value()).map_err(|e| self.locate(e))
     }
 }
+
+/// The lines of a part, in order: see [`SessionDescription::lines`] and
+/// [`MediaDescription::lines`].
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    buf: &'a Bytes,
+    spans: core::slice::Iter<'a, Span>,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = Line<'a>;
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        self.spans.next().map(|&span| Line {
+            buf: self.buf,
+            span,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+
+    fn nth(&mut self, n: usize) -> Option<Line<'a>> {
+        self.spans.nth(n).map(|&span| Line {
+            buf: self.buf,
+            span,
+        })
+    }
+}
+
+impl DoubleEndedIterator for Lines<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.spans.next_back().map(|&span| Line {
+            buf: self.buf,
+            span,
+        })
+    }
+}
+
+impl ExactSizeIterator for Lines<'_> {}
+
+impl core::iter::FusedIterator for Lines<'_> {}
 
 /// The `o=` line (RFC 8866 §5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -237,19 +472,6 @@ impl<'a> Media<'a> {
     }
 }
 
-/// Lines of one type.
-fn of_kind(lines: &[Line], kind: u8) -> impl Iterator<Item = &Line> {
-    lines.iter().filter(move |l| l.kind == kind)
-}
-
-fn first_text(lines: &[Line], kind: u8) -> Option<&str> {
-    of_kind(lines, kind).next().and_then(Line::value_str)
-}
-
-fn attributes(lines: &[Line]) -> impl Iterator<Item = Attribute<'_>> {
-    of_kind(lines, b'a').filter_map(|l| parse::attribute(l.value()).ok())
-}
-
 /// Checks that `name` is a token and `value` holds no CR, LF or NUL, and builds the value of
 /// an `a=` line.
 fn attribute_value(name: &str, value: Option<&str>) -> Result<Vec<u8>> {
@@ -271,45 +493,6 @@ fn attribute_value(name: &str, value: Option<&str>) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-/// Replaces the first `a=<name>` line by `a=<name>[:<value>]` and removes the others with that
-/// name; appends the line when there is none.
-fn set_attribute(lines: &mut Vec<Line>, eol: &[u8], name: &str, value: Option<&str>) -> Result<()> {
-    let new = Line::build(b'a', &attribute_value(name, value)?, eol);
-    let mut placed = false;
-    let mut out = Vec::with_capacity(lines.len() + 1);
-    for line in lines.drain(..) {
-        if line.kind == b'a' && parse::attribute(line.value()).is_ok_and(|a| a.name == name) {
-            if !placed {
-                out.push(new.clone());
-                placed = true;
-            }
-        } else {
-            out.push(line);
-        }
-    }
-    *lines = out;
-    if !placed {
-        push_attribute_line(lines, new);
-    }
-    Ok(())
-}
-
-/// Appends an `a=` line after the last line of the part (before trailing empty lines).
-fn push_attribute_line(lines: &mut Vec<Line>, line: Line) {
-    let at = lines
-        .iter()
-        .rposition(|l| l.kind != 0)
-        .map_or(lines.len(), |i| i + 1);
-    lines.insert(at, line);
-}
-
-fn remove_attributes(lines: &mut Vec<Line>, name: &str) -> usize {
-    let before = lines.len();
-    lines
-        .retain(|l| !(l.kind == b'a' && parse::attribute(l.value()).is_ok_and(|a| a.name == name)));
-    before - lines.len()
-}
-
 /// A session description (RFC 8866): the session-level lines and the media sections, each line
 /// kept byte-exact.
 ///
@@ -318,7 +501,7 @@ fn remove_attributes(lines: &mut Vec<Line>, name: &str) -> usize {
 /// [`SessionDescription::encode`].
 #[derive(Debug, Clone)]
 pub struct SessionDescription {
-    pub(crate) session: Vec<Line>,
+    pub(crate) session: Part,
     pub(crate) media: Vec<MediaDescription>,
     pub(crate) warnings: Vec<Warning>,
     pub(crate) eol: &'static [u8],
@@ -337,13 +520,13 @@ impl Eq for SessionDescription {}
 #[derive(Debug, Clone)]
 pub struct MediaDescription {
     /// The lines, the `m=` line first.
-    pub(crate) lines: Vec<Line>,
+    pub(crate) part: Part,
     pub(crate) eol: &'static [u8],
 }
 
 impl PartialEq for MediaDescription {
     fn eq(&self, other: &Self) -> bool {
-        self.lines == other.lines
+        self.part == other.part
     }
 }
 
@@ -353,15 +536,14 @@ impl Eq for MediaDescription {}
 macro_rules! common_accessors {
     () => {
         /// The lines of this part, in order, exactly as parsed or built.
-        #[must_use]
-        pub fn lines(&self) -> &[Line] {
-            self.part()
+        pub fn lines(&self) -> Lines<'_> {
+            self.part().lines()
         }
 
         /// The `i=` line (session information or media title), when present and UTF-8.
         #[must_use]
         pub fn information(&self) -> Option<&str> {
-            first_text(self.part(), b'i')
+            self.part().first_text(b'i')
         }
 
         /// The first `c=` line, parsed.
@@ -372,27 +554,30 @@ macro_rules! common_accessors {
 
         /// Every `c=` line, parsed.
         pub fn connections(&self) -> impl Iterator<Item = Result<Connection<'_>>> {
-            of_kind(self.part(), b'c').map(|l| l.typed(parse::connection))
+            self.part()
+                .of_kind(b'c')
+                .map(|l| l.typed(parse::connection))
         }
 
         /// Every `b=` line, parsed.
         pub fn bandwidths(&self) -> impl Iterator<Item = Result<Bandwidth<'_>>> {
-            of_kind(self.part(), b'b').map(|l| l.typed(parse::bandwidth))
+            self.part().of_kind(b'b').map(|l| l.typed(parse::bandwidth))
         }
 
         /// The `k=` line, parsed.
         #[must_use]
         pub fn key(&self) -> Option<Result<Key<'_>>> {
-            of_kind(self.part(), b'k')
+            self.part()
+                .of_kind(b'k')
                 .next()
                 .map(|l| l.typed(parse::key))
         }
 
-        /// Every well-formed `a=` line, in order (lines that do not parse, which only lenient
-        /// parsing lets through, with a warning, are skipped here but kept in
-        /// [`lines`](Self::lines)).
+        /// Every well-formed `a=` line with a UTF-8 value, in order (lines that do not parse,
+        /// which only lenient parsing lets through, with a warning, are skipped here but kept
+        /// in [`lines`](Self::lines)).
         pub fn attributes(&self) -> impl Iterator<Item = Attribute<'_>> {
-            attributes(self.part())
+            self.part().attributes().map(|(_, a)| a)
         }
 
         /// The first attribute named `name` (names compare exactly).
@@ -416,7 +601,7 @@ macro_rules! common_accessors {
         /// [`ErrorKind::Attribute`] when `name` is not a token or `value` holds CR, LF or NUL.
         pub fn set_attribute(&mut self, name: &str, value: Option<&str>) -> Result<()> {
             let eol = self.eol;
-            set_attribute(self.part_mut(), eol, name, value)
+            self.part_mut().set_attribute(eol, name, value)
         }
 
         /// Appends `a=<name>[:<value>]` at the end of this part.
@@ -424,24 +609,23 @@ macro_rules! common_accessors {
         /// # Errors
         /// [`ErrorKind::Attribute`] when `name` is not a token or `value` holds CR, LF or NUL.
         pub fn add_attribute(&mut self, name: &str, value: Option<&str>) -> Result<()> {
-            let line = Line::build(b'a', &attribute_value(name, value)?, self.eol);
-            push_attribute_line(self.part_mut(), line);
-            Ok(())
+            let eol = self.eol;
+            self.part_mut().add_attribute(eol, name, value)
         }
 
         /// Removes every attribute named `name`; returns how many were removed.
         pub fn remove_attributes(&mut self, name: &str) -> usize {
-            remove_attributes(self.part_mut(), name)
+            self.part_mut().remove_attributes(name)
         }
     };
 }
 
 impl SessionDescription {
-    fn part(&self) -> &[Line] {
+    fn part(&self) -> &Part {
         &self.session
     }
 
-    fn part_mut(&mut self) -> &mut Vec<Line> {
+    fn part_mut(&mut self) -> &mut Part {
         &mut self.session
     }
 
@@ -483,45 +667,47 @@ impl SessionDescription {
     /// `s=`, when UTF-8.
     #[must_use]
     pub fn session_name(&self) -> Option<&str> {
-        first_text(&self.session, b's')
+        self.session.first_text(b's')
     }
 
     /// `u=`, when present and UTF-8.
     #[must_use]
     pub fn uri(&self) -> Option<&str> {
-        first_text(&self.session, b'u')
+        self.session.first_text(b'u')
     }
 
     /// Every `e=` line (UTF-8 ones).
     pub fn emails(&self) -> impl Iterator<Item = &str> {
-        of_kind(&self.session, b'e').filter_map(Line::value_str)
+        self.session.of_kind(b'e').filter_map(|l| l.value_str())
     }
 
     /// Every `p=` line (UTF-8 ones).
     pub fn phones(&self) -> impl Iterator<Item = &str> {
-        of_kind(&self.session, b'p').filter_map(Line::value_str)
+        self.session.of_kind(b'p').filter_map(|l| l.value_str())
     }
 
     /// Every `t=` line, parsed.
     pub fn timings(&self) -> impl Iterator<Item = Result<Timing>> {
-        of_kind(&self.session, b't').map(|l| l.typed(parse::timing))
+        self.session.of_kind(b't').map(|l| l.typed(parse::timing))
     }
 
     /// Every `r=` line, parsed.
     pub fn repeats(&self) -> impl Iterator<Item = Result<Repeat>> {
-        of_kind(&self.session, b'r').map(|l| l.typed(parse::repeat))
+        self.session.of_kind(b'r').map(|l| l.typed(parse::repeat))
     }
 
     /// The `z=` line, parsed.
     #[must_use]
     pub fn time_zones(&self) -> Option<Result<SmallVec<[TimeZone; 2]>>> {
-        of_kind(&self.session, b'z')
+        self.session
+            .of_kind(b'z')
             .next()
             .map(|l| l.typed(parse::zone))
     }
 
-    fn required(&self, kind: u8) -> Result<&Line> {
-        of_kind(&self.session, kind)
+    fn required(&self, kind: u8) -> Result<Line<'_>> {
+        self.session
+            .of_kind(kind)
             .next()
             .ok_or(ParseError::new(ErrorKind::Order, 0, 0))
     }
@@ -544,10 +730,9 @@ impl SessionDescription {
                 line.number(),
             ))?;
         let version = origin.session_version;
-        let new = Line::build(b'o', origin.to_string().as_bytes(), self.eol);
-        if let Some(slot) = self.session.iter_mut().find(|l| l.kind == b'o') {
-            *slot = new;
-        }
+        let text = origin.to_string();
+        let eol = self.eol;
+        self.session.replace_first(b'o', text.as_bytes(), eol);
         Ok(version)
     }
 
@@ -563,12 +748,12 @@ impl SessionDescription {
 }
 
 impl MediaDescription {
-    fn part(&self) -> &[Line] {
-        &self.lines
+    fn part(&self) -> &Part {
+        &self.part
     }
 
-    fn part_mut(&mut self) -> &mut Vec<Line> {
-        &mut self.lines
+    fn part_mut(&mut self) -> &mut Part {
+        &mut self.part
     }
 
     common_accessors!();
@@ -581,9 +766,10 @@ impl MediaDescription {
         self.m_line()?.typed(parse::media)
     }
 
-    fn m_line(&self) -> Result<&Line> {
-        self.lines
-            .first()
+    fn m_line(&self) -> Result<Line<'_>> {
+        self.part
+            .lines()
+            .next()
             .ok_or(ParseError::new(ErrorKind::Order, 0, 0))
     }
 
@@ -595,10 +781,9 @@ impl MediaDescription {
     pub fn set_port(&mut self, port: u16) -> Result<()> {
         let mut media = self.media()?;
         media.port = port;
-        let new = Line::build(b'm', media.to_string().as_bytes(), self.eol);
-        if let Some(slot) = self.lines.first_mut() {
-            *slot = new;
-        }
+        let text = media.to_string();
+        let eol = self.eol;
+        self.part.replace_first(b'm', text.as_bytes(), eol);
         Ok(())
     }
 }

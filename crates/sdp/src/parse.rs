@@ -19,8 +19,8 @@ use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::model::{
-    Attribute, Bandwidth, CRLF, Connection, Key, Line, Media, MediaDescription, Origin, Repeat,
-    SessionDescription, TimeZone, Timing,
+    Bandwidth, CRLF, Connection, Key, Media, MediaDescription, Origin, Part, Repeat,
+    SessionDescription, Span, TimeZone, Timing,
 };
 
 /// How to parse, and the bounds on what is accepted.
@@ -117,9 +117,35 @@ const fn is_token_char(b: u8) -> bool {
     matches!(b, 0x21 | 0x23..=0x27 | 0x2A..=0x2B | 0x2D..=0x2E | 0x30..=0x39 | 0x41..=0x5A | 0x5E..=0x7E)
 }
 
+/// [`is_token_char`] as a table: names are short, and a byte-at-a-time table lookup beats the
+/// range tests, which the compiler vectorizes poorly for a few bytes.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+static TOKEN_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_token_char(b as u8);
+        b += 1;
+    }
+    table
+};
+
+/// The first `needle` in a short field (a few bytes to a line): a plain loop, cheaper than a
+/// `memchr` call at these lengths.
+fn find(needle: u8, field: &[u8]) -> Option<usize> {
+    field.iter().position(|&b| b == needle)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    TOKEN_CHARS.get(usize::from(b)).copied().unwrap_or(false)
+}
+
 /// `token = 1*(token-char)`.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_token_char(b))
+    !s.is_empty() && s.iter().all(|&b| is_token_byte(b))
 }
 
 /// Line types RFC 8866 defines.
@@ -143,11 +169,10 @@ const fn is_known(kind: u8) -> bool {
     )
 }
 
-/// Text lines and `a=<name>:<value>` lines, whose trailing white space belongs to the value
-/// (only structured lines and flag attributes lose it in lenient mode).
-fn keeps_trailing_space(kind: u8, content: &[u8]) -> bool {
+/// Text lines, whose trailing white space belongs to the value (`a=<name>:<value>` lines too;
+/// only structured lines and flag attributes lose it in lenient mode).
+const fn is_text(kind: u8) -> bool {
     matches!(kind, b's' | b'i' | b'u' | b'e' | b'p')
-        || (kind == b'a' && memchr::memchr(b':', content).is_some())
 }
 
 /// Parses a whole description.
@@ -155,6 +180,7 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
     if input.len() > opts.max_bytes || u32::try_from(input.len()).is_err() {
         return Err(ParseError::new(ErrorKind::TooLarge, opts.max_bytes, 0));
     }
+    let buf: &[u8] = &input;
     let mut p = Parser {
         opts,
         warnings: Vec::new(),
@@ -162,10 +188,16 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
         seen_o: false,
         seen_s: false,
         seen_t: false,
+        // One pass each over the whole input instead of one per line: where the first NUL is,
+        // and whether every value is UTF-8 (then no attribute value needs checking again).
+        first_nul: memchr::memchr(0, buf).unwrap_or(usize::MAX),
+        all_utf8: core::str::from_utf8(buf).is_ok(),
     };
-    let buf: &[u8] = &input;
-    let mut session: Vec<Line> = Vec::new();
+    let mut session: Option<Part> = None;
     let mut media: Vec<MediaDescription> = Vec::new();
+    // The part being filled: where it starts in the input, and its lines.
+    let mut base = 0;
+    let mut spans: Vec<Span> = Vec::with_capacity(16);
     let mut eol: Option<&'static [u8]> = None;
     let mut pos = 0;
     let mut number = 0;
@@ -200,58 +232,89 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
                 }
             }
         };
-        let content = buf.get(pos..content_end).unwrap_or_default();
-        if let Some(i) = memchr::memchr(0, content) {
-            return Err(ParseError::new(ErrorKind::LineEnding, pos + i, number));
+        if p.first_nul < content_end {
+            return Err(ParseError::new(ErrorKind::LineEnding, p.first_nul, number));
         }
-        let raw = input.slice(pos..next);
-        let line = if content.is_empty() {
+        let content = buf.get(pos..content_end).unwrap_or_default();
+        let kind = content.first().copied().unwrap_or(0);
+        if kind == b'm' {
+            // Sections before this one: those pushed, and the one being filled.
+            if media.len() + usize::from(session.is_some()) >= opts.max_media {
+                return Err(ParseError::new(ErrorKind::TooLarge, pos, number));
+            }
+            // The part before this line is complete.
+            let part = Part {
+                buf: input.slice(base..pos),
+                spans: core::mem::replace(&mut spans, Vec::with_capacity(16)),
+            };
+            match session {
+                None => session = Some(part),
+                Some(_) => media.push(MediaDescription { part, eol: CRLF }),
+            }
+            base = pos;
+            p.order.enter_media();
+        }
+        let (start, end) = (pos - base, next - base);
+        let span = if content.is_empty() {
             p.deviate(WarningKind::EmptyLine, ErrorKind::Line, pos, number)?;
-            Line::parsed(0, raw, 0..0, pos, number)
+            Span::parsed(0, start, end, start..start, pos, number)
         } else {
-            let kind = content.first().copied().unwrap_or(0);
             if !kind.is_ascii_lowercase() || content.get(1) != Some(&b'=') {
                 return Err(ParseError::new(ErrorKind::Line, pos, number));
             }
-            let mut end = content.len();
-            if !keeps_trailing_space(kind, content) {
-                while end > 2 && matches!(content.get(end - 1), Some(b' ' | b'\t')) {
-                    end -= 1;
+            let colon = if kind == b'a' {
+                find(b':', content)
+            } else {
+                None
+            };
+            let mut value_end = content.len();
+            if matches!(content.last(), Some(b' ' | b'\t')) && !is_text(kind) && colon.is_none() {
+                while value_end > 2 && matches!(content.get(value_end - 1), Some(b' ' | b'\t')) {
+                    value_end -= 1;
                 }
-                if end < content.len() {
-                    if opts.lenient {
-                        p.warn(WarningKind::TrailingWhitespace, pos + end, number);
-                    } else {
-                        end = content.len();
-                    }
+                if opts.lenient {
+                    p.warn(WarningKind::TrailingWhitespace, pos + value_end, number);
+                } else {
+                    value_end = content.len();
                 }
             }
-            let line = Line::parsed(kind, raw, 2..end, pos, number);
-            p.check(&line, media.is_empty())?;
-            line
+            let value = content.get(2..value_end).unwrap_or_default();
+            let mut span =
+                Span::parsed(kind, start, end, start + 2..start + value_end, pos, number);
+            let session_level = session.is_none();
+            if kind == b'a' {
+                p.place(kind, pos, number, session_level)?;
+                if p.attribute(value, colon.map(|c| c - 2), pos, number)? {
+                    span.set_attribute(colon.map(|c| start + c));
+                }
+            } else {
+                p.check(kind, value, pos, number, session_level)?;
+            }
+            span
         };
-        if line.kind() == b'm' {
-            if media.len() >= opts.max_media {
-                return Err(ParseError::new(ErrorKind::TooLarge, pos, number));
-            }
-            p.order.enter_media();
-            media.push(MediaDescription {
-                lines: vec![line],
-                eol: CRLF,
-            });
-        } else if let Some(section) = media.last_mut() {
-            section.lines.push(line);
-        } else {
-            session.push(line);
-        }
+        spans.push(span);
         pos = next;
     }
     let end = buf.len();
+    let last = Part {
+        buf: input.slice(base..end),
+        spans,
+    };
+    let session = match session {
+        None => last,
+        Some(session) => {
+            media.push(MediaDescription {
+                part: last,
+                eol: CRLF,
+            });
+            session
+        }
+    };
     if !p.seen_o || !p.seen_s {
         return Err(ParseError::new(ErrorKind::Order, end, number.max(1)));
     }
     if !p.seen_t {
-        let at = media.first().and_then(|m| m.lines.first());
+        let at = media.first().and_then(|m| m.part.lines().next());
         let (offset, line) = at.map_or((end, number.max(1)), |l| (l.offset(), l.number()));
         p.deviate(WarningKind::MissingTiming, ErrorKind::Order, offset, line)?;
     }
@@ -274,6 +337,8 @@ struct Parser<'o> {
     seen_o: bool,
     seen_s: bool,
     seen_t: bool,
+    first_nul: usize,
+    all_utf8: bool,
 }
 
 impl Parser<'_> {
@@ -297,9 +362,8 @@ impl Parser<'_> {
         }
     }
 
-    /// Checks a line's place in the order and its value's grammar.
-    fn check(&mut self, line: &Line, session_level: bool) -> Result<()> {
-        let (kind, offset, number) = (line.kind(), line.offset(), line.number());
+    /// Checks a line's place in the order of line types.
+    fn place(&mut self, kind: u8, offset: usize, number: usize, session_level: bool) -> Result<()> {
         if number == 1 && kind != b'v' {
             return Err(ParseError::new(ErrorKind::Order, offset, number));
         }
@@ -322,29 +386,87 @@ impl Parser<'_> {
         if kind != b'm' && !self.order.accept(kind) {
             self.deviate(WarningKind::OutOfOrder, ErrorKind::Order, offset, number)?;
         }
+        Ok(())
+    }
+
+    /// Checks a line's place in the order and its value's grammar.
+    fn check(
+        &mut self,
+        kind: u8,
+        value: &[u8],
+        offset: usize,
+        number: usize,
+        session_level: bool,
+    ) -> Result<()> {
+        self.place(kind, offset, number, session_level)?;
+        if !is_known(kind) {
+            return Ok(());
+        }
         let checked = match kind {
             b'v' => {
-                return version(line.value()).map(drop).map_err(|e| line.locate(e));
+                return version(value)
+                    .map(drop)
+                    .map_err(|e| ParseError::new(e.kind, offset + 2 + e.at, number));
             }
-            b'o' => origin(line.value()).map(drop),
-            b'c' => connection(line.value()).map(drop),
-            b'b' => bandwidth(line.value()).map(drop),
-            b't' => timing(line.value()).map(drop),
-            b'r' => repeat(line.value()).map(drop),
-            b'z' => zone(line.value()).map(drop),
-            b'k' => key(line.value()).map(drop),
-            b'a' => attribute(line.value()).map(drop),
-            b'm' => media(line.value()).map(drop),
+            b'o' => origin(value).map(drop),
+            b'c' => connection(value).map(drop),
+            b'b' => bandwidth(value).map(drop),
+            b't' => timing(value).map(drop),
+            b'r' => repeat(value).map(drop),
+            b'z' => zone(value).map(drop),
+            b'k' => key(value).map(drop),
+            b'm' => media(value).map(drop),
             _ => Ok(()),
         };
+        self.field_result(checked, offset, number).map(drop)
+    }
+
+    /// Checks an `a=` value whose `:` (if any) is at `colon` in the value; returns whether the
+    /// attribute is well formed (lenient parsing keeps a malformed one with a warning).
+    ///
+    /// `attribute-field = %s"a" "=" attribute CRLF`, `attribute = (attribute-name ":"
+    /// attribute-value) / attribute-name`, `attribute-name = token`, `attribute-value =
+    /// byte-string`, required to be UTF-8 here so that every attribute reads as text.
+    fn attribute(
+        &mut self,
+        value: &[u8],
+        colon: Option<usize>,
+        offset: usize,
+        number: usize,
+    ) -> Result<bool> {
+        let name = colon.map_or(value, |c| value.get(..c).unwrap_or_default());
+        let checked = if !is_token(name) {
+            Err(ferr(ErrorKind::Attribute, 0))
+        } else if self.all_utf8 {
+            Ok(())
+        } else {
+            let at = colon.map_or(value.len(), |c| c + 1);
+            core::str::from_utf8(value.get(at..).unwrap_or_default())
+                .map(drop)
+                .map_err(|e| ferr(ErrorKind::Attribute, at + e.valid_up_to()))
+        };
+        self.field_result(checked, offset, number)
+    }
+
+    /// A value's check: an error located in the line (`offset` is the line's), or, when
+    /// lenient, a warning; returns whether the value was well formed.
+    fn field_result(
+        &mut self,
+        checked: Result<(), FieldErr>,
+        offset: usize,
+        number: usize,
+    ) -> Result<bool> {
         match checked {
-            Ok(()) => Ok(()),
-            Err(e) if self.opts.lenient => {
-                let at = line.locate(e);
-                self.warn(WarningKind::MalformedValue(e.kind), at.offset, number);
-                Ok(())
+            Ok(()) => Ok(true),
+            Err(e) => {
+                let at = offset + 2 + e.at;
+                if self.opts.lenient {
+                    self.warn(WarningKind::MalformedValue(e.kind), at, number);
+                    Ok(false)
+                } else {
+                    Err(ParseError::new(e.kind, at, number))
+                }
             }
-            Err(e) => Err(line.locate(e)),
         }
     }
 }
@@ -406,19 +528,46 @@ impl Order {
 /// Splits a value into single-space-separated fields, tracking positions.
 struct Fields<'a> {
     v: &'a [u8],
+    /// The value as text, when it is UTF-8: one check for the whole value, not one per field.
+    text: Option<&'a str>,
     pos: usize,
 }
 
 impl<'a> Fields<'a> {
-    const fn new(v: &'a [u8]) -> Self {
-        Self { v, pos: 0 }
+    fn new(v: &'a [u8]) -> Self {
+        Self {
+            v,
+            text: core::str::from_utf8(v).ok(),
+            pos: 0,
+        }
+    }
+
+    /// `len` bytes at `at` as text (the error locates the first byte that is not UTF-8).
+    fn str_at(&self, at: usize, len: usize) -> Result<&'a str, FieldErr> {
+        match self.text.and_then(|t| t.get(at..at + len)) {
+            Some(s) => Ok(s),
+            None => utf8(self.v.get(at..at + len).unwrap_or_default(), at),
+        }
     }
 
     /// The next non-empty field and where it starts.
     fn next(&mut self) -> Result<(&'a [u8], usize), FieldErr> {
+        self.next_of(|b| b != b' ', |at, _| ferr(ErrorKind::Field, at))
+    }
+
+    /// The next non-empty field, whose bytes must all be `ok` (one pass finds the field's end
+    /// and checks it): `bad(field start, bad byte)` is the error for a byte that is not.
+    fn next_of(
+        &mut self,
+        ok: impl Fn(u8) -> bool,
+        bad: impl Fn(usize, usize) -> FieldErr,
+    ) -> Result<(&'a [u8], usize), FieldErr> {
         let at = self.pos;
         let rest = self.v.get(at..).unwrap_or_default();
-        let len = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+        let len = rest.iter().position(|&b| !ok(b)).unwrap_or(rest.len());
+        if !matches!(rest.get(len), None | Some(b' ')) {
+            return Err(bad(at, at + len));
+        }
         if len == 0 {
             return Err(ferr(ErrorKind::Field, at));
         }
@@ -432,21 +581,17 @@ impl<'a> Fields<'a> {
     }
 
     fn token(&mut self) -> Result<&'a str, FieldErr> {
-        let (f, at) = self.next()?;
-        if is_token(f) {
-            utf8(f, at)
-        } else {
-            Err(ferr(ErrorKind::Field, at))
-        }
+        let (f, at) = self.next_of(is_token_byte, |at, _| ferr(ErrorKind::Field, at))?;
+        self.str_at(at, f.len())
     }
 
     /// `non-ws-string = 1*(VCHAR/%x80-FF)`, as UTF-8 text.
     fn non_ws(&mut self) -> Result<&'a str, FieldErr> {
-        let (f, at) = self.next()?;
-        if let Some(i) = f.iter().position(|&b| b <= 0x20 || b == 0x7F) {
-            return Err(ferr(ErrorKind::Field, at + i));
-        }
-        utf8(f, at)
+        let (f, at) = self.next_of(
+            |b| b > 0x20 && b != 0x7F,
+            |_, bad| ferr(ErrorKind::Field, bad),
+        )?;
+        self.str_at(at, f.len())
     }
 
     fn number(&mut self) -> Result<u64, FieldErr> {
@@ -671,38 +816,13 @@ pub(crate) fn key(v: &[u8]) -> Result<Key<'_>, FieldErr> {
     })
 }
 
-/// `attribute-field = %s"a" "=" attribute CRLF`, `attribute = (attribute-name ":"
-/// attribute-value) / attribute-name`, `attribute-name = token`, `attribute-value =
-/// byte-string` (kept as UTF-8 text here).
-pub(crate) fn attribute(v: &[u8]) -> Result<Attribute<'_>, FieldErr> {
-    let (n, value) = match memchr::memchr(b':', v) {
-        Some(i) => (
-            v.get(..i).unwrap_or_default(),
-            Some((v.get(i + 1..).unwrap_or_default(), i + 1)),
-        ),
-        None => (v, None),
-    };
-    if !is_token(n) {
-        return Err(ferr(ErrorKind::Attribute, 0));
-    }
-    Ok(Attribute {
-        name: utf8(n, 0)?,
-        value: value
-            .map(|(x, at)| {
-                core::str::from_utf8(x)
-                    .map_err(|e| ferr(ErrorKind::Attribute, at + e.valid_up_to()))
-            })
-            .transpose()?,
-    })
-}
-
 /// `media-field = %s"m" "=" media SP port ["/" integer] SP proto 1*(SP fmt) CRLF`,
 /// `media = token`, `port = 1*DIGIT`, `proto = token *("/" token)`, `fmt = token`.
 pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
     let mut f = Fields::new(v);
     let media = f.token()?;
     let (p, at) = f.next()?;
-    let (port, port_count) = match memchr::memchr(b'/', p) {
+    let (port, port_count) = match find(b'/', p) {
         Some(i) => (
             p.get(..i).unwrap_or_default(),
             Some(number_u32(p.get(i + 1..).unwrap_or_default(), at + i + 1)?),
@@ -714,7 +834,7 @@ pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
     if proto.split(|&b| b == b'/').any(|t| !is_token(t)) {
         return Err(ferr(ErrorKind::Field, pat));
     }
-    let proto = utf8(proto, pat)?;
+    let proto = f.str_at(pat, proto.len())?;
     let (formats, fat) = f.rest();
     let mut fmts = Fields::new(formats);
     loop {
@@ -731,6 +851,6 @@ pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
         port,
         port_count,
         proto,
-        formats: utf8(formats, fat)?,
+        formats: f.str_at(fat, formats.len())?,
     })
 }

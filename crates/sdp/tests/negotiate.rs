@@ -138,10 +138,16 @@ fn lines_in_order_non_msrp_and_disabled_get_port_zero_wildcards_narrowed() {
     strict(sdp);
     let m = sdp.media();
     assert_eq!(m.len(), 3);
-    assert_eq!(m[0].lines()[0].value(), b"audio 0 RTP/AVP 0 8");
+    assert_eq!(m[0].lines().next().unwrap().value(), b"audio 0 RTP/AVP 0 8");
     assert_eq!(m[0].lines().len(), 1);
-    assert_eq!(m[1].lines()[0].value(), b"message 0 TCP/MSRP *");
-    assert_eq!(m[2].lines()[0].value(), b"message 8888 TCP/MSRP *");
+    assert_eq!(
+        m[1].lines().next().unwrap().value(),
+        b"message 0 TCP/MSRP *"
+    );
+    assert_eq!(
+        m[2].lines().next().unwrap().value(),
+        b"message 8888 TCP/MSRP *"
+    );
     // Offer order, `text/*` narrowed to ours.
     assert_eq!(attr(&m[2], "accept-types"), Some("message/cpim text/plain"));
     assert_eq!(
@@ -278,7 +284,10 @@ fn rfc7701_chatroom_over_tls() {
     .build();
     let ans = answer(&o, &focus, &bob_origin()).unwrap();
     let m = &ans.as_sdp().media()[0];
-    assert_eq!(m.lines()[0].value(), b"message 5555 TCP/TLS/MSRP *");
+    assert_eq!(
+        m.lines().next().unwrap().value(),
+        b"message 5555 TCP/TLS/MSRP *"
+    );
     assert_eq!(attr(m, "chatroom"), Some("nickname"));
     assert_eq!(attr(m, "accept-types"), Some("message/cpim text/plain"));
     // No wrapped types of ours: none answered.
@@ -307,7 +316,10 @@ fn offer_answer_accept_round_trip() {
     let (pending, sent) = Offerer::new(alice()).create_offer(&alice_origin).unwrap();
     strict(sent.as_sdp());
     let m = &sent.as_sdp().media()[0];
-    assert_eq!(m.lines()[0].value(), b"message 7777 TCP/MSRP *");
+    assert_eq!(
+        m.lines().next().unwrap().value(),
+        b"message 7777 TCP/MSRP *"
+    );
     assert_eq!(attr(m, "setup"), Some("active"));
     // Bob, RFC 6135 style: his preference `actpass` answers `passive` to an active offer.
     let bob = MsrpCapabilities::builder(

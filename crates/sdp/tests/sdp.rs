@@ -151,7 +151,7 @@ fn strict_versus_lenient() {
     assert_eq!(sd.origin().unwrap().unicast_address, "h");
     assert_eq!(sd.session_name(), Some("x "));
     assert_eq!(sd.information(), Some("info"));
-    assert_eq!(sd.lines().iter().filter(|l| l.kind() == b'x').count(), 1);
+    assert_eq!(sd.lines().filter(|l| l.kind() == b'x').count(), 1);
     assert_eq!(sd.media()[0].attribute("sendrecv").unwrap().value, None);
     assert_eq!(sd.timings().count(), 0);
 
@@ -343,9 +343,9 @@ m=video 0 UDP/TLS/RTP/SAVPF 99\r\n";
     assert_eq!(rtpmap, ["0 PCMU/8000", "8 PCMA/8000"]);
     assert_eq!(audio.attribute("x-empty").unwrap().value, Some(""));
     assert!(audio.attribute("rtpmap:0").is_none());
-    assert_eq!(audio.lines()[0].kind(), b'm');
-    assert_eq!(audio.lines()[1].raw(), b"i=voice\r\n");
-    assert_eq!(audio.lines()[1].value(), b"voice");
+    assert_eq!(audio.lines().next().unwrap().kind(), b'm');
+    assert_eq!(audio.lines().nth(1).unwrap().raw(), b"i=voice\r\n");
+    assert_eq!(audio.lines().nth(1).unwrap().value(), b"voice");
     let video = sd.media()[1].media().unwrap();
     assert_eq!(
         (video.port, video.proto, video.formats),
@@ -702,4 +702,37 @@ fn touch(sd: &SessionDescription) {
             m.attributes().count(),
         );
     }
+}
+
+/// A part that is not UTF-8 throughout (a Latin-1 `i=` line) still yields its UTF-8 attributes;
+/// an attribute whose value is not UTF-8 is kept as a line but not yielded (lenient) or is a
+/// located error (strict). Lines share the description's buffer. REQ: SDP-1
+#[test]
+fn attributes_of_parts_that_are_not_utf8() {
+    let mut text =
+        b"v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nt=0 0\r\nm=message 9 TCP/MSRP *\r\ni=caf\xe9\r\n"
+            .to_vec();
+    text.extend_from_slice(b"a=accept-types:text/plain\r\na=x:\xff\r\na=sendrecv\r\n");
+    let err = SessionDescription::parse(Bytes::from(text.clone())).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Attribute);
+    assert_eq!(err.line, 8);
+    assert_eq!(
+        err.offset,
+        text.windows(2).position(|w| w == b":\xff").unwrap() + 1
+    );
+
+    let sd = SessionDescription::parse_with(Bytes::from(text), &ParseOptions::lenient()).unwrap();
+    let m = &sd.media()[0];
+    let names: Vec<_> = m.attributes().map(|a| (a.name, a.value)).collect();
+    assert_eq!(
+        names,
+        [("accept-types", Some("text/plain")), ("sendrecv", None)]
+    );
+    assert_eq!(m.lines().len(), 5);
+    let x = m.lines().nth(3).unwrap();
+    assert_eq!(x.raw(), b"a=x:\xff\r\n");
+    assert_eq!(x.number(), 8);
+    assert_eq!(x.value_str(), None);
+    assert_eq!(&x.to_bytes()[..], x.raw());
+    assert_eq!(m.information(), None);
 }
