@@ -6,6 +6,7 @@
 //! cargo run --example decode -- sip -           # read standard input
 //! cargo run --example decode -- cpim FILE       # FILE holds a message/cpim body
 //! cargo run --example decode -- sdp FILE        # FILE holds a session description
+//! cargo run --example decode -- msrp FILE       # FILE holds MSRP frames (a TCP stream)
 //! ```
 //!
 //! The JSON holds the start line, every header in order as `[name, value]`, the body length,
@@ -15,6 +16,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cpim;
+mod msrp;
 mod sdp;
 
 use std::io::{Read as _, Write as _};
@@ -338,7 +340,7 @@ fn render(v: &Value) -> String {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: decode sip|cpim|sdp [--crlf] FILE|-");
+    eprintln!("usage: decode sip|cpim|sdp|msrp [--crlf] FILE|-");
     ExitCode::from(2)
 }
 
@@ -346,7 +348,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter().map(String::as_str);
     let mode = match it.next() {
-        Some(m @ ("sip" | "cpim" | "sdp")) => m,
+        Some(m @ ("sip" | "cpim" | "sdp" | "msrp")) => m,
         _ => return usage(),
     };
     let mut crlf = false;
@@ -380,6 +382,18 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("error at line {}, byte {}: {}", e.line, e.offset, e.kind);
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if mode == "msrp" {
+        return match msrp::describe(&data) {
+            Ok(v) => {
+                let _ = write!(std::io::stdout(), "{}", render(&v));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error at byte {}: {}", e.offset, e.kind);
                 ExitCode::FAILURE
             }
         };

@@ -7,9 +7,29 @@
 #![warn(missing_docs)]
 
 // --- URIs and the connection demultiplexer (owner: uri.rs, demux.rs) ---
-pub mod uri;
-pub mod demux;
+mod demux;
+mod uri;
+
+pub use demux::{Demux, DemuxError, MatchMode};
+pub use uri::{
+    Host, MAX_PATH_URIS, MAX_URI_LEN, MsrpUri, Path, PathIter, PathLimits, Scheme, UriError,
+    UriErrorKind, UriParams,
+};
 // --- end URIs ---
 
 // --- frames, decoder, encoder (owner: error.rs, frame.rs, header.rs, decode.rs, encode.rs) ---
+mod decode;
+mod encode;
+mod error;
+mod frame;
+mod header;
+
+pub use decode::{BodyPart, Decoded, Decoder, Limits};
+pub use encode::{
+    ChunkWriter, MAX_NON_SEND_BODY, RequestBuilder, ResponseBuilder, default_comment, find_end_line,
+};
+pub use error::{EncodeError, ErrorKind, ParseError};
+pub use frame::{Flag, Frame, FrameHead, Method, TransactionId};
+pub use header::{ByteRange, HeaderField, HeaderName, ReportMode, Status};
 // --- end frames ---
+

@@ -1,0 +1,167 @@
+//! MSRP benchmarks (issue 4, REQ: MSRP-2): the decoder on a large streamed body against the
+//! physical limit of a bare end-line scan, and small SEND frames decoded and encoded.
+//!
+//! - `stream-64k`: one SEND whose body is 64 KiB of binary data (no end-line inside), as a
+//!   TCP connection would deliver it.
+//!   - `memmem/scan`: `memchr::memmem::find` of the end-line (`CRLF -------<tid>`) over the
+//!     whole frame: one pass over the bytes, nothing else. The physical limit.
+//!   - `simpleim/stream-16k-reads`: `Decoder::push` of 16 KiB reads (copied into the decoder's
+//!     buffer, as bytes read from a socket are), `poll` after each, the body streamed out as
+//!     `BodyPart`s (`max_collect_bytes: 0`).
+//!   - `simpleim/stream-owned`: `Decoder::push_bytes` of the whole frame held as an owned
+//!     `Bytes` (the decoder takes the memory over, no copy), then `poll` until the body is out.
+//!     The buffer is made outside the timing (`iter_batched`).
+//! - `send-300`: a SEND of 300 bytes on the wire (RFC 4975 §7.1 headers, a short text body).
+//!   - `simpleim/decode`: push and poll one whole frame, read its Byte-Range.
+//!
+//! Each decoding bench uses one decoder throughout, as a host has one per connection: every
+//! iteration is one more frame on the same connection.
+//!   - `simpleim/encode`: `RequestBuilder` with both paths, Message-ID, Byte-Range and
+//!     Content-Type, into a reused `BytesMut`.
+//!
+//! ```text
+//! cargo bench --bench msrp
+//! ```
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use simpleim::msrp::{
+    ByteRange, Decoded, Decoder, Limits, Method, RequestBuilder, TransactionId,
+};
+
+const TO: &str = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
+const FROM: &str = "msrp://alicepc.example.com:7777/iau39soe2843z;tcp";
+
+/// Deterministic binary data without CR, so no end-line can appear inside.
+fn body(len: usize) -> Vec<u8> {
+    let mut x: u32 = 0x9E37_79B9;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            match (x >> 24) as u8 {
+                b'\r' => b'r',
+                b => b,
+            }
+        })
+        .collect()
+}
+
+fn send(tid: &str, body: &[u8]) -> Bytes {
+    let tid = TransactionId::new(tid.as_bytes()).expect("valid transaction id");
+    let len = body.len() as u64;
+    let range = ByteRange::new(1, Some(len), Some(len)).expect("valid range");
+    let mut out = BytesMut::new();
+    RequestBuilder::new(Method::Send, tid)
+        .to_path(TO)
+        .from_path(FROM)
+        .message_id("12339sdqwer")
+        .byte_range(range)
+        .body("application/octet-stream", body)
+        .encode(&mut out)
+        .expect("encodable");
+    out.freeze()
+}
+
+/// Body bytes streamed out of `decoder` until the frame's last part.
+fn drain(decoder: &mut Decoder) -> usize {
+    let mut n = 0;
+    while let Ok(Some(item)) = decoder.poll() {
+        match item {
+            Decoded::Body(part) => n += part.data.len(),
+            Decoded::Frame(f) => n += f.body.len(),
+            Decoded::Head(_) => {}
+        }
+    }
+    n
+}
+
+fn stream_64k(c: &mut Criterion) {
+    let body = body(64 * 1024);
+    let frame = send("a786hjs2", &body);
+    let end_line = b"\r\n-------a786hjs2";
+    let streaming = Limits {
+        max_collect_bytes: 0,
+        ..Limits::default()
+    };
+    // Preconditions: the scan finds the end-line where the body ends, and the decoder streams
+    // the whole body out.
+    let at = memchr::memmem::find(&frame, end_line).expect("end-line found");
+    assert_eq!(&frame[at - body.len()..at], &body[..]);
+    let mut d = Decoder::new(streaming);
+    d.push(&frame);
+    assert_eq!(drain(&mut d), body.len());
+    assert!(d.at_boundary());
+
+    let mut group = c.benchmark_group("stream-64k");
+    group.throughput(Throughput::Bytes(frame.len() as u64));
+    group.bench_function("memmem/scan", |b| {
+        let finder = memchr::memmem::Finder::new(end_line);
+        b.iter(|| finder.find(black_box(&frame)))
+    });
+    // One decoder per connection, as a host has: each iteration is one more frame on it.
+    let mut d = Decoder::new(streaming);
+    group.bench_function("simpleim/stream-16k-reads", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for read in black_box(&frame).chunks(16 * 1024) {
+                d.push(read);
+                n += drain(&mut d);
+            }
+            n
+        })
+    });
+    group.bench_function("simpleim/stream-owned", |b| {
+        b.iter_batched(
+            || Bytes::from(frame.to_vec()),
+            |owned| {
+                d.push_bytes(owned);
+                drain(&mut d)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn send_300(c: &mut Criterion) {
+    let text = "Hello Bob! This is a short text message of the size a chat usually has, sent in one chunk.";
+    let frame = send("d93kswow", text.as_bytes());
+    let mut group = c.benchmark_group("send-300");
+    group.throughput(Throughput::Elements(1));
+    eprintln!("msrp: send-300 frame is {} bytes", frame.len());
+    let mut d = Decoder::new(Limits::default());
+    group.bench_function("simpleim/decode", |b| {
+        b.iter(|| {
+            d.push(black_box(&frame));
+            match d.poll() {
+                Ok(Some(Decoded::Frame(f))) => f.head.byte_range().ok().flatten().map(|r| r.start),
+                _ => None,
+            }
+        })
+    });
+    let tid = TransactionId::new(b"d93kswow").expect("valid transaction id");
+    let len = text.len() as u64;
+    let range = ByteRange::new(1, Some(len), Some(len)).expect("valid range");
+    let mut out = BytesMut::with_capacity(1024);
+    group.bench_function("simpleim/encode", |b| {
+        b.iter(|| {
+            out.clear();
+            RequestBuilder::new(Method::Send, tid.clone())
+                .to_path(TO)
+                .from_path(FROM)
+                .message_id("12339sdqwer")
+                .byte_range(range)
+                .body("text/plain", black_box(text.as_bytes()))
+                .encode(&mut out)
+                .map(|()| out.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stream_64k, send_300);
+criterion_main!(benches);
