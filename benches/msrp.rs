@@ -27,9 +27,7 @@ use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use simpleim::msrp::{
-    ByteRange, Decoded, Decoder, Limits, Method, RequestBuilder, TransactionId,
-};
+use simpleim::msrp::{ByteRange, Decoded, Decoder, Limits, Method, RequestBuilder, TransactionId};
 
 const TO: &str = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
 const FROM: &str = "msrp://alicepc.example.com:7777/iau39soe2843z;tcp";
@@ -150,7 +148,7 @@ fn send_300(c: &mut Criterion) {
     group.bench_function("simpleim/encode", |b| {
         b.iter(|| {
             out.clear();
-            RequestBuilder::new(Method::Send, tid.clone())
+            RequestBuilder::new(Method::Send, tid)
                 .to_path(TO)
                 .from_path(FROM)
                 .message_id("12339sdqwer")

@@ -100,11 +100,7 @@ pub(crate) fn describe(data: &[u8]) -> Result<Value, ParseError> {
     let mut frames = Vec::new();
     while let Some(item) = decoder.poll()? {
         match item {
-            Decoded::Frame(f) => frames.push(head_json(
-                &f.head,
-                json!(f.body.len()),
-                Some(f.flag),
-            )),
+            Decoded::Frame(f) => frames.push(head_json(&f.head, json!(f.body.len()), Some(f.flag))),
             // Bodies are collected whole here, so nothing streams.
             Decoded::Head(h) => frames.push(head_json(&h, Value::Null, None)),
             Decoded::Body(_) => {}

@@ -32,4 +32,3 @@ pub use error::{EncodeError, ErrorKind, ParseError};
 pub use frame::{Flag, Frame, FrameHead, Method, TransactionId};
 pub use header::{ByteRange, HeaderField, HeaderName, ReportMode, Status};
 // --- end frames ---
-
