@@ -6,111 +6,13 @@
 //! a single expert-info warning or error. `.ci/run` installs tshark; elsewhere the test is
 //! skipped when tshark is absent, but with `CI=true` a missing tshark is a failure.
 
-use std::io::Write as _;
-use std::process::Command;
-
 use bytes::Bytes;
 use simpleim::sip::{HeaderName, Message, Method, Request, Response, SeededIds};
+use simpleim_test_support::tshark::{assert_no_expert_problems, tools_present};
 
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn tools_present() -> bool {
-    if have("tshark") && have("text2pcap") {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but tshark/text2pcap are missing (.ci/run installs the tshark package)"
-    );
-    eprintln!("note: tshark or text2pcap not found; skipping the wire checks");
-    false
-}
-
-/// The dissection of one message sent over TCP port 5060: the requested fields (one string
-/// per field, occurrences joined with ',') and the expert-info lines.
+/// The dissection of one message sent over TCP port 5060.
 fn dissect(wire: &[u8], fields: &[&str]) -> (Vec<String>, String) {
-    let dir = std::env::temp_dir().join(format!(
-        "simpleim-tshark-{}-{}",
-        std::process::id(),
-        wire.len()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    // text2pcap's input: offset, then hex bytes, 16 per line.
-    let mut hex = String::new();
-    for (i, chunk) in wire.chunks(16).enumerate() {
-        hex.push_str(&format!("{:06x}", i * 16));
-        for b in chunk {
-            hex.push_str(&format!(" {b:02x}"));
-        }
-        hex.push('\n');
-    }
-    let hex_path = dir.join("m.hex");
-    let pcap = dir.join("m.pcap");
-    std::fs::File::create(&hex_path)
-        .unwrap()
-        .write_all(hex.as_bytes())
-        .unwrap();
-    let out = Command::new("text2pcap")
-        .args(["-q", "-4", "127.0.0.1,127.0.0.1", "-T", "5060,5060"])
-        .arg(&hex_path)
-        .arg(&pcap)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "text2pcap: {out:?}");
-    let mut args = vec![
-        "-r".to_owned(),
-        pcap.display().to_string(),
-        "-d".into(),
-        "tcp.port==5060,sip".into(),
-        "-T".into(),
-        "fields".into(),
-        "-E".into(),
-        "occurrence=a".into(),
-        "-E".into(),
-        "aggregator=,".into(),
-    ];
-    for f in fields {
-        args.push("-e".into());
-        args.push((*f).into());
-    }
-    let out = Command::new("tshark").args(&args).output().unwrap();
-    assert!(out.status.success(), "tshark: {out:?}");
-    let line = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let values: Vec<String> = line.split('\t').map(str::to_owned).collect();
-    let expert = Command::new("tshark")
-        .args([
-            "-r",
-            &pcap.display().to_string(),
-            "-d",
-            "tcp.port==5060,sip",
-            "-q",
-            "-z",
-            "expert",
-        ])
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    (values, String::from_utf8_lossy(&expert.stdout).into_owned())
-}
-
-/// Expert info lines that report a problem (tshark prints severity groups; an empty report
-/// has none of these words).
-fn assert_no_expert_problems(expert: &str, what: &str) {
-    for bad in ["Malformed", "Error", "Warning"] {
-        assert!(
-            !expert.contains(bad),
-            "{what}: tshark expert info reports a problem:\n{expert}"
-        );
-    }
+    simpleim_test_support::tshark::dissect("sip", 5060, wire, fields)
 }
 
 fn request(text: &[u8]) -> Request {

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 pub mod strategies;
+pub mod tshark;
 
 /// The external corpus directory (`../shared/corpus` beside the repository, or
 /// `$SIMPLEIM_CORPUS`).
