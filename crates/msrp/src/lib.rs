@@ -32,3 +32,11 @@ pub use error::{EncodeError, ErrorKind, ParseError};
 pub use frame::{Flag, Frame, FrameHead, Method, TransactionId};
 pub use header::{ByteRange, HeaderField, HeaderName, ReportMode, Status};
 // --- end frames ---
+
+// --- session (owner: session.rs) ---
+mod session;
+pub use session::{
+    AbortReason, CloseReason, Event, FailureSource, IdGenerator, MessageId, ReassemblyLimits,
+    RespondError, SeededIds, SendError, SendOptions, Session, SessionConfig, UNINTERRUPTIBLE_CHUNK,
+};
+// --- end session ---

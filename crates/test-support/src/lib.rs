@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+pub mod msrp;
 pub mod strategies;
 pub mod tshark;
 
