@@ -86,6 +86,14 @@ mod validate;
 
 pub mod header;
 
+// --- transactions (owner: transaction/) ---
+pub mod transaction;
+// --- end transactions ---
+
+// --- dialogs (owner: dialog/) ---
+pub mod dialog;
+// --- end dialogs ---
+
 pub use addr::NameAddr;
 pub use builder::{RequestBuilder, ResponseBuilder};
 pub use error::{BuildError, ErrorKind, ParseError, Result};
