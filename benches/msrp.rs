@@ -14,6 +14,11 @@
 //! - `send-300`: a SEND of 300 bytes on the wire (RFC 4975 §7.1 headers, a short text body).
 //!   - `simpleim/decode`: push and poll one whole frame, read its Byte-Range.
 //!
+//! - `reassemble-1m`: a 1 MiB message that a sending `Session` cut into 2 KiB chunks (512 SEND
+//!   frames, written beforehand), fed to a new receiving `Session` in 16 KiB reads with
+//!   `handle_bytes`; the receiver answers each chunk 200 (drained with `poll_transmit`) and
+//!   delivers the message whole (`Event::Message`, checked to be 1 MiB).
+//!
 //! Each decoding bench uses one decoder throughout, as a host has one per connection: every
 //! iteration is one more frame on the same connection.
 //!   - `simpleim/encode`: `RequestBuilder` with both paths, Message-ID, Byte-Range and
@@ -27,7 +32,10 @@ use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use simpleim::msrp::{ByteRange, Decoded, Decoder, Limits, Method, RequestBuilder, TransactionId};
+use simpleim::msrp::{
+    ByteRange, Decoded, Decoder, Event, Limits, Method, MsrpUri, Path, RequestBuilder, SeededIds,
+    SendOptions, Session, SessionConfig, TransactionId,
+};
 
 const TO: &str = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
 const FROM: &str = "msrp://alicepc.example.com:7777/iau39soe2843z;tcp";
@@ -161,5 +169,66 @@ fn send_300(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stream_64k, send_300);
+fn session(local: &str, remote: &str, seed: u64) -> Session {
+    let mut config = SessionConfig::new(
+        MsrpUri::parse_str(local).expect("valid URI"),
+        Path::parse_str(remote).expect("valid path"),
+        Box::new(SeededIds::new(seed)),
+    );
+    config.chunk_size = 2048;
+    config.piece_size = 2048;
+    Session::new(config)
+}
+
+fn reassemble_1m(c: &mut Criterion) {
+    #[allow(clippy::disallowed_methods)] // the one clock reading; sessions only compare it
+    let now = std::time::Instant::now();
+    let message = Bytes::from(body(1024 * 1024));
+    let mut sender = session(FROM, TO, 1);
+    sender
+        .send_message(
+            now,
+            "application/octet-stream",
+            message.clone(),
+            SendOptions::new(),
+        )
+        .expect("queued");
+    let mut wire = BytesMut::new();
+    while let Some(bytes) = sender.poll_transmit() {
+        wire.extend_from_slice(&bytes);
+    }
+    let wire = wire.freeze();
+    let receive = |wire: &Bytes| {
+        let mut receiver = session(TO, FROM, 2);
+        let mut out = 0;
+        let mut got = None;
+        for read in wire.chunks(16 * 1024) {
+            receiver.handle_bytes(now, read);
+            while let Some(bytes) = receiver.poll_transmit() {
+                out += bytes.len();
+            }
+            while let Some(event) = receiver.poll_event() {
+                if let Event::Message { body, .. } = event {
+                    got = Some(body);
+                }
+            }
+        }
+        (got, out)
+    };
+    // Preconditions: the message arrives whole and every chunk was answered.
+    let (got, answered) = receive(&wire);
+    assert_eq!(got.as_ref(), Some(&message));
+    assert!(answered > 0);
+    eprintln!(
+        "msrp: reassemble-1m: {} bytes of frames, {} bytes of responses",
+        wire.len(),
+        answered
+    );
+    let mut group = c.benchmark_group("reassemble-1m");
+    group.throughput(Throughput::Bytes(message.len() as u64));
+    group.bench_function("simpleim/session", |b| b.iter(|| receive(black_box(&wire))));
+    group.finish();
+}
+
+criterion_group!(benches, stream_64k, send_300, reassemble_1m);
 criterion_main!(benches);
