@@ -1,7 +1,7 @@
 //! Encoding: the exact bytes of every kept line, the text form of the typed views, and the
 //! builder that writes a new description.
 
-use core::fmt::{self, Display, Formatter, Write as _};
+use core::fmt::{self, Display, Formatter};
 
 use bytes::{BufMut, Bytes, BytesMut};
 
@@ -147,10 +147,93 @@ impl Display for Media<'_> {
     }
 }
 
+/// Appends `n` in decimal (without the `fmt` machinery, for the builder).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            // n % 10 < 10: the cast cannot truncate.
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+/// The value of the `o=` line, as [`Display`] writes it.
+fn origin_text(o: &Origin<'_>) -> String {
+    let mut out = String::with_capacity(
+        o.username.len() + o.net_type.len() + o.addr_type.len() + o.unicast_address.len() + 45,
+    );
+    out.push_str(o.username);
+    out.push(' ');
+    push_u64(&mut out, o.session_id);
+    out.push(' ');
+    push_u64(&mut out, o.session_version);
+    for s in [o.net_type, o.addr_type, o.unicast_address] {
+        out.push(' ');
+        out.push_str(s);
+    }
+    out
+}
+
+/// The value of the `c=` line, as [`Display`] writes it.
+fn connection_text(c: &Connection<'_>) -> String {
+    let mut out =
+        String::with_capacity(c.net_type.len() + c.addr_type.len() + c.address.len() + 24);
+    out.push_str(c.net_type);
+    out.push(' ');
+    out.push_str(c.addr_type);
+    out.push(' ');
+    out.push_str(c.address);
+    for n in [c.ttl, c.count].into_iter().flatten() {
+        out.push('/');
+        push_u64(&mut out, u64::from(n));
+    }
+    out
+}
+
+/// The value of the `m=` line, as [`Display`] writes it.
+fn media_text(m: &Media<'_>) -> String {
+    let mut out = String::with_capacity(m.media.len() + m.proto.len() + m.formats.len() + 20);
+    out.push_str(m.media);
+    out.push(' ');
+    push_u64(&mut out, u64::from(m.port));
+    if let Some(count) = m.port_count {
+        out.push('/');
+        push_u64(&mut out, u64::from(count));
+    }
+    out.push(' ');
+    out.push_str(m.proto);
+    out.push(' ');
+    out.push_str(m.formats);
+    out
+}
+
+/// The value of an `a=` line, as [`Display`] writes it.
+fn attribute_text(name: &str, value: Option<&str>) -> String {
+    let mut out = String::with_capacity(name.len() + value.map_or(0, |v| v.len() + 1));
+    out.push_str(name);
+    if let Some(value) = value {
+        out.push(':');
+        out.push_str(value);
+    }
+    out
+}
+
 /// Writes `<kind>=<value>\r\n`.
-fn line(out: &mut String, kind: char, value: impl Display) {
-    // Writing into a String cannot fail.
-    let _ = write!(out, "{kind}={value}\r\n");
+fn line(out: &mut String, kind: char, value: &str) {
+    out.push(kind);
+    out.push('=');
+    out.push_str(value);
+    out.push_str("\r\n");
 }
 
 /// Writes a new description (CRLF line ends, RFC 8866 order). [`build`](Self::build) parses
@@ -172,7 +255,7 @@ impl SessionBuilder {
     /// The `o=` line (required).
     #[must_use]
     pub fn origin(mut self, origin: &Origin<'_>) -> Self {
-        self.origin = origin.to_string();
+        self.origin = origin_text(origin);
         self
     }
 
@@ -200,7 +283,7 @@ impl SessionBuilder {
     /// The session-level `c=` line.
     #[must_use]
     pub fn connection(mut self, connection: &Connection<'_>) -> Self {
-        self.connection = Some(connection.to_string());
+        self.connection = Some(connection_text(connection));
         self
     }
 
@@ -221,7 +304,7 @@ impl SessionBuilder {
     /// Adds a session-level `a=` line.
     #[must_use]
     pub fn attribute(mut self, name: &str, value: Option<&str>) -> Self {
-        self.attributes.push(Attribute { name, value }.to_string());
+        self.attributes.push(attribute_text(name, value));
         self
     }
 
@@ -235,8 +318,8 @@ impl SessionBuilder {
     /// The description's text.
     #[must_use]
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        line(&mut out, 'v', 0);
+        let mut out = String::with_capacity(self.text_len());
+        line(&mut out, 'v', "0");
         line(&mut out, 'o', &self.origin);
         line(&mut out, 's', self.session_name.as_deref().unwrap_or("-"));
         for (kind, value) in [
@@ -264,6 +347,32 @@ impl SessionBuilder {
             m.write(&mut out);
         }
         out
+    }
+
+    /// The length of [`to_text`](Self::to_text), or close to it (each line's value and 4
+    /// bytes for `<kind>=` and CRLF).
+    fn text_len(&self) -> usize {
+        let strings = [
+            &self.session_name,
+            &self.information,
+            &self.uri,
+            &self.connection,
+        ];
+        let values = self.origin.len()
+            + 3
+            + strings
+                .iter()
+                .filter_map(|s| s.as_ref())
+                .map(String::len)
+                .sum::<usize>()
+            + [&self.bandwidths, &self.timings, &self.attributes]
+                .iter()
+                .flat_map(|v| v.iter())
+                .map(String::len)
+                .sum::<usize>()
+            + self.media.iter().map(MediaBuilder::text_len).sum::<usize>();
+        let lines = 5 + self.bandwidths.len() + self.timings.len() + self.attributes.len();
+        values + 4 * lines
     }
 
     /// Writes the description and parses it strictly.
@@ -295,7 +404,7 @@ impl MediaBuilder {
     #[must_use]
     pub fn new(media: &Media<'_>) -> Self {
         Self {
-            media: media.to_string(),
+            media: media_text(media),
             information: None,
             connections: Vec::new(),
             bandwidths: Vec::new(),
@@ -313,7 +422,7 @@ impl MediaBuilder {
     /// Adds a `c=` line.
     #[must_use]
     pub fn connection(mut self, connection: &Connection<'_>) -> Self {
-        self.connections.push(connection.to_string());
+        self.connections.push(connection_text(connection));
         self
     }
 
@@ -327,8 +436,21 @@ impl MediaBuilder {
     /// Adds an `a=` line.
     #[must_use]
     pub fn attribute(mut self, name: &str, value: Option<&str>) -> Self {
-        self.attributes.push(Attribute { name, value }.to_string());
+        self.attributes.push(attribute_text(name, value));
         self
+    }
+
+    /// See [`SessionBuilder::text_len`].
+    fn text_len(&self) -> usize {
+        let values = self.media.len()
+            + self.information.as_ref().map_or(0, String::len)
+            + [&self.connections, &self.bandwidths, &self.attributes]
+                .iter()
+                .flat_map(|v| v.iter())
+                .map(String::len)
+                .sum::<usize>();
+        let lines = 2 + self.connections.len() + self.bandwidths.len() + self.attributes.len();
+        values + 4 * lines
     }
 
     fn write(&self, out: &mut String) {
@@ -367,6 +489,61 @@ impl MediaBuilder {
         match (media.next(), media.next()) {
             (Some(m), None) => Ok(m),
             _ => Err(ParseError::new(ErrorKind::Field, 0, 1)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_texts_match_display() {
+        for n in [0, 7, 10, 7777, 2_890_844_557, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        let origin = Origin {
+            username: "-",
+            session_id: 0,
+            session_version: u64::MAX,
+            net_type: "IN",
+            addr_type: "IP6",
+            unicast_address: "::1",
+        };
+        assert_eq!(origin_text(&origin), origin.to_string());
+        for (ttl, count) in [
+            (None, None),
+            (Some(127), None),
+            (Some(127), Some(3)),
+            (None, Some(2)),
+        ] {
+            let c = Connection {
+                net_type: "IN",
+                addr_type: "IP4",
+                address: "224.2.1.1",
+                ttl,
+                count,
+            };
+            assert_eq!(connection_text(&c), c.to_string());
+        }
+        for port_count in [None, Some(2)] {
+            let m = Media {
+                media: "message",
+                port: u16::MAX,
+                port_count,
+                proto: "TCP/MSRP",
+                formats: "*",
+            };
+            assert_eq!(media_text(&m), m.to_string());
+        }
+        for value in [None, Some(""), Some("text/plain")] {
+            let a = Attribute {
+                name: "accept-types",
+                value,
+            };
+            assert_eq!(attribute_text(a.name, a.value), a.to_string());
         }
     }
 }

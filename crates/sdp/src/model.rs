@@ -24,6 +24,10 @@ pub(crate) struct Span {
     pub(crate) kind: u8,
     /// For `a=` lines: whether the name is a token (the attribute is readable).
     pub(crate) attr_ok: bool,
+    /// For `o=`, `c=`, `t=` and `m=` lines that parsing checked: the ends of the first fields,
+    /// relative to the value, so that the typed read needs no second pass; or
+    /// [`parse::NO_ENDS`].
+    pub(crate) ends: parse::Ends,
     /// The line, line end included.
     pub(crate) start: u32,
     pub(crate) end: u32,
@@ -53,6 +57,7 @@ impl Span {
         Self {
             kind,
             attr_ok: false,
+            ends: parse::NO_ENDS,
             start: pos(start),
             end: pos(end),
             value_start: pos(value.start),
@@ -90,7 +95,13 @@ impl Part {
 
     /// Lines of one type.
     fn of_kind(&self, kind: u8) -> impl Iterator<Item = Line<'_>> {
-        self.lines().filter(move |l| l.kind() == kind)
+        self.spans
+            .iter()
+            .filter(move |s| s.kind == kind)
+            .map(|&span| Line {
+                buf: &self.buf,
+                span,
+            })
     }
 
     fn first_text(&self, kind: u8) -> Option<&str> {
@@ -99,13 +110,24 @@ impl Part {
 
     /// The well-formed attributes with UTF-8 text, with the index of their line.
     fn attributes(&self) -> impl Iterator<Item = (usize, Attribute<'_>)> {
-        // One UTF-8 check of the whole part instead of two per attribute; a part that is not
-        // UTF-8 throughout is checked attribute by attribute.
-        let text = core::str::from_utf8(&self.buf).ok();
+        // One UTF-8 check of the part from its first attribute on (attributes come last)
+        // instead of two per attribute; a part that is not UTF-8 throughout is checked
+        // attribute by attribute.
+        let first = self
+            .spans
+            .iter()
+            .filter(|s| s.kind == b'a' && s.attr_ok)
+            .map(|s| s.value_start as usize)
+            .min()
+            .unwrap_or(self.buf.len());
+        let text = self
+            .buf
+            .get(first..)
+            .and_then(|b| core::str::from_utf8(b).ok());
         let slice = move |from: u32, to: u32| -> Option<&str> {
             let range = from as usize..to as usize;
             match text {
-                Some(t) => t.get(range),
+                Some(t) => t.get(range.start.checked_sub(first)?..range.end.checked_sub(first)?),
                 None => core::str::from_utf8(self.buf.get(range)?).ok(),
             }
         };
@@ -317,6 +339,20 @@ impl<'a> Line<'a> {
     fn typed<T>(&self, f: fn(&'a [u8]) -> Result<T, FieldErr>) -> Result<T> {
         f(self.value()).map_err(|e| self.locate(e))
     }
+
+    /// [`typed`](Self::typed), from the field ends parsing kept when it did.
+    fn typed_at<T>(
+        &self,
+        at: fn(&'a [u8], parse::Ends) -> Option<T>,
+        f: fn(&'a [u8]) -> Result<T, FieldErr>,
+    ) -> Result<T> {
+        if self.span.ends != parse::NO_ENDS {
+            if let Some(t) = at(self.value(), self.span.ends) {
+                return Ok(t);
+            }
+        }
+        self.typed(f)
+    }
 }
 
 /// The lines of a part, in order: see [`SessionDescription::lines`] and
@@ -502,7 +538,8 @@ fn attribute_value(name: &str, value: Option<&str>) -> Result<Vec<u8>> {
 #[derive(Debug, Clone)]
 pub struct SessionDescription {
     pub(crate) session: Part,
-    pub(crate) media: Vec<MediaDescription>,
+    /// Inline for the common single section (an MSRP offer).
+    pub(crate) media: SmallVec<[MediaDescription; 1]>,
     pub(crate) warnings: Vec<Warning>,
     pub(crate) eol: &'static [u8],
 }
@@ -556,7 +593,7 @@ macro_rules! common_accessors {
         pub fn connections(&self) -> impl Iterator<Item = Result<Connection<'_>>> {
             self.part()
                 .of_kind(b'c')
-                .map(|l| l.typed(parse::connection))
+                .map(|l| l.typed_at(parse::connection_at, parse::connection))
         }
 
         /// Every `b=` line, parsed.
@@ -661,7 +698,8 @@ impl SessionDescription {
     /// # Errors
     /// When the line is missing ([`ErrorKind::Order`]) or malformed.
     pub fn origin(&self) -> Result<Origin<'_>> {
-        self.required(b'o')?.typed(parse::origin)
+        self.required(b'o')?
+            .typed_at(parse::origin_at, parse::origin)
     }
 
     /// `s=`, when UTF-8.
@@ -688,7 +726,9 @@ impl SessionDescription {
 
     /// Every `t=` line, parsed.
     pub fn timings(&self) -> impl Iterator<Item = Result<Timing>> {
-        self.session.of_kind(b't').map(|l| l.typed(parse::timing))
+        self.session
+            .of_kind(b't')
+            .map(|l| l.typed_at(parse::timing_at, parse::timing))
     }
 
     /// Every `r=` line, parsed.
@@ -720,7 +760,7 @@ impl SessionDescription {
     /// ([`ErrorKind::Number`]).
     pub fn bump_version(&mut self) -> Result<u64> {
         let line = self.required(b'o')?;
-        let mut origin = line.typed(parse::origin)?;
+        let mut origin = line.typed_at(parse::origin_at, parse::origin)?;
         origin.session_version = origin
             .session_version
             .checked_add(1)
@@ -763,7 +803,7 @@ impl MediaDescription {
     /// # Errors
     /// When the line is malformed (only lenient parsing lets such a line through).
     pub fn media(&self) -> Result<Media<'_>> {
-        self.m_line()?.typed(parse::media)
+        self.m_line()?.typed_at(parse::media_at, parse::media)
     }
 
     fn m_line(&self) -> Result<Line<'_>> {

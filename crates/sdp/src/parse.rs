@@ -193,8 +193,9 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
         first_nul: memchr::memchr(0, buf).unwrap_or(usize::MAX),
         all_utf8: core::str::from_utf8(buf).is_ok(),
     };
+    // The parts get their bytes after the loop, each split off the input (see below).
     let mut session: Option<Part> = None;
-    let mut media: Vec<MediaDescription> = Vec::new();
+    let mut media: SmallVec<[MediaDescription; 1]> = SmallVec::new();
     // The part being filled: where it starts in the input, and its lines.
     let mut base = 0;
     let mut spans: Vec<Span> = Vec::with_capacity(16);
@@ -244,7 +245,7 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
             }
             // The part before this line is complete.
             let part = Part {
-                buf: input.slice(base..pos),
+                buf: Bytes::new(),
                 spans: core::mem::replace(&mut spans, Vec::with_capacity(16)),
             };
             match session {
@@ -288,7 +289,7 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
                     span.set_attribute(colon.map(|c| start + c));
                 }
             } else {
-                p.check(kind, value, pos, number, session_level)?;
+                span.ends = p.check(kind, value, pos, number, session_level)?;
             }
             span
         };
@@ -297,10 +298,10 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
     }
     let end = buf.len();
     let last = Part {
-        buf: input.slice(base..end),
+        buf: Bytes::new(),
         spans,
     };
-    let session = match session {
+    let mut session = match session {
         None => last,
         Some(session) => {
             media.push(MediaDescription {
@@ -318,8 +319,23 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
         let (offset, line) = at.map_or((end, number.max(1)), |l| (l.offset(), l.number()));
         p.deviate(WarningKind::MissingTiming, ErrorKind::Order, offset, line)?;
     }
+    // Each part's bytes: the lines of a part are contiguous from its start, so its length is
+    // the end of its last line. Splitting the input part by part and keeping the rest for the
+    // last part takes one reference count per part but the last, and none for the input.
+    let mut rest = input;
+    let mut take = |part: &mut Part, last: bool| {
+        part.buf = if last {
+            core::mem::take(&mut rest)
+        } else {
+            let len = part.spans.last().map_or(0, |s| s.end as usize);
+            rest.split_to(len.min(rest.len()))
+        };
+    };
+    let sections = media.len();
+    take(&mut session, sections == 0);
     let eol = eol.unwrap_or(CRLF);
-    for section in &mut media {
+    for (i, section) in media.iter_mut().enumerate() {
+        take(&mut section.part, i + 1 == sections);
         section.eol = eol;
     }
     Ok(SessionDescription {
@@ -397,15 +413,31 @@ impl Parser<'_> {
         offset: usize,
         number: usize,
         session_level: bool,
-    ) -> Result<()> {
+    ) -> Result<Ends> {
         self.place(kind, offset, number, session_level)?;
         if !is_known(kind) {
-            return Ok(());
+            return Ok(NO_ENDS);
+        }
+        // A value of the common shape is well formed once it is UTF-8 (known when the whole
+        // input is), and its field ends are kept for the typed read; the general parser
+        // checks the others and locates their error.
+        let utf8 = |v: &[u8]| self.all_utf8 || core::str::from_utf8(v).is_ok();
+        let shape = match kind {
+            b'o' => origin_shape(value).map(|f| ends(&f)),
+            b'c' => connection_shape(value).map(|f| ends(&f)),
+            b't' => fields::<2>(value, false)
+                .filter(|f| f.iter().all(|f| f.is_number()))
+                .map(|f| ends(&f)),
+            b'm' => media_shape(value).map(|(_, f)| ends(&f)),
+            _ => None,
+        };
+        if let Some(ends) = shape.filter(|_| utf8(value)) {
+            return Ok(ends);
         }
         let checked = match kind {
             b'v' => {
                 return version(value)
-                    .map(drop)
+                    .map(|_| NO_ENDS)
                     .map_err(|e| ParseError::new(e.kind, offset + 2 + e.at, number));
             }
             b'o' => origin(value).map(drop),
@@ -418,7 +450,7 @@ impl Parser<'_> {
             b'm' => media(value).map(drop),
             _ => Ok(()),
         };
-        self.field_result(checked, offset, number).map(drop)
+        self.field_result(checked, offset, number).map(|_| NO_ENDS)
     }
 
     /// Checks an `a=` value whose `:` (if any) is at `colon` in the value; returns whether the
@@ -471,6 +503,27 @@ impl Parser<'_> {
     }
 }
 
+const NO_RANK: u8 = u8::MAX;
+
+/// The rank of each line type in `order` (its index), as a table.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const fn ranks(order: &[u8]) -> [u8; 256] {
+    let mut table = [NO_RANK; 256];
+    let mut i = 0;
+    while i < order.len() {
+        table[order[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+}
+
+/// Line types in their RFC 8866 §5 order, session level and media level.
+static SESSION_RANKS: [u8; 256] = ranks(b"vosiuepcbtrzka");
+static MEDIA_RANKS: [u8; 256] = ranks(b"micbka");
+
 /// The RFC 8866 §5 order of line types, as ranks within the session-level part and within a
 /// media section.
 #[derive(Default)]
@@ -486,20 +539,23 @@ impl Order {
     }
 
     fn rank(&self, kind: u8) -> Option<u8> {
-        let order: &[u8] = if self.in_media {
-            b"micbka"
+        let table = if self.in_media {
+            &MEDIA_RANKS
         } else {
-            b"vosiuepcbtrzka"
+            &SESSION_RANKS
         };
-        order
-            .iter()
-            .position(|&k| k == kind)
-            .and_then(|i| u8::try_from(i).ok())
+        table
+            .get(usize::from(kind))
+            .copied()
+            .filter(|&r| r != NO_RANK)
     }
 
     fn repeatable(&self, kind: u8) -> bool {
-        let set: &[u8] = if self.in_media { b"cba" } else { b"epbtra" };
-        set.contains(&kind)
+        if self.in_media {
+            matches!(kind, b'c' | b'b' | b'a')
+        } else {
+            matches!(kind, b'e' | b'p' | b'b' | b't' | b'r' | b'a')
+        }
     }
 
     /// Whether `kind` may follow the previous line; records it either way.
@@ -668,7 +724,7 @@ pub(crate) fn version(v: &[u8]) -> Result<u32, FieldErr> {
 /// unicast-address CRLF`, with `username = non-ws-string`, `sess-id = 1*DIGIT`,
 /// `sess-version = 1*DIGIT`, `nettype = token`, `addrtype = token` and `unicast-address`
 /// an IPv4 or IPv6 address, a FQDN or an `extn-addr` (a non-ws-string).
-pub(crate) fn origin(v: &[u8]) -> Result<Origin<'_>, FieldErr> {
+fn origin_slow(v: &[u8]) -> Result<Origin<'_>, FieldErr> {
     let mut f = Fields::new(v);
     let origin = Origin {
         username: f.non_ws()?,
@@ -685,7 +741,7 @@ pub(crate) fn origin(v: &[u8]) -> Result<Origin<'_>, FieldErr> {
 /// `connection-field = %s"c" "=" nettype SP addrtype SP connection-address CRLF`, with
 /// `connection-address = multicast-address / unicast-address`; an IPv4 multicast address
 /// carries `/ttl [/numaddr]`, an IPv6 one `[/numaddr]`.
-pub(crate) fn connection(v: &[u8]) -> Result<Connection<'_>, FieldErr> {
+fn connection_slow(v: &[u8]) -> Result<Connection<'_>, FieldErr> {
     let mut f = Fields::new(v);
     let net_type = f.token()?;
     let addr_type = f.token()?;
@@ -742,7 +798,7 @@ pub(crate) fn bandwidth(v: &[u8]) -> Result<Bandwidth<'_>, FieldErr> {
 
 /// `timing-field = %s"t" "=" start-time SP stop-time CRLF`, `start-time = time / "0"`,
 /// `stop-time = time / "0"`, `time = POS-DIGIT 9*DIGIT` (read as `1*DIGIT`).
-pub(crate) fn timing(v: &[u8]) -> Result<Timing, FieldErr> {
+fn timing_slow(v: &[u8]) -> Result<Timing, FieldErr> {
     let mut f = Fields::new(v);
     let t = Timing {
         start: f.number()?,
@@ -818,7 +874,7 @@ pub(crate) fn key(v: &[u8]) -> Result<Key<'_>, FieldErr> {
 
 /// `media-field = %s"m" "=" media SP port ["/" integer] SP proto 1*(SP fmt) CRLF`,
 /// `media = token`, `port = 1*DIGIT`, `proto = token *("/" token)`, `fmt = token`.
-pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
+fn media_slow(v: &[u8]) -> Result<Media<'_>, FieldErr> {
     let mut f = Fields::new(v);
     let media = f.token()?;
     let (p, at) = f.next()?;
@@ -853,4 +909,439 @@ pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
         proto,
         formats: f.str_at(fat, formats.len())?,
     })
+}
+
+// Fast paths. Each structured line read on access (and checked while parsing) goes through a
+// shape check first: a single pass over the value that validates the common, well-formed case
+// and yields the field positions, without building text or error positions. Anything it does
+// not accept (including every malformed value) goes to the general parser above, which
+// produces the same values for valid input and the located error otherwise, so the fast path
+// only has to be sound: whatever it accepts, the general parser accepts with the same result.
+
+/// The ends of the first fields of a structured value that parsing checked (relative to the
+/// value; see [`Span::ends`]), or [`NO_ENDS`].
+pub(crate) type Ends = [u8; 6];
+
+/// No field ends kept (a first field is never empty, so its end is never 0).
+pub(crate) const NO_ENDS: Ends = [0; 6];
+
+/// The ends of all fields but the last, when they fit in [`Ends`].
+fn ends(fields: &[Field]) -> Ends {
+    let mut out = NO_ENDS;
+    let init = fields.split_last().map_or(&[][..], |(_, init)| init);
+    for (slot, f) in out.iter_mut().zip(init) {
+        match u8::try_from(f.to) {
+            Ok(end) => *slot = end,
+            Err(_) => return NO_ENDS,
+        }
+    }
+    out
+}
+
+/// The field `from..to` of `v` (`to` `None`: to the end) as text.
+fn text_at(t: &str, from: u8, to: Option<u8>) -> Option<&str> {
+    let from = usize::from(from);
+    match to {
+        Some(to) => t.get(from..usize::from(to)),
+        None => t.get(from..),
+    }
+}
+
+fn digits_at(v: &[u8], from: u8, to: u8) -> Option<u64> {
+    digits(v.get(usize::from(from)..usize::from(to))?)
+}
+
+/// The `o=` line from the field ends parsing kept.
+pub(crate) fn origin_at(v: &[u8], e: Ends) -> Option<Origin<'_>> {
+    let t = core::str::from_utf8(v).ok()?;
+    let [a, b, c, d, e, _] = e;
+    let next = |end: u8| end.checked_add(1);
+    Some(Origin {
+        username: text_at(t, 0, Some(a))?,
+        session_id: digits_at(v, next(a)?, b)?,
+        session_version: digits_at(v, next(b)?, c)?,
+        net_type: text_at(t, next(c)?, Some(d))?,
+        addr_type: text_at(t, next(d)?, Some(e))?,
+        unicast_address: text_at(t, next(e)?, None)?,
+    })
+}
+
+/// The `c=` line from the field ends parsing kept.
+pub(crate) fn connection_at(v: &[u8], e: Ends) -> Option<Connection<'_>> {
+    let t = core::str::from_utf8(v).ok()?;
+    let [a, b, ..] = e;
+    Some(Connection {
+        net_type: text_at(t, 0, Some(a))?,
+        addr_type: text_at(t, a.checked_add(1)?, Some(b))?,
+        address: text_at(t, b.checked_add(1)?, None)?,
+        ttl: None,
+        count: None,
+    })
+}
+
+/// The `t=` line from the field ends parsing kept.
+pub(crate) fn timing_at(v: &[u8], e: Ends) -> Option<Timing> {
+    let [a, ..] = e;
+    Some(Timing {
+        start: digits_at(v, 0, a)?,
+        stop: digits(v.get(usize::from(a) + 1..)?)?,
+    })
+}
+
+/// The `m=` line from the field ends parsing kept.
+pub(crate) fn media_at(v: &[u8], e: Ends) -> Option<Media<'_>> {
+    let t = core::str::from_utf8(v).ok()?;
+    let [a, b, c, ..] = e;
+    Some(Media {
+        media: text_at(t, 0, Some(a))?,
+        port: u16::try_from(digits_at(v, a.checked_add(1)?, b)?).ok()?,
+        port_count: None,
+        proto: text_at(t, b.checked_add(1)?, Some(c))?,
+        formats: text_at(t, c.checked_add(1)?, None)?,
+    })
+}
+
+/// Byte classes, for checking a field in the pass that splits the value: a field's class is
+/// the intersection of its bytes' classes.
+const C_TOKEN: u8 = 1;
+/// `VCHAR / %x80-FF`: a `non-ws-string` byte.
+const C_NON_WS: u8 = 2;
+const C_DIGIT: u8 = 4;
+/// A token byte or `/` (`proto = token *("/" token)`).
+const C_PROTO: u8 = 8;
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+static CLASSES: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let mut class = 0;
+        if is_token_char(byte) {
+            class |= C_TOKEN | C_PROTO;
+        }
+        if byte == b'/' {
+            class |= C_PROTO;
+        }
+        if byte > 0x20 && byte != 0x7F {
+            class |= C_NON_WS;
+        }
+        if byte.is_ascii_digit() {
+            class |= C_DIGIT;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// A field of a value: its byte range and its class.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    from: usize,
+    to: usize,
+    class: u8,
+}
+
+impl Field {
+    const EMPTY: Self = Self {
+        from: 0,
+        to: 0,
+        class: 0,
+    };
+
+    fn is(self, class: u8) -> bool {
+        self.class & class == class
+    }
+
+    /// Digits that [`digits`] reads.
+    fn is_number(self) -> bool {
+        self.is(C_DIGIT) && self.to - self.from <= 19
+    }
+
+    fn bytes(self, v: &[u8]) -> &[u8] {
+        v.get(self.from..self.to).unwrap_or_default()
+    }
+
+    fn text(self, t: &str) -> Option<&str> {
+        t.get(self.from..self.to)
+    }
+}
+
+/// `v` split at single spaces into exactly `N` non-empty fields, each with its class, in one
+/// pass. With `rest`, the last field is the rest of the value after `N - 1` fields, spaces
+/// included, and its class is not computed (0).
+fn fields<const N: usize>(v: &[u8], rest: bool) -> Option<[Field; N]> {
+    let mut out = [Field::EMPTY; N];
+    let mut n = 0;
+    let mut from = 0;
+    let mut class = u8::MAX;
+    for (i, &b) in v.iter().enumerate() {
+        if b == b' ' {
+            if i == from {
+                return None;
+            }
+            *out.get_mut(n)? = Field { from, to: i, class };
+            n += 1;
+            from = i + 1;
+            class = u8::MAX;
+            if rest && n + 1 == N {
+                class = 0;
+                break;
+            }
+        } else {
+            class &= CLASSES.get(usize::from(b)).copied().unwrap_or(0);
+        }
+    }
+    if from >= v.len() || n + 1 != N {
+        return None;
+    }
+    *out.get_mut(n)? = Field {
+        from,
+        to: v.len(),
+        class,
+    };
+    Some(out)
+}
+
+/// `1*DIGIT` of at most 19 digits (which cannot overflow a `u64`).
+fn digits(f: &[u8]) -> Option<u64> {
+    if f.is_empty() || f.len() > 19 {
+        return None;
+    }
+    f.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n * 10 + u64::from(b.wrapping_sub(b'0')))
+    })
+}
+
+/// The fields of a well-formed `o=` value.
+fn origin_shape(v: &[u8]) -> Option<[Field; 6]> {
+    let f = fields::<6>(v, false)?;
+    let [user, id, version, net, addr_type, addr] = f;
+    let ok = user.is(C_NON_WS)
+        && net.is(C_TOKEN)
+        && addr_type.is(C_TOKEN)
+        && addr.is(C_NON_WS)
+        && id.is_number()
+        && version.is_number();
+    ok.then_some(f)
+}
+
+/// See [`origin_slow`].
+pub(crate) fn origin(v: &[u8]) -> Result<Origin<'_>, FieldErr> {
+    let fast = || {
+        let [user, id, version, net, addr_type, addr] = origin_shape(v)?;
+        let t = core::str::from_utf8(v).ok()?;
+        Some(Origin {
+            username: user.text(t)?,
+            session_id: digits(id.bytes(v))?,
+            session_version: digits(version.bytes(v))?,
+            net_type: net.text(t)?,
+            addr_type: addr_type.text(t)?,
+            unicast_address: addr.text(t)?,
+        })
+    };
+    fast().map_or_else(|| origin_slow(v), Ok)
+}
+
+/// The shape of a well-formed `c=` value without a `/` suffix.
+fn connection_shape(v: &[u8]) -> Option<[Field; 3]> {
+    let f = fields::<3>(v, false)?;
+    let [net, addr_type, addr] = f;
+    let ok = net.is(C_TOKEN)
+        && addr_type.is(C_TOKEN)
+        && addr.is(C_NON_WS)
+        && find(b'/', addr.bytes(v)).is_none();
+    ok.then_some(f)
+}
+
+/// See [`connection_slow`].
+pub(crate) fn connection(v: &[u8]) -> Result<Connection<'_>, FieldErr> {
+    let fast = || {
+        let [net, addr_type, addr] = connection_shape(v)?;
+        let t = core::str::from_utf8(v).ok()?;
+        Some(Connection {
+            net_type: net.text(t)?,
+            addr_type: addr_type.text(t)?,
+            address: addr.text(t)?,
+            ttl: None,
+            count: None,
+        })
+    };
+    fast().map_or_else(|| connection_slow(v), Ok)
+}
+
+/// See [`timing_slow`].
+pub(crate) fn timing(v: &[u8]) -> Result<Timing, FieldErr> {
+    let fast = || {
+        let [start, stop] = fields::<2>(v, false)?;
+        Some(Timing {
+            start: digits(start.bytes(v))?,
+            stop: digits(stop.bytes(v))?,
+        })
+    };
+    fast().map_or_else(|| timing_slow(v), Ok)
+}
+
+/// `token *(sep token)`: tokens separated by single `sep` bytes.
+fn is_token_list(f: &[u8], sep: u8) -> bool {
+    // A leading separator fails like a doubled one.
+    let mut prev = sep;
+    for &b in f {
+        if b == sep {
+            if prev == sep {
+                return false;
+            }
+        } else if !is_token_byte(b) {
+            return false;
+        }
+        prev = b;
+    }
+    prev != sep
+}
+
+/// The shape of a well-formed `m=` value without a port count: the port and the fields
+/// media, proto and formats.
+fn media_shape(v: &[u8]) -> Option<(u16, [Field; 4])> {
+    let f = fields::<4>(v, true)?;
+    let [media, port, proto, formats] = f;
+    let ok = media.is(C_TOKEN)
+        && port.is(C_DIGIT)
+        && proto.is(C_PROTO)
+        && is_token_list(proto.bytes(v), b'/')
+        && is_token_list(formats.bytes(v), b' ');
+    if !ok {
+        return None;
+    }
+    let port = u16::try_from(digits(port.bytes(v))?).ok()?;
+    Some((port, f))
+}
+
+/// See [`media_slow`].
+pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
+    let fast = || {
+        let (port, [media, _, proto, formats]) = media_shape(v)?;
+        let t = core::str::from_utf8(v).ok()?;
+        Some(Media {
+            media: media.text(t)?,
+            port,
+            port_count: None,
+            proto: proto.text(t)?,
+            formats: formats.text(t)?,
+        })
+    };
+    fast().map_or_else(|| media_slow(v), Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Values made of the bytes that matter to the grammars: separators, digits, token and
+    /// non-token characters, controls and non-ASCII.
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        let pieces = prop::sample::select(vec![
+            " ",
+            "/",
+            "0",
+            "7",
+            "99999",
+            "65536",
+            "18446744073709551616",
+            "IN",
+            "IP4",
+            "IP6",
+            "ip6",
+            "a",
+            "-",
+            "*",
+            "TCP",
+            "MSRP",
+            "\t",
+            "\u{e9}",
+            "\u{7f}",
+            ":",
+            "\"",
+            "@",
+            "x.y",
+        ]);
+        prop::collection::vec(pieces, 0..12).prop_map(|p| p.concat().into_bytes())
+    }
+
+    /// Values of a few words made of those pieces, separated by single spaces: mostly the
+    /// shapes of the fast paths.
+    fn words() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop::sample::select(vec![
+            "0",
+            "7",
+            "99999",
+            "65536",
+            "18446744073709551615",
+            "18446744073709551616",
+            "IN",
+            "IP4",
+            "IP6",
+            "a",
+            "-",
+            "*",
+            "TCP/MSRP",
+            "RTP//AVP",
+            "/x",
+            "\u{e9}",
+            "\u{7f}",
+            "x.y",
+            "224.2.1.1/127",
+            "a/1/2/3",
+            "\"",
+        ]);
+        let word = prop::collection::vec(piece, 1..3).prop_map(|p| p.concat());
+        prop::collection::vec(word, 1..9).prop_map(|w| w.join(" ").into_bytes())
+    }
+
+    fn agree(v: &[u8]) -> Result<(), TestCaseError> {
+        prop_assert_eq!(origin(v), origin_slow(v));
+        prop_assert_eq!(connection(v), connection_slow(v));
+        prop_assert_eq!(timing(v), timing_slow(v));
+        prop_assert_eq!(media(v), media_slow(v));
+        if core::str::from_utf8(v).is_ok() {
+            if let Some(f) = origin_shape(v) {
+                prop_assert_eq!(origin_at(v, ends(&f)), origin_slow(v).ok());
+            }
+            if let Some(f) = connection_shape(v) {
+                prop_assert_eq!(connection_at(v, ends(&f)), connection_slow(v).ok());
+            }
+            if let Some(f) = fields::<2>(v, false).filter(|f| f.iter().all(|f| f.is_number())) {
+                prop_assert_eq!(timing_at(v, ends(&f)), timing_slow(v).ok());
+            }
+            if let Some((_, f)) = media_shape(v) {
+                prop_assert_eq!(media_at(v, ends(&f)), media_slow(v).ok());
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Whatever a fast path accepts, the general parser accepts with the same value.
+        #[test]
+        fn fast_paths_agree_with_the_general_parsers(v in value(), w in words()) {
+            agree(&v)?;
+            agree(&w)?;
+        }
+    }
+
+    #[test]
+    fn fast_paths_take_the_common_values() {
+        assert!(origin_shape(b"alice 2890844557 2890844559 IN IP4 alicepc.example.com").is_some());
+        assert!(connection_shape(b"IN IP4 alicepc.example.com").is_some());
+        assert!(media_shape(b"message 7777 TCP/MSRP *").is_some());
+        assert!(media_shape(b"audio 9 UDP/TLS/RTP/SAVPF 111 0 8").is_some());
+    }
 }
