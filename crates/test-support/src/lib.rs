@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 pub mod msrp;
+pub mod sip_sim;
 pub mod strategies;
 pub mod tshark;
 
