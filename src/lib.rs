@@ -16,3 +16,6 @@ pub use simpleim_sdp as sdp;
 
 /// MSRP: incremental framing, URIs, chunking, reassembly, reports, Session (`simpleim-msrp`).
 pub use simpleim_msrp as msrp;
+
+/// The IM conference focus and its MSRP switch (`simpleim-focus`).
+pub use simpleim_focus as focus;
