@@ -9,6 +9,8 @@
 #![warn(missing_docs)]
 
 // --- control plane (owner: control/) ---
+pub mod control;
+pub use control::{Control, ControlConfig, ControlEvent};
 // --- end control plane ---
 
 // --- MSRP switch (owner: switch/) ---

@@ -1,0 +1,218 @@
+//! The configuration of a [`Control`](super::Control) and of its rooms.
+
+use core::fmt;
+
+use simpleim_msrp::Scheme;
+use simpleim_sdp::attr::{MediaRange, Setup};
+use simpleim_sip::dialog::SentBy;
+use simpleim_sip::header::Server;
+use simpleim_sip::transaction::TransactionConfig;
+use simpleim_sip::{IdGenerator, SipUri};
+
+use super::policy::{GroupPolicy, RoomPolicy};
+
+/// The IM release version the focus announces in its Server header (OMA IM "Release version
+/// in User-Agent and Server headers": an IM server writes `IM-serv/OMA<version>`; seed 000
+/// §7.2.3.4 b) reads it back to find the next hop's capabilities).
+pub const IM_SERVER_PRODUCT: &str = "IM-serv";
+/// The product an IM client announces in its User-Agent.
+pub const IM_CLIENT_PRODUCT: &str = "IM-client";
+
+/// Bounds of a [`Control`](super::Control) (REQ: SEC-2), each with its defined outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ControlLimits {
+    /// Rooms at once: [`Control::add_room`](super::Control::add_room) fails beyond it with
+    /// [`RoomError::TooManyRooms`](super::RoomError::TooManyRooms). Default 10 000.
+    pub max_rooms: usize,
+    /// Participants per room when the [`RoomConfig`] does not say: a join beyond it is
+    /// answered 486 (Busy Here) with Warning 399 "Too many participants". Default 1 000.
+    pub max_participants: usize,
+    /// Joins waiting for [`Control::accept_join`](super::Control::accept_join) at once: an
+    /// INVITE beyond it is answered 503 (Service Unavailable) before any other check.
+    /// Default 1 000.
+    pub max_pending: usize,
+}
+
+impl Default for ControlLimits {
+    fn default() -> Self {
+        Self {
+            max_rooms: 10_000,
+            max_participants: 1_000,
+            max_pending: 1_000,
+        }
+    }
+}
+
+/// Where the focus's MSRP switch listens: every participant gets a URI
+/// `scheme://host:port/<session-id>;transport` there (RFC 4975 §6), with a session-id drawn
+/// from the [`ControlConfig::ids`] generator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MsrpEndpoint {
+    /// `msrp` or `msrps` (TLS; the SDP proto becomes `TCP/TLS/MSRP`).
+    pub scheme: Scheme,
+    /// Host name or IP address (IPv6 without brackets).
+    pub host: String,
+    /// The port the switch listens on.
+    pub port: u16,
+    /// The transport token, `tcp`.
+    pub transport: String,
+}
+
+impl MsrpEndpoint {
+    /// `msrp://host:port/...;tcp`.
+    #[must_use]
+    pub fn tcp(host: &str, port: u16) -> Self {
+        Self {
+            scheme: Scheme::Msrp,
+            host: host.to_owned(),
+            port,
+            transport: "tcp".to_owned(),
+        }
+    }
+}
+
+/// How a [`Control`](super::Control) behaves. Start from [`ControlConfig::new`] and change the
+/// fields you need.
+#[non_exhaustive]
+pub struct ControlConfig {
+    /// The Via sent-by of the focus's own requests (BYE).
+    pub sent_by: SentBy,
+    /// Where the MSRP switch listens.
+    pub msrp: MsrpEndpoint,
+    /// The `o=` and `c=` address of the SDP answers (the switch's address).
+    pub sdp_address: String,
+    /// The Server header of every response (default `IM-serv/OMA1.0 simpleim-focus/<version>`).
+    pub server: Server,
+    /// The warn-agent of the Warning headers (RFC 3261 §20.43; default: the sent-by host).
+    pub warn_agent: String,
+    /// What the focus accepts on MSRP (`a=accept-types`): default `message/cpim`, the one type
+    /// the switch must support (seed 000 §7.2.3.1). An empty list accepts nothing (every
+    /// offer gets 488).
+    pub accept_types: Vec<MediaRange>,
+    /// The focus's connection role preference (RFC 6135): default `actpass`, so that it
+    /// listens for an `active` client and connects to a `passive` or `actpass` one.
+    pub setup: Setup,
+    /// The largest MSRP message the focus accepts (`a=max-size`), if any.
+    pub max_size: Option<u64>,
+    /// Whether the originator must be asserted by the network (P-Asserted-Identity, REQ:
+    /// SEC-1). Default `true`: without it the request fails the authorization step (403).
+    /// With `false`, the From URI stands in for it (a lab without a trusted core).
+    pub require_asserted_identity: bool,
+    /// Whether every join that passes the checks waits for the host
+    /// ([`ControlEvent::JoinPending`](super::ControlEvent::JoinPending), then
+    /// [`Control::accept_join`](super::Control::accept_join) or
+    /// [`Control::reject_join`](super::Control::reject_join)). Default `false`: the 200 goes at
+    /// once. The composed focus uses it to assign a chat alias and build the 200's body first.
+    pub confirm_joins: bool,
+    /// Bounds.
+    pub limits: ControlLimits,
+    /// The transaction layer's configuration (timers, bound, its own id generator).
+    pub transaction: TransactionConfig,
+    /// Where tags, branches, SDP session ids and MSRP session-ids come from (seed it from a
+    /// real random source in production: MSRP session-ids must be unguessable, RFC 4975
+    /// §14.1).
+    pub ids: Box<dyn IdGenerator + Send>,
+}
+
+impl ControlConfig {
+    /// A configuration with the defaults listed on each field.
+    #[must_use]
+    pub fn new(
+        sent_by: SentBy,
+        msrp: MsrpEndpoint,
+        ids: Box<dyn IdGenerator + Send>,
+        transaction: TransactionConfig,
+    ) -> Self {
+        let warn_agent = sent_by.host().to_owned();
+        let sdp_address = msrp.host.clone();
+        Self {
+            sent_by,
+            msrp,
+            sdp_address,
+            server: Server::new(IM_SERVER_PRODUCT, Some("OMA1.0"))
+                .with_product("simpleim-focus", Some(env!("CARGO_PKG_VERSION"))),
+            warn_agent,
+            accept_types: MediaRange::new("message", "cpim").into_iter().collect(),
+            setup: Setup::ActPass,
+            max_size: None,
+            require_asserted_identity: true,
+            confirm_joins: false,
+            limits: ControlLimits::default(),
+            transaction,
+            ids,
+        }
+    }
+}
+
+impl fmt::Debug for ControlConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControlConfig")
+            .field("sent_by", &self.sent_by)
+            .field("msrp", &self.msrp)
+            .field("sdp_address", &self.sdp_address)
+            .field("server", &self.server)
+            .field("warn_agent", &self.warn_agent)
+            .field("accept_types", &self.accept_types)
+            .field("setup", &self.setup)
+            .field("max_size", &self.max_size)
+            .field("require_asserted_identity", &self.require_asserted_identity)
+            .field("confirm_joins", &self.confirm_joins)
+            .field("limits", &self.limits)
+            .field("transaction", &self.transaction)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A room (an IM group) to serve, for [`Control::add_room`](super::Control::add_room).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RoomConfig {
+    /// The group's SIP URI: the Request-URI that reaches it and the focus's Contact (with
+    /// `isfocus`) in its dialogs.
+    pub identity: SipUri,
+    /// The display name of the group, if any.
+    pub display_name: Option<String>,
+    /// Who may start, join, be anonymous, send private messages.
+    pub policy: Box<dyn RoomPolicy>,
+    /// The most participants; `None` takes [`ControlLimits::max_participants`].
+    pub max_participants: Option<usize>,
+    /// The types the room carries inside CPIM (`a=accept-wrapped-types`), default `*`; empty
+    /// leaves the attribute out.
+    pub accept_wrapped_types: Vec<MediaRange>,
+}
+
+impl RoomConfig {
+    /// A room at `identity` with the default [`GroupPolicy`].
+    #[must_use]
+    pub fn new(identity: SipUri) -> Self {
+        Self {
+            identity,
+            display_name: None,
+            policy: Box::new(GroupPolicy::default()),
+            max_participants: None,
+            accept_wrapped_types: vec![MediaRange::any()],
+        }
+    }
+
+    /// The same with a display name.
+    #[must_use]
+    pub fn with_display_name(mut self, name: &str) -> Self {
+        self.display_name = Some(name.to_owned());
+        self
+    }
+
+    /// The same with another policy.
+    #[must_use]
+    pub fn with_policy(mut self, policy: impl RoomPolicy + 'static) -> Self {
+        self.policy = Box::new(policy);
+        self
+    }
+
+    /// The same with a participant limit.
+    #[must_use]
+    pub fn with_max_participants(mut self, max: usize) -> Self {
+        self.max_participants = Some(max);
+        self
+    }
+}

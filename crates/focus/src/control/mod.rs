@@ -1,0 +1,604 @@
+//! The SIP control plane of the focus (the Controlling Function of OMA SIMPLE IM, seeds 002
+//! §7.2.1, 000 §7.2.3.2): rooms, the INVITE checks of REQ: FOC-1 in their order, joining
+//! (FOC-2), leaving (FOC-6), CANCEL (FOC-7), as a sans-IO state machine.
+//!
+//! A [`Control`] owns a [`TransactionLayer`] over the host's transport handle `H`. The host
+//! gives it every SIP message it receives with the handle it came on, and the time; the
+//! control answers through the transaction layer, which retransmits over UDP (RFC 3261 §17).
+//!
+//! ## Methods
+//! - getters: [`Control::rooms`], [`Control::room`], [`Control::participants`],
+//!   [`Control::participant_count`], [`Control::pending_count`];
+//! - inputs: [`Control::handle_sip`], [`Control::handle_timeout`],
+//!   [`Control::handle_transport_error`];
+//! - commands: [`Control::add_room`], [`Control::remove_room`], [`Control::end_room`],
+//!   [`Control::remove_participant`], [`Control::accept_join`], [`Control::reject_join`];
+//! - outputs, drained after every input and command in this order: [`Control::poll_transmit`]
+//!   until `None`, then [`Control::poll_event`] until `None`, then [`Control::poll_timeout`].
+//!
+//! ## What it answers
+//! | request | answer |
+//! |---|---|
+//! | INVITE (new) | the FOC-1 checks in order (see [`Control::handle_sip`]), then 200 with the SDP answer, Contact = room identity with `isfocus`, Allow, Server |
+//! | BYE | 200, [`ControlEvent::Left`] |
+//! | CANCEL | the transaction layer: 200, and 487 for the INVITE if it waits for the host |
+//! | re-INVITE / UPDATE with an offer | 200 with an answer when the MSRP path stays the same, else 488 (FOC-5 comes later) |
+//! | UPDATE without a body | 200 (a session refresh) |
+//! | OPTIONS | 200 with Allow, Accept, Server |
+//! | a request in an unknown dialog | 481 |
+//! | another known method (SUBSCRIBE, MESSAGE, REFER, ...) | 405 with Allow |
+//! | an unknown method | 501 |
+//!
+//! `Allow` lists what the control answers itself: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE.
+//! The composed focus adds SUBSCRIBE (conference event package) when it serves it.
+//!
+//! ## Example
+//! ```
+//! use std::time::Instant;
+//!
+//! use simpleim_focus::control::{
+//!     Control, ControlConfig, ControlEvent, MsrpEndpoint, RoomConfig,
+//! };
+//! use simpleim_sip::dialog::SentBy;
+//! use simpleim_sip::transaction::{TransactionConfig, TransportHandle};
+//! use simpleim_sip::{Message, SeededIds, SipUri, Uri};
+//!
+//! #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+//! struct Conn(u32); // the host's TCP connection id
+//! impl TransportHandle for Conn {
+//!     fn is_reliable(&self) -> bool {
+//!         true
+//!     }
+//! }
+//!
+//! let config = ControlConfig::new(
+//!     SentBy::new("TCP", "conf.example.com", None),
+//!     MsrpEndpoint::tcp("conf.example.com", 2855),
+//!     Box::new(SeededIds::new(1)), // seed from a real random source in production
+//!     TransactionConfig::new(Box::new(SeededIds::new(2))),
+//! );
+//! let mut control = Control::<Conn>::new(config);
+//! let Ok(Uri::Sip(group)) = Uri::parse(&"sip:chat@conf.example.com".into()) else {
+//!     unreachable!()
+//! };
+//! let room = control.add_room(RoomConfig::new(group))?;
+//!
+//! let invite = b"INVITE sip:chat@conf.example.com SIP/2.0\r\n\
+//! Via: SIP/2.0/TCP pc.example.com;branch=z9hG4bK1\r\n\
+//! Max-Forwards: 70\r\n\
+//! From: <sip:alice@example.com>;tag=a1\r\n\
+//! To: <sip:chat@conf.example.com>\r\n\
+//! Call-ID: c1\r\n\
+//! CSeq: 1 INVITE\r\n\
+//! Contact: <sip:alice@pc.example.com;transport=tcp>\r\n\
+//! Accept-Contact: *;+g.oma.sip-im\r\n\
+//! P-Asserted-Identity: <sip:alice@example.com>\r\n\
+//! Content-Type: application/sdp\r\n\
+//! Content-Length: 157\r\n\r\n\
+//! v=0\r\no=- 1 1 IN IP4 pc.example.com\r\ns=-\r\nc=IN IP4 pc.example.com\r\nt=0 0\r\n\
+//! m=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
+//! a=path:msrp://pc.example.com:7777/s1;tcp\r\n";
+//! let now = Instant::now(); // the host's clock: only ever an input
+//! let message = Message::parse_datagram(bytes::Bytes::from_static(invite))?;
+//! control.handle_sip(now, Conn(7), message);
+//!
+//! // The drain loop, after every input and command.
+//! let mut answers = Vec::new();
+//! while let Some(t) = control.poll_transmit() {
+//!     answers.push(t); // the host writes t.bytes() on t.handle
+//! }
+//! let mut events = Vec::new();
+//! while let Some(e) = control.poll_event() {
+//!     events.push(e);
+//! }
+//! let _next = control.poll_timeout(); // call handle_timeout then
+//!
+//! let Message::Response(ok) = &answers[0].message else { unreachable!() };
+//! assert_eq!(ok.code(), 200);
+//! assert!(matches!(&events[0], ControlEvent::Joined { room: r, .. } if *r == room));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod config;
+mod error;
+mod event;
+mod invite;
+mod policy;
+mod session;
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use simpleim_sip::dialog::{Dialog, DialogId};
+use simpleim_sip::header::{Allow, Warning};
+use simpleim_sip::transaction::{
+    ServerKey, TransactionEvent, TransactionKey, TransactionLayer, Transmit, TransportHandle,
+};
+use simpleim_sip::{HeaderName, Host, Message, Method, Request, Response, ResponseBuilder, SipUri};
+
+pub use config::{
+    ControlConfig, ControlLimits, IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT, MsrpEndpoint, RoomConfig,
+};
+pub use error::{CommandError, RoomError};
+pub use event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
+pub use invite::{
+    ANONYMITY_NOT_ALLOWED, CONFERENCE_URI_DOES_NOT_EXIST, ISFOCUS_ALREADY_ASSIGNED,
+    TOO_MANY_PARTICIPANTS, WARN_ANONYMITY, WARN_MISC,
+};
+pub use policy::{GroupPolicy, Members, RoomPolicy};
+
+use invite::PendingJoin;
+
+/// The methods the control answers itself, for `Allow` (RFC 3261 §20.5).
+pub const ALLOWED_METHODS: [Method; 6] = [
+    Method::Invite,
+    Method::Ack,
+    Method::Bye,
+    Method::Cancel,
+    Method::Options,
+    Method::Update,
+];
+
+/// A room: its configuration and who is in it.
+#[derive(Debug)]
+struct Room {
+    config: RoomConfig,
+    /// The rooms's key in `Control::room_index`.
+    key: RoomKey,
+    /// Participants in, in order of joining.
+    members: Vec<ParticipantId>,
+    /// Joins waiting for the host.
+    pending: usize,
+}
+
+/// A room identity for lookup: scheme security, user, host (lower case) and port. URI
+/// parameters play no part: a Request-URI with `;transport=tcp` still reaches its room.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct RoomKey {
+    secure: bool,
+    user: Vec<u8>,
+    host: String,
+    port: Option<u16>,
+}
+
+impl RoomKey {
+    fn of(uri: &SipUri) -> Self {
+        Self {
+            secure: uri.is_secure(),
+            user: uri
+                .user_unescaped()
+                .map(|u| u.into_owned())
+                .unwrap_or_default(),
+            host: match uri.host() {
+                Host::Domain(name) => String::from_utf8_lossy(name).to_ascii_lowercase(),
+                Host::Ipv4(a) => a.to_string(),
+                Host::Ipv6 { addr: Some(a), .. } => a.to_string(),
+                Host::Ipv6 { raw, addr: None } => {
+                    String::from_utf8_lossy(&raw).to_ascii_lowercase()
+                }
+            },
+            port: uri.port(),
+        }
+    }
+}
+
+/// A participant in a room.
+#[derive(Debug)]
+struct Participant<H> {
+    room: RoomId,
+    /// Where its requests came from: the focus's requests to it go there.
+    handle: H,
+    dialog: Dialog,
+    session: MsrpSession,
+    /// The SDP answer last sent (for re-INVITE/UPDATE answers: same `o=` session, version + 1).
+    sdp_version: u64,
+    sdp_session_id: u64,
+    /// The INVITE server transaction until the ACK comes.
+    invite: Option<ServerKey>,
+}
+
+/// The SIP control plane of the focus; see the [module documentation](self).
+#[derive(Debug)]
+pub struct Control<H> {
+    config: ControlConfig,
+    layer: TransactionLayer<H>,
+    rooms: HashMap<RoomId, Room>,
+    room_index: HashMap<RoomKey, RoomId>,
+    participants: HashMap<ParticipantId, Participant<H>>,
+    by_dialog: HashMap<DialogId, ParticipantId>,
+    pending: HashMap<ParticipantId, PendingJoin<H>>,
+    pending_by_key: HashMap<ServerKey, ParticipantId>,
+    awaiting_ack: HashMap<ServerKey, ParticipantId>,
+    events: VecDeque<ControlEvent>,
+    next_room: u64,
+    next_participant: u64,
+}
+
+impl<H: TransportHandle> Control<H> {
+    /// A control plane with no rooms.
+    #[must_use]
+    pub fn new(mut config: ControlConfig) -> Self {
+        // The layer takes the transaction configuration; what stays behind in `config` is a
+        // placeholder nobody reads (the live one is `transactions().config()`).
+        let transaction = core::mem::replace(
+            &mut config.transaction,
+            simpleim_sip::transaction::TransactionConfig::new(Box::new(
+                simpleim_sip::SeededIds::new(0),
+            )),
+        );
+        Self {
+            config,
+            layer: TransactionLayer::new(transaction),
+            rooms: HashMap::new(),
+            room_index: HashMap::new(),
+            participants: HashMap::new(),
+            by_dialog: HashMap::new(),
+            pending: HashMap::new(),
+            pending_by_key: HashMap::new(),
+            awaiting_ack: HashMap::new(),
+            events: VecDeque::new(),
+            next_room: 1,
+            next_participant: 1,
+        }
+    }
+
+    // --- getters ----------------------------------------------------------------------
+
+    /// The transaction layer (its configuration, states and
+    /// [`Stats`](simpleim_sip::transaction::Stats)).
+    #[must_use]
+    pub fn transactions(&self) -> &TransactionLayer<H> {
+        &self.layer
+    }
+
+    /// The rooms, in the order they were added.
+    #[must_use]
+    pub fn rooms(&self) -> Vec<(RoomId, &SipUri)> {
+        let mut out: Vec<_> = self
+            .rooms
+            .iter()
+            .map(|(id, r)| (*id, &r.config.identity))
+            .collect();
+        out.sort_by_key(|(id, _)| *id);
+        out
+    }
+
+    /// The configuration of a room.
+    #[must_use]
+    pub fn room(&self, room: RoomId) -> Option<&RoomConfig> {
+        self.rooms.get(&room).map(|r| &r.config)
+    }
+
+    /// The participants of a room, in order of joining (empty for an unknown room).
+    #[must_use]
+    pub fn participants(&self, room: RoomId) -> &[ParticipantId] {
+        self.rooms.get(&room).map_or(&[], |r| r.members.as_slice())
+    }
+
+    /// The participants of every room.
+    #[must_use]
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    /// The joins waiting for the host.
+    #[must_use]
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The MSRP session of a participant.
+    #[must_use]
+    pub fn session(&self, participant: ParticipantId) -> Option<&MsrpSession> {
+        self.participants.get(&participant).map(|p| &p.session)
+    }
+
+    // --- inputs -----------------------------------------------------------------------
+
+    /// A SIP message received on `handle`. Requests are answered as the
+    /// [module documentation](self) lists; a new INVITE goes through the checks of REQ:
+    /// FOC-1 in the seed's order (002 §7.2.1.3), the first failure deciding the response:
+    ///
+    /// 0. RFC 3261 §8.2 validation ([`Request::validate`]); more than
+    ///    [`ControlLimits::max_pending`] joins waiting: 503.
+    /// 1. `+g.oma.sip-im` in Accept-Contact, else 403.
+    /// 2. The Request-URI is a room, else 404 with Warning 399 "Conference URI does not
+    ///    exist".
+    /// 3. No Contact with `isfocus`, else 403 with Warning 399 "isfocus already assigned".
+    /// 4. An asserted identity (P-Asserted-Identity, REQ: SEC-1) that
+    ///    [`RoomPolicy::authorize`] accepts, else 403.
+    /// 5. [`RoomPolicy::may_join`], else 403.
+    /// 6. With `Privacy: id`, [`RoomPolicy::may_be_anonymous`], else 403 with Warning 119
+    ///    "Anonymity not allowed" (REQ: ALIAS-1).
+    /// 7. Room capacity, else 486 with Warning 399 "Too many participants".
+    /// 8. An SDP offer with an acceptable MSRP line, else 488 with the negotiator's Warning
+    ///    (304 or 305), 400 for a malformed offer.
+    pub fn handle_sip(&mut self, now: Instant, handle: H, message: Message) {
+        self.layer.handle_message(now, handle, message);
+        self.drive(now);
+    }
+
+    /// Time has passed: retransmissions and timeouts of the transaction layer. Early calls
+    /// do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.layer.handle_timeout(now);
+        self.drive(now);
+    }
+
+    /// The host's transport for `handle` failed (RFC 3261 §17.1.1.2, §17.2.4).
+    pub fn handle_transport_error(&mut self, now: Instant, handle: &H) {
+        self.layer.handle_transport_error(now, handle);
+        self.drive(now);
+    }
+
+    // --- outputs ----------------------------------------------------------------------
+
+    /// The next SIP message to send, naming its handle.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit<H>> {
+        self.layer.poll_transmit()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ControlEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`Control::handle_timeout`] next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.layer.poll_timeout()
+    }
+
+    // --- commands: rooms --------------------------------------------------------------
+
+    /// Adds a room.
+    ///
+    /// # Errors
+    /// [`RoomError::Duplicate`] when a room has the same identity, [`RoomError::TooManyRooms`]
+    /// at [`ControlLimits::max_rooms`].
+    pub fn add_room(&mut self, config: RoomConfig) -> Result<RoomId, RoomError> {
+        let key = RoomKey::of(&config.identity);
+        if let Some(id) = self.room_index.get(&key) {
+            return Err(RoomError::Duplicate(*id));
+        }
+        if self.rooms.len() >= self.config.limits.max_rooms {
+            return Err(RoomError::TooManyRooms {
+                limit: self.config.limits.max_rooms,
+            });
+        }
+        let id = RoomId(self.next_room);
+        self.next_room = self.next_room.saturating_add(1);
+        self.room_index.insert(key.clone(), id);
+        self.rooms.insert(
+            id,
+            Room {
+                config,
+                key,
+                members: Vec::new(),
+                pending: 0,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Ends a room ([`Control::end_room`]) and forgets it; new INVITEs to it get 404.
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownRoom`].
+    pub fn remove_room(&mut self, now: Instant, room: RoomId) -> Result<RoomConfig, CommandError> {
+        self.end_room(now, room)?;
+        let pending: Vec<ParticipantId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.room == room)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in pending {
+            // 480: the room went away while the join waited.
+            let _ = self.reject_join(now, id, 480);
+        }
+        let removed = self
+            .rooms
+            .remove(&room)
+            .ok_or(CommandError::UnknownRoom(room))?;
+        self.room_index.remove(&removed.key);
+        Ok(removed.config)
+    }
+
+    /// Ends the room's session: a BYE to every participant ([`LeaveReason::RoomEnded`],
+    /// seed 002 §7.2.2.5, REQ: FOC-6). The room stays, and may be joined again.
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownRoom`]; the first failure to send a BYE (the others are
+    /// still sent, and every participant is removed).
+    pub fn end_room(&mut self, now: Instant, room: RoomId) -> Result<(), CommandError> {
+        let members = self
+            .rooms
+            .get(&room)
+            .map(|r| r.members.clone())
+            .ok_or(CommandError::UnknownRoom(room))?;
+        let mut first = Ok(());
+        for p in members {
+            let r = self.remove(now, p, LeaveReason::RoomEnded);
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        self.drive(now);
+        first
+    }
+
+    /// Removes a participant: a BYE through its dialog (seed 002 §7.2.1.9, REQ: FOC-6) and
+    /// [`ControlEvent::Left`] with [`LeaveReason::Removed`].
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownParticipant`]; a failure to build or send the BYE (the
+    /// participant is removed all the same).
+    pub fn remove_participant(
+        &mut self,
+        now: Instant,
+        participant: ParticipantId,
+    ) -> Result<(), CommandError> {
+        let r = self.remove(now, participant, LeaveReason::Removed);
+        self.drive(now);
+        r
+    }
+
+    // --- the transaction layer's events ------------------------------------------------
+
+    /// Drains the transaction layer's events (a parent drains its child inside its own
+    /// input, DESIGN.md): they become responses, requests and our events.
+    fn drive(&mut self, now: Instant) {
+        while let Some(event) = self.layer.poll_event() {
+            match event {
+                TransactionEvent::NewRequest {
+                    key,
+                    request,
+                    handle,
+                } => self.on_request(now, key, &request, handle),
+                TransactionEvent::Cancelled { key, .. } => self.on_cancelled(key),
+                TransactionEvent::Acked { key, .. } => self.on_acked(key),
+                TransactionEvent::AckTimeout { key } => {
+                    if let Some(p) = self.awaiting_ack.remove(&key) {
+                        let _ = self.remove(now, p, LeaveReason::NoAck);
+                    }
+                }
+                TransactionEvent::Terminated {
+                    key: TransactionKey::Server(k),
+                } => {
+                    self.awaiting_ack.remove(&k);
+                    if let Some(p) = self.pending_by_key.remove(&k) {
+                        // The INVITE transaction is gone: its join cannot be answered.
+                        self.drop_pending(p, 500, RejectReason::Internal);
+                    }
+                }
+                // Responses to our BYEs, stray ACKs and 2xx, timeouts and transport errors of
+                // client transactions: the participant is already gone, nothing to do.
+                _ => {}
+            }
+        }
+    }
+
+    /// A new request (not ACK, not CANCEL).
+    fn on_request(&mut self, now: Instant, key: ServerKey, request: &Request, handle: H) {
+        if let Err(rejection) = request.validate() {
+            let b = rejection.response(request, &simpleim_sip::Policy::default(), &mut self.ids());
+            let b = if rejection.status == 501 || rejection.status == 405 {
+                self.with_allow(b)
+            } else {
+                b
+            };
+            self.send(now, key, b);
+            if *request.method() == Method::Invite {
+                self.reject_event(None, rejection.status, RejectReason::Invalid);
+            }
+            return;
+        }
+        let in_dialog = DialogId::of_incoming_request(request)
+            .filter(|id| !id.local_tag.is_empty() && !id.remote_tag.is_empty());
+        match (request.method(), in_dialog) {
+            (Method::Invite, None) => self.on_invite(now, key, request, handle),
+            (Method::Options, None) => {
+                let b = Response::for_request(request, 200, &mut self.ids())
+                    .header(HeaderName::Accept, "application/sdp");
+                let b = self.with_allow(b);
+                self.send(now, key, b);
+            }
+            (_, Some(id)) => self.on_in_dialog(now, key, request, &id),
+            (Method::Bye | Method::Update, None) => {
+                // A dialog's request without a To tag cannot be ours.
+                let b = Response::for_request(request, 481, &mut self.ids());
+                self.send(now, key, b);
+            }
+            (m, None) => {
+                let code = if ALLOWED_METHODS.contains(m) {
+                    481
+                } else {
+                    405
+                };
+                let b = Response::for_request(request, code, &mut self.ids());
+                let b = if code == 405 { self.with_allow(b) } else { b };
+                self.send(now, key, b);
+            }
+        }
+    }
+
+    /// The generator for tags and ids, as a sized `IdGenerator`.
+    fn ids(&mut self) -> &mut (dyn simpleim_sip::IdGenerator + Send) {
+        &mut *self.config.ids
+    }
+
+    /// `b` with Allow (RFC 3261 §20.5).
+    fn with_allow(&self, b: ResponseBuilder) -> ResponseBuilder {
+        let mut b = b;
+        for m in &ALLOWED_METHODS {
+            b = b.typed(&Allow::new(m.clone()));
+        }
+        b
+    }
+
+    /// `b` with a Warning of ours.
+    fn warning(&self, b: ResponseBuilder, code: u16, text: &str) -> ResponseBuilder {
+        b.typed(&Warning::new(code, &self.config.warn_agent, text))
+    }
+
+    /// Builds and sends a response; a failure to build answers 500 instead (best effort).
+    fn send(&mut self, now: Instant, key: ServerKey, b: ResponseBuilder) {
+        let b = b.typed(&self.config.server.clone());
+        match b.build() {
+            Ok(response) => {
+                let _ = self.layer.send_response(now, key, response);
+            }
+            Err(_) => {
+                if let Some(request) = self.layer.server_request(key).cloned() {
+                    let fallback = Response::for_request(&request, 500, &mut self.ids()).build();
+                    if let Ok(r) = fallback {
+                        let _ = self.layer.send_response(now, key, r);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reject_event(&mut self, room: Option<RoomId>, status: u16, why: RejectReason) {
+        self.events
+            .push_back(ControlEvent::Rejected { room, status, why });
+    }
+
+    /// Removes a participant, sending a BYE unless it left by BYE itself.
+    fn remove(
+        &mut self,
+        now: Instant,
+        participant: ParticipantId,
+        reason: LeaveReason,
+    ) -> Result<(), CommandError> {
+        let mut p = self
+            .participants
+            .remove(&participant)
+            .ok_or(CommandError::UnknownParticipant(participant))?;
+        self.by_dialog.remove(p.dialog.id());
+        if let Some(k) = p.invite.take() {
+            self.awaiting_ack.remove(&k);
+        }
+        if let Some(room) = self.rooms.get_mut(&p.room) {
+            room.members.retain(|m| *m != participant);
+        }
+        self.events.push_back(ControlEvent::Left {
+            room: p.room,
+            participant,
+            reason,
+        });
+        if reason == LeaveReason::Bye {
+            return Ok(());
+        }
+        let mut ids = &mut *self.config.ids;
+        let bye = p
+            .dialog
+            .request(Method::Bye, &self.config.sent_by, &mut ids)?
+            .build()?;
+        self.layer.send_request(now, p.handle, bye)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1095 @@
+//! The SIP control plane of the focus, driven with SIP messages over a simulated clock.
+//! Seeds: 002 §7.2.1.3 (INVITE checks and join), 000/001 §7.2.3.2 (anonymity), 002 §7.2.1.9
+//! (leaving), 002 §7.1.2.4 (CANCEL).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail the test by panicking"
+)]
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use simpleim_focus::control::{
+    CommandError, Control, ControlConfig, ControlEvent, GroupPolicy, LeaveReason, Members,
+    MsrpEndpoint, ParticipantId, RejectReason, RoomConfig, RoomError, RoomId,
+};
+use simpleim_sip::dialog::SentBy;
+use simpleim_sip::header::{Allow, Contact, To, Warning};
+use simpleim_sip::transaction::{TransactionConfig, Transmit, TransportHandle, cancel_request};
+use simpleim_sip::{HeaderName, Message, Method, Request, Response, SeededIds, SipUri, Uri};
+
+/// A peer of the focus: UDP by address name, or a TCP connection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Peer {
+    Udp(&'static str),
+    Tcp(u32),
+}
+
+impl TransportHandle for Peer {
+    fn is_reliable(&self) -> bool {
+        matches!(self, Self::Tcp(_))
+    }
+}
+
+const ROOM: &str = "sip:chat-42@conf.example.net";
+
+fn sip_uri(s: &str) -> SipUri {
+    match Uri::parse(&Bytes::copy_from_slice(s.as_bytes())) {
+        Ok(Uri::Sip(u)) => u,
+        other => panic!("not a SIP URI: {other:?}"),
+    }
+}
+
+fn uri(s: &str) -> Uri {
+    Uri::parse(&Bytes::copy_from_slice(s.as_bytes())).unwrap()
+}
+
+fn config() -> ControlConfig {
+    ControlConfig::new(
+        SentBy::new("UDP", "conf.example.net", Some(5060)),
+        MsrpEndpoint::tcp("msrp.conf.example.net", 2855),
+        Box::new(SeededIds::new(11)),
+        TransactionConfig::new(Box::new(SeededIds::new(12))),
+    )
+}
+
+/// A focus with one room, and the simulated clock's start.
+struct Harness {
+    control: Control<Peer>,
+    room: RoomId,
+    now: Instant,
+    wire: Vec<Transmit<Peer>>,
+    events: Vec<ControlEvent>,
+}
+
+impl Harness {
+    fn new(config: ControlConfig, room: RoomConfig) -> Self {
+        let mut control = Control::new(config);
+        let room = control.add_room(room).unwrap();
+        Self {
+            control,
+            room,
+            // The simulated clock's origin: only offsets from it matter.
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "a base instant for the simulated clock"
+            )]
+            now: Instant::now(),
+            wire: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn default_room() -> Self {
+        Self::new(config(), RoomConfig::new(sip_uri(ROOM)))
+    }
+
+    /// The drain loop of the module documentation.
+    fn drain(&mut self) {
+        while let Some(t) = self.control.poll_transmit() {
+            self.wire.push(t);
+        }
+        while let Some(e) = self.control.poll_event() {
+            self.events.push(e);
+        }
+    }
+
+    fn receive(&mut self, from: Peer, message: impl Into<Message>) {
+        // As a host would: the bytes are parsed again on arrival.
+        let bytes = message.into().as_bytes().clone();
+        let message = Message::parse_datagram(bytes).unwrap();
+        self.control.handle_sip(self.now, from, message);
+        self.drain();
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        self.control.handle_timeout(self.now);
+        self.drain();
+    }
+
+    fn responses(&self) -> Vec<Response> {
+        self.wire
+            .iter()
+            .filter_map(|t| t.message.as_response().cloned())
+            .collect()
+    }
+
+    fn last_response(&self) -> Response {
+        self.responses().pop().expect("no response sent")
+    }
+
+    fn take(&mut self) -> (Vec<Transmit<Peer>>, Vec<ControlEvent>) {
+        (
+            core::mem::take(&mut self.wire),
+            core::mem::take(&mut self.events),
+        )
+    }
+}
+
+const OFFER: &str = "v=0\r\n\
+o=bob 1 1 IN IP4 192.0.2.9\r\n\
+s=-\r\n\
+c=IN IP4 192.0.2.9\r\n\
+t=0 0\r\n\
+m=message 9000 TCP/MSRP *\r\n\
+a=accept-types:message/cpim\r\n\
+a=path:msrp://192.0.2.9:9000/bobsess;tcp\r\n\
+a=setup:active\r\n";
+
+/// An INVITE to the focus, OMA style, with each FOC-1 input adjustable.
+#[derive(Clone)]
+struct Invite {
+    uri: &'static str,
+    accept_contact: bool,
+    isfocus: bool,
+    asserted: Option<&'static str>,
+    privacy_id: bool,
+    sdp: Option<String>,
+    call_id: String,
+    branch: String,
+}
+
+impl Invite {
+    fn new(n: u32) -> Self {
+        Self {
+            uri: ROOM,
+            accept_contact: true,
+            isfocus: false,
+            asserted: Some("<sip:bob@example.org>"),
+            privacy_id: false,
+            sdp: Some(OFFER.to_owned()),
+            call_id: format!("call-{n}@192.0.2.9"),
+            branch: format!("z9hG4bKinv{n}"),
+        }
+    }
+
+    fn build(&self) -> Request {
+        let contact = if self.isfocus {
+            "<sip:bob@192.0.2.9>;isfocus"
+        } else {
+            "<sip:bob@192.0.2.9>"
+        };
+        let mut b = Request::builder(Method::Invite, self.uri)
+            .header(
+                HeaderName::Via,
+                format!("SIP/2.0/UDP 192.0.2.9:5060;branch={}", self.branch),
+            )
+            .header(HeaderName::MaxForwards, 70)
+            .header(HeaderName::From, "\"Bob\" <sip:bob@example.org>;tag=b1")
+            .header(HeaderName::To, format!("<{}>", self.uri))
+            .header(HeaderName::CallId, &self.call_id)
+            .header(HeaderName::CSeq, "1 INVITE")
+            .header(HeaderName::Contact, contact);
+        if self.accept_contact {
+            b = b.header_named("Accept-Contact", "*;+g.oma.sip-im;require;explicit");
+        }
+        if let Some(pai) = self.asserted {
+            b = b.header_named("P-Asserted-Identity", pai);
+        }
+        if self.privacy_id {
+            b = b.header_named("Privacy", "id");
+        }
+        if let Some(sdp) = &self.sdp {
+            b = b.body("application/sdp", sdp.clone());
+        }
+        b.build().unwrap()
+    }
+}
+
+fn warning(r: &Response) -> Option<(u16, String)> {
+    let w: Warning = r.headers().typed()?.ok()?;
+    Some((w.code(), String::from_utf8_lossy(&w.text()).into_owned()))
+}
+
+fn header(r: &Response, name: HeaderName) -> Vec<String> {
+    r.headers()
+        .get_all(name)
+        .map(|f| String::from_utf8_lossy(&f.value()).into_owned())
+        .collect()
+}
+
+/// The ACK for a 2xx to `invite` (RFC 3261 §13.2.2.4).
+fn ack_for(invite: &Request, ok: &Response, branch: &str) -> Request {
+    let to = ok.headers().get(HeaderName::To).unwrap().value();
+    let call_id = invite.headers().get(HeaderName::CallId).unwrap().value();
+    Request::builder(Method::Ack, "sip:chat-42@conf.example.net")
+        .header(
+            HeaderName::Via,
+            format!("SIP/2.0/UDP 192.0.2.9:5060;branch={branch}"),
+        )
+        .header(HeaderName::MaxForwards, 70)
+        .header(HeaderName::From, "\"Bob\" <sip:bob@example.org>;tag=b1")
+        .header_named("To", to)
+        .header_named("Call-ID", call_id)
+        .header(HeaderName::CSeq, "1 ACK")
+        .build()
+        .unwrap()
+}
+
+/// A request in the dialog the 200 `ok` set up.
+fn in_dialog(method: Method, ok: &Response, cseq: u32, body: Option<&str>) -> Request {
+    let to = ok.headers().get(HeaderName::To).unwrap().value();
+    let call_id = ok.headers().get(HeaderName::CallId).unwrap().value();
+    let mut b = Request::builder(method.clone(), "sip:chat-42@conf.example.net")
+        .header(
+            HeaderName::Via,
+            format!("SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKdlg{cseq}"),
+        )
+        .header(HeaderName::MaxForwards, 70)
+        .header(HeaderName::From, "\"Bob\" <sip:bob@example.org>;tag=b1")
+        .header_named("To", to)
+        .header_named("Call-ID", call_id)
+        .header(HeaderName::CSeq, format!("{cseq} {method}"))
+        .header(HeaderName::Contact, "<sip:bob@192.0.2.9>");
+    if let Some(sdp) = body {
+        b = b.body("application/sdp", sdp.to_owned());
+    }
+    b.build().unwrap()
+}
+
+fn joined(events: &[ControlEvent]) -> Option<ParticipantId> {
+    events.iter().find_map(|e| match e {
+        ControlEvent::Joined { participant, .. } => Some(*participant),
+        _ => None,
+    })
+}
+
+/// Joins one participant over UDP and returns its INVITE, the 200 and its id.
+fn join(h: &mut Harness, n: u32) -> (Request, Response, ParticipantId) {
+    let invite = Invite::new(n).build();
+    h.receive(Peer::Udp("bob"), invite.clone());
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200, "{ok:?}");
+    let pid = joined(&h.events).unwrap();
+    h.take();
+    (invite, ok, pid)
+}
+
+// --- FOC-2: the join ---------------------------------------------------------------------
+
+#[test]
+fn oma_invite_fixture_joins_with_the_focus_answer() {
+    // REQ: FOC-1, FOC-2, SEC-1
+    let mut h = Harness::new(
+        config(),
+        RoomConfig::new(sip_uri(ROOM)).with_display_name("Chat 42"),
+    );
+    let raw = include_bytes!("data/control/oma_invite.sip");
+    let Message::Request(invite) = Message::parse_datagram(Bytes::from_static(raw)).unwrap() else {
+        panic!("fixture is not a request");
+    };
+    h.receive(Peer::Udp("alice"), invite);
+    let (wire, events) = h.take();
+    assert_eq!(wire.len(), 1);
+    assert_eq!(wire[0].handle, Peer::Udp("alice"));
+    let Message::Response(ok) = &wire[0].message else {
+        panic!()
+    };
+    assert_eq!(ok.code(), 200);
+
+    // Contact = the room identity with isfocus (seed 002 §7.2.1.3 step 9; RFC 4579).
+    let contact: Contact = ok.headers().typed().unwrap().unwrap();
+    assert!(contact.is_focus());
+    assert_eq!(
+        contact.address().unwrap().uri().to_string(),
+        "sip:chat-42@conf.example.net"
+    );
+    // The To got the focus's tag; Allow and the release version in Server.
+    let to: To = ok.headers().typed().unwrap().unwrap();
+    assert!(to.tag().is_some());
+    let allow: Vec<Method> = ok
+        .headers()
+        .typed_all::<Allow>()
+        .map(|a| a.unwrap().value().clone())
+        .collect();
+    assert_eq!(
+        allow,
+        [
+            Method::Invite,
+            Method::Ack,
+            Method::Bye,
+            Method::Cancel,
+            Method::Options,
+            Method::Update
+        ]
+    );
+    let server = header(ok, HeaderName::Server);
+    assert_eq!(server.len(), 1);
+    assert!(
+        server[0].starts_with("IM-serv/OMA1.0 simpleim-focus/"),
+        "{server:?}"
+    );
+
+    // The SDP answer (SDP-3): the focus's own path, message/cpim only, the wrapped types
+    // both allow, and a setup role answering actpass.
+    assert_eq!(header(ok, HeaderName::ContentType), ["application/sdp"]);
+    let body = String::from_utf8(ok.body().to_vec()).unwrap();
+    assert!(body.contains("m=message 2855 TCP/MSRP *\r\n"), "{body}");
+    assert!(body.contains("a=accept-types:message/cpim\r\n"), "{body}");
+    assert!(
+        body.contains("a=accept-wrapped-types:text/plain image/jpeg\r\n"),
+        "{body}"
+    );
+    assert!(
+        body.contains("a=path:msrp://msrp.conf.example.net:2855/"),
+        "{body}"
+    );
+    assert!(body.contains("a=setup:active\r\n"), "{body}");
+
+    // Joined: identity from P-Asserted-Identity, not From (SEC-1), the MSRP details.
+    let [
+        ControlEvent::Joined {
+            room,
+            identity,
+            from,
+            anonymous,
+            private_messages,
+            msrp,
+            release,
+            ..
+        },
+    ] = events.as_slice()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(*room, h.room);
+    assert_eq!(*identity, uri("sip:alice.asserted@example.net"));
+    assert_eq!(
+        from.as_ref(),
+        b"\"Alice\" <sip:alice@example.net>;tag=1928301774"
+    );
+    assert!(!anonymous && *private_messages);
+    assert_eq!(release.as_deref(), Some(&b"OMA1.0"[..]));
+    let local = msrp.local.to_string();
+    assert!(body.contains(&format!("a=path:{local}\r\n")), "{body}");
+    assert_eq!(msrp.local.session_id().unwrap().len(), 24);
+    assert_eq!(
+        msrp.remote_path.to_string(),
+        "msrp://198.51.100.7:7394/kjh29x97us;tcp"
+    );
+    assert_eq!(msrp.max_size, Some(65536));
+    assert_eq!(msrp.accept_types.len(), 1);
+    assert!(msrp.focus_connects, "actpass offered: the focus connects");
+    assert_eq!(h.control.participants(h.room).len(), 1);
+}
+
+#[test]
+fn the_200_is_retransmitted_over_udp_until_the_ack() {
+    // REQ: FOC-2 (RFC 3261 §13.3.1.4: the transaction layer retransmits the 2xx)
+    let mut h = Harness::default_room();
+    let invite = Invite::new(1).build();
+    h.receive(Peer::Udp("bob"), invite.clone());
+    let ok = h.last_response();
+    h.take();
+    h.advance(Duration::from_millis(500));
+    h.advance(Duration::from_millis(1000));
+    let (wire, _) = h.take();
+    assert_eq!(wire.len(), 2, "T1 and 2*T1");
+    assert!(wire.iter().all(|t| t.message.as_bytes() == ok.as_bytes()));
+
+    h.receive(Peer::Udp("bob"), ack_for(&invite, &ok, "z9hG4bKack1"));
+    let (_, events) = h.take();
+    assert!(matches!(
+        events.as_slice(),
+        [ControlEvent::Confirmed { .. }]
+    ));
+    h.advance(Duration::from_secs(10));
+    assert!(h.take().0.is_empty(), "no retransmission after the ACK");
+}
+
+#[test]
+fn over_tcp_the_answer_goes_on_the_connection() {
+    // REQ: FOC-2
+    let mut h = Harness::default_room();
+    let invite = Invite::new(1).build();
+    h.receive(Peer::Tcp(4), invite);
+    let (wire, events) = h.take();
+    assert_eq!(wire[0].handle, Peer::Tcp(4));
+    assert!(joined(&events).is_some());
+}
+
+#[test]
+fn no_ack_ends_the_participant_with_a_bye() {
+    // REQ: FOC-6 (RFC 3261 §13.3.1.4: no ACK within 64*T1)
+    let mut h = Harness::default_room();
+    let (_, _, pid) = join(&mut h, 1);
+    for _ in 0..40 {
+        h.advance(Duration::from_secs(1));
+    }
+    let (wire, events) = h.take();
+    assert!(
+        events.iter().any(|e| matches!(e,
+        ControlEvent::Left { participant, reason: LeaveReason::NoAck, .. } if *participant == pid))
+    );
+    assert!(
+        wire.iter()
+            .any(|t| matches!(&t.message, Message::Request(r) if *r.method() == Method::Bye))
+    );
+    assert!(h.control.participants(h.room).is_empty());
+}
+
+// --- FOC-1: the checks, each with its response, in order --------------------------------
+
+/// Sends `invite` to a fresh focus with `room`, and returns the response and the event.
+fn refuse(room: RoomConfig, invite: &Invite) -> (Response, Vec<ControlEvent>) {
+    let mut h = Harness::new(config(), room);
+    h.receive(Peer::Udp("bob"), invite.build());
+    let r = h.last_response();
+    let (_, events) = h.take();
+    assert_eq!(h.control.participant_count(), 0);
+    (r, events)
+}
+
+fn rejected_why(events: &[ControlEvent]) -> RejectReason {
+    match events {
+        [ControlEvent::Rejected { why, .. }] => why.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn strict_room() -> RoomConfig {
+    RoomConfig::new(sip_uri(ROOM)).with_policy(GroupPolicy {
+        initiators: Members::Only(vec![uri("sip:carol@example.org")]),
+        joiners: Members::Only(vec![uri("sip:carol@example.org")]),
+        ..GroupPolicy::default()
+    })
+}
+
+#[test]
+fn step1_missing_im_feature_tag_is_403() {
+    // REQ: FOC-1 (seed 002 §7.2.1.3 step 1: 403 "Forbidden")
+    let invite = Invite {
+        accept_contact: false,
+        ..Invite::new(1)
+    };
+    let (r, events) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!((r.code(), r.reason()), (403, &b"Forbidden"[..]));
+    assert_eq!(warning(&r), None);
+    assert_eq!(rejected_why(&events), RejectReason::NotIm);
+}
+
+#[test]
+fn step2_unknown_group_is_404_conference_uri_does_not_exist() {
+    // REQ: FOC-1 (seed 002 §7.2.1.3 step 2: "Conference URI does not exist")
+    let invite = Invite {
+        uri: "sip:nochat@conf.example.net",
+        ..Invite::new(1)
+    };
+    let (r, events) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!(r.code(), 404);
+    assert_eq!(
+        warning(&r),
+        Some((399, "Conference URI does not exist".to_owned()))
+    );
+    assert_eq!(rejected_why(&events), RejectReason::UnknownConference);
+}
+
+#[test]
+fn step3_isfocus_in_contact_is_403_isfocus_already_assigned() {
+    // REQ: FOC-1 (seed 002 §7.2.1.3 step 3: 403 with "isfocus already assigned" in Warning)
+    let invite = Invite {
+        isfocus: true,
+        ..Invite::new(1)
+    };
+    let (r, events) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!(r.code(), 403);
+    assert_eq!(
+        warning(&r),
+        Some((399, "isfocus already assigned".to_owned()))
+    );
+    assert_eq!(rejected_why(&events), RejectReason::IsFocusAssigned);
+}
+
+#[test]
+fn step4_no_asserted_identity_or_not_authorized_is_403() {
+    // REQ: FOC-1, SEC-1 (seed 002 §7.2.1.3 step 4)
+    let invite = Invite {
+        asserted: None,
+        ..Invite::new(1)
+    };
+    let (r, events) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!(r.code(), 403);
+    assert_eq!(rejected_why(&events), RejectReason::NotAuthorized);
+
+    let (r, events) = refuse(strict_room(), &Invite::new(2));
+    assert_eq!(r.code(), 403);
+    assert_eq!(warning(&r), None);
+    assert_eq!(rejected_why(&events), RejectReason::NotAuthorized);
+}
+
+#[test]
+fn step5_joining_policy_is_403() {
+    // REQ: FOC-1 (seed 002 §7.2.1.3 step 5)
+    let room = RoomConfig::new(sip_uri(ROOM)).with_policy(GroupPolicy {
+        joiners: Members::Nobody,
+        ..GroupPolicy::default()
+    });
+    let (r, events) = refuse(room, &Invite::new(1));
+    assert_eq!(r.code(), 403);
+    assert_eq!(rejected_why(&events), RejectReason::JoinNotAllowed);
+}
+
+#[test]
+fn step6_anonymity_not_allowed_is_403_warning_119() {
+    // REQ: FOC-1, ALIAS-1 (seed 000 §7.2.3.2 step 1: "' 119 Anonymity not allowed'")
+    let invite = Invite {
+        privacy_id: true,
+        ..Invite::new(1)
+    };
+    let (r, events) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!(r.code(), 403);
+    assert_eq!(warning(&r), Some((119, "Anonymity not allowed".to_owned())));
+    let w = header(&r, HeaderName::Warning);
+    assert_eq!(w, ["119 conf.example.net \"Anonymity not allowed\""]);
+    assert_eq!(rejected_why(&events), RejectReason::AnonymityNotAllowed);
+}
+
+#[test]
+fn anonymity_allowed_joins_anonymously() {
+    // REQ: ALIAS-1, SEC-1
+    let room = RoomConfig::new(sip_uri(ROOM)).with_policy(GroupPolicy {
+        allow_anonymity: Members::Only(vec![uri("sip:bob@example.org")]),
+        ..GroupPolicy::default()
+    });
+    let mut h = Harness::new(config(), room);
+    let invite = Invite {
+        privacy_id: true,
+        ..Invite::new(1)
+    };
+    h.receive(Peer::Udp("bob"), invite.build());
+    assert_eq!(h.last_response().code(), 200);
+    assert!(h.events.iter().any(|e| matches!(e,
+        ControlEvent::Joined { anonymous: true, identity, .. } if *identity == uri("sip:bob@example.org"))));
+}
+
+#[test]
+fn step7_no_msrp_media_is_488_with_the_negotiator_warning() {
+    // REQ: FOC-1 (seed 002 §7.2.1.3 step 7: 488 "Not Acceptable Here"), SDP-3
+    let audio = OFFER.replace("m=message 9000 TCP/MSRP *", "m=audio 9000 RTP/AVP 0");
+    let invite = Invite {
+        sdp: Some(audio),
+        ..Invite::new(1)
+    };
+    let (r, events) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!((r.code(), r.reason()), (488, &b"Not Acceptable Here"[..]));
+    assert_eq!(
+        warning(&r),
+        Some((304, "no active MSRP media line offered".to_owned()))
+    );
+    assert!(matches!(rejected_why(&events), RejectReason::Media(_)));
+
+    // An MSRP line without message/cpim: 305 with the negotiator's reason.
+    let plain = OFFER.replace("accept-types:message/cpim", "accept-types:text/plain");
+    let invite = Invite {
+        sdp: Some(plain),
+        ..Invite::new(2)
+    };
+    let (r, _) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!(r.code(), 488);
+    assert_eq!(
+        warning(&r),
+        Some((305, "no common accept-types".to_owned()))
+    );
+
+    // No offer at all.
+    let invite = Invite {
+        sdp: None,
+        ..Invite::new(3)
+    };
+    let (r, _) = refuse(RoomConfig::new(sip_uri(ROOM)), &invite);
+    assert_eq!(r.code(), 488);
+}
+
+#[test]
+fn a_request_failing_two_checks_gets_the_first_response() {
+    // REQ: FOC-1 (the order of seed 002 §7.2.1.3)
+    let bad_media = Some(OFFER.replace("m=message 9000 TCP/MSRP *", "m=audio 9000 RTP/AVP 0"));
+    /// The INVITE, the room, the expected status and Warning.
+    type Case = (Invite, RoomConfig, u16, Option<(u16, &'static str)>);
+    let cases: Vec<Case> = vec![
+        // 1 before 2
+        (
+            Invite {
+                accept_contact: false,
+                uri: "sip:nochat@conf.example.net",
+                ..Invite::new(1)
+            },
+            RoomConfig::new(sip_uri(ROOM)),
+            403,
+            None,
+        ),
+        // 2 before 3
+        (
+            Invite {
+                uri: "sip:nochat@conf.example.net",
+                isfocus: true,
+                ..Invite::new(2)
+            },
+            RoomConfig::new(sip_uri(ROOM)),
+            404,
+            Some((399, "Conference URI does not exist")),
+        ),
+        // 3 before 4
+        (
+            Invite {
+                isfocus: true,
+                ..Invite::new(3)
+            },
+            strict_room(),
+            403,
+            Some((399, "isfocus already assigned")),
+        ),
+        // 4 before 6
+        (
+            Invite {
+                privacy_id: true,
+                ..Invite::new(4)
+            },
+            strict_room(),
+            403,
+            None,
+        ),
+        // 6 before 7
+        (
+            Invite {
+                privacy_id: true,
+                sdp: bad_media,
+                ..Invite::new(5)
+            },
+            RoomConfig::new(sip_uri(ROOM)),
+            403,
+            Some((119, "Anonymity not allowed")),
+        ),
+    ];
+    for (invite, room, code, warn) in cases {
+        let (r, _) = refuse(room, &invite);
+        assert_eq!(r.code(), code, "{}", invite.call_id);
+        assert_eq!(
+            warning(&r),
+            warn.map(|(c, t)| (c, t.to_owned())),
+            "{}",
+            invite.call_id
+        );
+    }
+}
+
+// --- FOC-6: leaving ----------------------------------------------------------------------
+
+#[test]
+fn bye_from_a_participant_is_200_and_left() {
+    // REQ: FOC-6 (seed 002 §7.2.1.9)
+    let mut h = Harness::default_room();
+    let (invite, ok, pid) = join(&mut h, 1);
+    h.receive(Peer::Udp("bob"), ack_for(&invite, &ok, "z9hG4bKack1"));
+    h.take();
+    h.receive(Peer::Udp("bob"), in_dialog(Method::Bye, &ok, 2, None));
+    let (wire, events) = h.take();
+    let [t] = wire.as_slice() else {
+        panic!("{wire:?}")
+    };
+    let Message::Response(r) = &t.message else {
+        panic!()
+    };
+    assert_eq!(r.code(), 200);
+    assert!(matches!(events.as_slice(),
+        [ControlEvent::Left { participant, reason: LeaveReason::Bye, .. }] if *participant == pid));
+    assert!(h.control.participants(h.room).is_empty());
+    assert!(h.control.session(pid).is_none());
+
+    // The dialog is gone: another request in it gets 481.
+    h.receive(Peer::Udp("bob"), in_dialog(Method::Update, &ok, 3, None));
+    assert_eq!(h.last_response().code(), 481);
+}
+
+#[test]
+fn remove_participant_sends_bye_in_the_dialog() {
+    // REQ: FOC-6 (seed 002 §7.2.1.9: the focus generates a BYE)
+    let mut h = Harness::default_room();
+    let (_, ok, pid) = join(&mut h, 1);
+    h.control.remove_participant(h.now, pid).unwrap();
+    h.drain();
+    let (wire, events) = h.take();
+    let [t] = wire.as_slice() else {
+        panic!("{wire:?}")
+    };
+    assert_eq!(t.handle, Peer::Udp("bob"));
+    let Message::Request(bye) = &t.message else {
+        panic!()
+    };
+    assert_eq!(*bye.method(), Method::Bye);
+    assert_eq!(bye.uri_bytes(), "sip:bob@192.0.2.9");
+    // From carries the focus's tag (the 200's To), To the participant's.
+    let ok_to = ok.headers().get(HeaderName::To).unwrap().value();
+    let bye_from = bye.headers().get(HeaderName::From).unwrap().value();
+    assert_eq!(ok_to, bye_from);
+    assert!(matches!(
+        events.as_slice(),
+        [ControlEvent::Left {
+            reason: LeaveReason::Removed,
+            ..
+        }]
+    ));
+    assert_eq!(
+        h.control.remove_participant(h.now, pid),
+        Err(CommandError::UnknownParticipant(pid))
+    );
+}
+
+#[test]
+fn end_room_removes_everyone() {
+    // REQ: FOC-6 (seed 002 §7.2.2.5)
+    let mut h = Harness::default_room();
+    join(&mut h, 1);
+    join(&mut h, 2);
+    assert_eq!(h.control.participants(h.room).len(), 2);
+    h.control.end_room(h.now, h.room).unwrap();
+    h.drain();
+    let (wire, events) = h.take();
+    assert_eq!(wire.len(), 2);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(
+                e,
+                ControlEvent::Left {
+                    reason: LeaveReason::RoomEnded,
+                    ..
+                }
+            ))
+            .count(),
+        2
+    );
+    assert!(h.control.participants(h.room).is_empty());
+    // The room stays and can be joined again.
+    join(&mut h, 3);
+}
+
+// --- FOC-7: CANCEL -----------------------------------------------------------------------
+
+#[test]
+fn cancel_of_a_pending_join_leaves_nothing_behind() {
+    // REQ: FOC-7 (seed 002 §7.1.2.4; RFC 3261 §9.2)
+    let mut cfg = config();
+    cfg.confirm_joins = true;
+    let mut h = Harness::new(cfg, RoomConfig::new(sip_uri(ROOM)));
+    let invite = Invite::new(1).build();
+    h.receive(Peer::Udp("bob"), invite.clone());
+    let (wire, events) = h.take();
+    assert!(wire.is_empty(), "nothing sent before the host decides");
+    let [ControlEvent::JoinPending { participant, .. }] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    let pid = *participant;
+    assert_eq!(h.control.pending_count(), 1);
+    assert!(h.control.pending_answer(pid).is_some());
+
+    h.receive(Peer::Udp("bob"), cancel_request(&invite).unwrap());
+    let mut codes: Vec<(u16, Method)> = h
+        .responses()
+        .iter()
+        .map(|r| {
+            let cseq: simpleim_sip::header::CSeq = r.headers().typed().unwrap().unwrap();
+            (r.code(), cseq.method().clone())
+        })
+        .collect();
+    codes.sort_by_key(|(c, _)| *c);
+    assert_eq!(codes, [(200, Method::Cancel), (487, Method::Invite)]);
+    let (_, events) = h.take();
+    assert!(matches!(
+        events.as_slice(),
+        [ControlEvent::Rejected {
+            status: 487,
+            why: RejectReason::Cancelled,
+            ..
+        }]
+    ));
+    assert_eq!(h.control.pending_count(), 0);
+    assert_eq!(h.control.participant_count(), 0);
+    assert_eq!(
+        h.control.accept_join(h.now, pid, None),
+        Err(CommandError::NotPending(pid))
+    );
+    h.advance(Duration::from_secs(40));
+    assert!(h.control.transactions().is_empty(), "no transaction left");
+}
+
+#[test]
+fn pending_join_accepted_by_the_host_with_its_own_body() {
+    // REQ: FOC-2 (the extension point for ALIAS-3's multipart body)
+    let mut cfg = config();
+    cfg.confirm_joins = true;
+    let mut h = Harness::new(cfg, RoomConfig::new(sip_uri(ROOM)));
+    h.receive(Peer::Udp("bob"), Invite::new(1).build());
+    let (_, events) = h.take();
+    let [ControlEvent::JoinPending { participant, .. }] = events.as_slice() else {
+        panic!("{events:?}")
+    };
+    let sdp = h.control.pending_answer(*participant).unwrap().clone();
+    let body = Bytes::from(
+        [
+            &b"--b\r\nContent-Type: application/sdp\r\n\r\n"[..],
+            &sdp,
+            b"\r\n--b--\r\n",
+        ]
+        .concat(),
+    );
+    h.control
+        .accept_join(
+            h.now,
+            *participant,
+            Some(("multipart/mixed;boundary=b".to_owned(), body.clone())),
+        )
+        .unwrap();
+    h.drain();
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200);
+    assert_eq!(ok.body(), body);
+    assert!(joined(&h.events).is_some());
+}
+
+#[test]
+fn pending_join_rejected_by_the_host() {
+    // REQ: FOC-1 (a policy decided outside, e.g. after an XDM look-up)
+    let mut cfg = config();
+    cfg.confirm_joins = true;
+    let mut h = Harness::new(cfg, RoomConfig::new(sip_uri(ROOM)));
+    h.receive(Peer::Udp("bob"), Invite::new(1).build());
+    let (_, events) = h.take();
+    let [ControlEvent::JoinPending { participant, .. }] = events.as_slice() else {
+        panic!()
+    };
+    assert_eq!(
+        h.control.reject_join(h.now, *participant, 200),
+        Err(CommandError::NotAFailure(200))
+    );
+    h.control.reject_join(h.now, *participant, 403).unwrap();
+    h.drain();
+    assert_eq!(h.last_response().code(), 403);
+    assert_eq!(h.control.pending_count(), 0);
+}
+
+// --- limits (SEC-2) ----------------------------------------------------------------------
+
+#[test]
+fn a_full_room_answers_486() {
+    // REQ: SEC-2
+    let mut h = Harness::new(
+        config(),
+        RoomConfig::new(sip_uri(ROOM)).with_max_participants(1),
+    );
+    join(&mut h, 1);
+    h.receive(Peer::Udp("bob"), Invite::new(2).build());
+    let r = h.last_response();
+    assert_eq!(r.code(), 486);
+    assert_eq!(warning(&r), Some((399, "Too many participants".to_owned())));
+    assert_eq!(h.control.participants(h.room).len(), 1);
+}
+
+#[test]
+fn too_many_pending_joins_answer_503() {
+    // REQ: SEC-2
+    let mut cfg = config();
+    cfg.confirm_joins = true;
+    cfg.limits.max_pending = 1;
+    let mut h = Harness::new(cfg, RoomConfig::new(sip_uri(ROOM)));
+    h.receive(Peer::Udp("bob"), Invite::new(1).build());
+    h.receive(Peer::Udp("bob"), Invite::new(2).build());
+    assert_eq!(h.last_response().code(), 503);
+    assert_eq!(h.control.pending_count(), 1);
+}
+
+#[test]
+fn rooms_are_bounded_and_unique() {
+    // REQ: SEC-2
+    let mut cfg = config();
+    cfg.limits.max_rooms = 1;
+    let mut control = Control::<Peer>::new(cfg);
+    let a = control.add_room(RoomConfig::new(sip_uri(ROOM))).unwrap();
+    assert_eq!(
+        control.add_room(RoomConfig::new(sip_uri("sip:chat-42@CONF.example.net"))),
+        Err(RoomError::Duplicate(a))
+    );
+    assert_eq!(
+        control.add_room(RoomConfig::new(sip_uri("sip:other@conf.example.net"))),
+        Err(RoomError::TooManyRooms { limit: 1 })
+    );
+    assert_eq!(control.rooms().len(), 1);
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "a base instant for the simulated clock"
+    )]
+    let now = Instant::now();
+    control.remove_room(now, a).unwrap();
+    assert!(control.rooms().is_empty());
+}
+
+// --- other requests ------------------------------------------------------------------------
+
+#[test]
+fn options_unknown_methods_and_unknown_dialogs() {
+    let mut h = Harness::default_room();
+    let options = Request::builder(Method::Options, ROOM)
+        .header(HeaderName::Via, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKopt")
+        .header(HeaderName::MaxForwards, 70)
+        .header(HeaderName::From, "<sip:bob@example.org>;tag=o1")
+        .header(HeaderName::To, format!("<{ROOM}>"))
+        .header(HeaderName::CallId, "opt-1")
+        .header(HeaderName::CSeq, "1 OPTIONS")
+        .build()
+        .unwrap();
+    h.receive(Peer::Udp("bob"), options);
+    let r = h.last_response();
+    assert_eq!(r.code(), 200);
+    assert_eq!(header(&r, HeaderName::Allow).len(), 6);
+    assert_eq!(header(&r, HeaderName::Accept), ["application/sdp"]);
+
+    let message = Request::builder(Method::Message, ROOM)
+        .header(HeaderName::Via, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKmsg")
+        .header(HeaderName::MaxForwards, 70)
+        .header(HeaderName::From, "<sip:bob@example.org>;tag=m1")
+        .header(HeaderName::To, format!("<{ROOM}>"))
+        .header(HeaderName::CallId, "msg-1")
+        .header(HeaderName::CSeq, "1 MESSAGE")
+        .body("text/plain", "hi")
+        .build()
+        .unwrap();
+    h.receive(Peer::Udp("bob"), message);
+    let r = h.last_response();
+    assert_eq!(r.code(), 405);
+    assert_eq!(header(&r, HeaderName::Allow).len(), 6);
+
+    let unknown = Request::builder(Method::Extension(Bytes::from_static(b"FOO")), ROOM)
+        .header(HeaderName::Via, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKfoo")
+        .header(HeaderName::MaxForwards, 70)
+        .header(HeaderName::From, "<sip:bob@example.org>;tag=f1")
+        .header(HeaderName::To, format!("<{ROOM}>"))
+        .header(HeaderName::CallId, "foo-1")
+        .header(HeaderName::CSeq, "1 FOO")
+        .build()
+        .unwrap();
+    h.receive(Peer::Udp("bob"), unknown);
+    assert_eq!(h.last_response().code(), 501);
+
+    let bye = Request::builder(Method::Bye, ROOM)
+        .header(HeaderName::Via, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKbye")
+        .header(HeaderName::MaxForwards, 70)
+        .header(HeaderName::From, "<sip:bob@example.org>;tag=x1")
+        .header(HeaderName::To, format!("<{ROOM}>;tag=nosuch"))
+        .header(HeaderName::CallId, "bye-1")
+        .header(HeaderName::CSeq, "2 BYE")
+        .build()
+        .unwrap();
+    h.receive(Peer::Udp("bob"), bye);
+    assert_eq!(h.last_response().code(), 481);
+}
+
+#[test]
+fn reinvite_and_update_in_the_dialog() {
+    // Minimal session modification until REQ: FOC-5.
+    let mut h = Harness::default_room();
+    let (invite, ok, pid) = join(&mut h, 1);
+    h.receive(Peer::Udp("bob"), ack_for(&invite, &ok, "z9hG4bKack1"));
+    h.take();
+
+    // The same path, another max-size: 200 with o= version 2 and the same focus URI.
+    let offer = format!("{OFFER}a=max-size:1000\r\n");
+    h.receive(
+        Peer::Udp("bob"),
+        in_dialog(Method::Invite, &ok, 2, Some(&offer)),
+    );
+    let r = h.last_response();
+    assert_eq!(r.code(), 200);
+    let body = String::from_utf8(r.body().to_vec()).unwrap();
+    let local = h.control.session(pid).unwrap().local.to_string();
+    assert!(body.contains(&format!("a=path:{local}\r\n")), "{body}");
+    assert!(body.contains(" 1 2 IN IP4 "), "{body}");
+    assert_eq!(h.control.session(pid).unwrap().max_size, Some(1000));
+    h.take();
+
+    // A new path: 488 for now.
+    let moved = OFFER.replace("bobsess", "elsewhere");
+    h.receive(
+        Peer::Udp("bob"),
+        in_dialog(Method::Update, &ok, 3, Some(&moved)),
+    );
+    assert_eq!(h.last_response().code(), 488);
+
+    // A session refresh without a body: 200.
+    h.receive(Peer::Udp("bob"), in_dialog(Method::Update, &ok, 4, None));
+    assert_eq!(h.last_response().code(), 200);
+    assert_eq!(h.control.participants(h.room), [pid]);
+}
+
+#[test]
+fn record_route_is_kept_for_the_dialog() {
+    // REQ: FOC-2, FOC-6 (RFC 3261 §12.1.1: the 200 copies Record-Route; the BYE follows it)
+    let mut h = Harness::default_room();
+    let base = Invite::new(1).build();
+    let text = String::from_utf8(base.as_bytes().to_vec())
+        .unwrap()
+        .replacen(
+            "Max-Forwards: 70\r\n",
+            "Max-Forwards: 70\r\nRecord-Route: <sip:p1.example.net;lr>\r\n",
+            1,
+        );
+    let Message::Request(invite) = Message::parse_datagram(Bytes::from(text)).unwrap() else {
+        panic!()
+    };
+    h.receive(Peer::Udp("proxy"), invite);
+    let ok = h.last_response();
+    assert_eq!(
+        header(&ok, HeaderName::RecordRoute),
+        ["<sip:p1.example.net;lr>"]
+    );
+    let pid = joined(&h.events).unwrap();
+    h.take();
+    h.control.remove_participant(h.now, pid).unwrap();
+    h.drain();
+    let (wire, _) = h.take();
+    let Message::Request(bye) = &wire[0].message else {
+        panic!()
+    };
+    assert_eq!(wire[0].handle, Peer::Udp("proxy"));
+    assert_eq!(bye.uri_bytes(), "sip:bob@192.0.2.9");
+    let route: Vec<String> = bye
+        .headers()
+        .get_all(HeaderName::Route)
+        .map(|f| String::from_utf8_lossy(&f.value()).into_owned())
+        .collect();
+    assert_eq!(route, ["<sip:p1.example.net;lr>"]);
+}
+
+#[test]
+fn control_is_send() {
+    fn send<T: Send>() {}
+    send::<Control<Peer>>();
+}
+
+#[test]
+fn msrp_session_ids_differ_per_participant() {
+    // REQ: FOC-2 (one focus URI per participant)
+    let mut h = Harness::default_room();
+    let (_, _, a) = join(&mut h, 1);
+    let (_, _, b) = join(&mut h, 2);
+    let sa = h
+        .control
+        .session(a)
+        .unwrap()
+        .local
+        .session_id()
+        .unwrap()
+        .to_owned();
+    let sb = h
+        .control
+        .session(b)
+        .unwrap()
+        .local
+        .session_id()
+        .unwrap()
+        .to_owned();
+    assert_ne!(sa, sb);
+}
