@@ -14,6 +14,11 @@ pub use control::{Control, ControlConfig, ControlEvent};
 // --- end control plane ---
 
 // --- MSRP switch (owner: switch/) ---
+pub mod switch;
+pub use switch::{
+    MessageKind, ParticipantMsrp, RefuseReason, SkipReason, Switch, SwitchConfig, SwitchError,
+    SwitchEvent, SwitchLimits,
+};
 // --- end MSRP switch ---
 
 // --- conference-info and aliases (owner: conference_info/, alias/) ---
