@@ -777,10 +777,15 @@ fn partial_failure_reports_an_error_response_but_no_timeout() {
     assert_eq!((reps[0].0.as_str(), reps[0].1.code), ("part-1", 415));
     // Carol's silence is no failure: no 408 when the remembered transaction expires.
     if let Some(deadline) = room.switch.poll_timeout() {
-        room.switch.handle_timeout(deadline + Duration::from_secs(1));
+        room.switch
+            .handle_timeout(deadline + Duration::from_secs(1));
         room.drain();
     }
-    assert_eq!(reports(&room.frames(0)).len(), 1, "no 408 for a partial copy");
+    assert_eq!(
+        reports(&room.frames(0)).len(),
+        1,
+        "no 408 for a partial copy"
+    );
 }
 
 #[test]
