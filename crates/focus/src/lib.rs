@@ -22,4 +22,6 @@ pub use switch::{
 // --- end MSRP switch ---
 
 // --- conference-info and aliases (owner: conference_info/, alias/) ---
+pub mod alias;
+pub mod conference_info;
 // --- end conference-info and aliases ---
