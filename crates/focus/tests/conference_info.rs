@@ -32,6 +32,11 @@ fn fixture(name: &str) -> Vec<u8> {
 fn schema() -> Option<PathBuf> {
     let corpus = simpleim_test_support::corpus_dir()?;
     if Command::new("xmllint").arg("--version").output().is_err() {
+        // `.ci/run` installs it (libxml2-utils): under CI a missing xmllint is a failure.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but xmllint is missing (.ci/run installs libxml2-utils)"
+        );
         eprintln!("note: xmllint not installed; schema validation skipped");
         return None;
     }
