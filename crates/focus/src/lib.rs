@@ -2,9 +2,15 @@
 //!
 //! The IM conference focus of the OMA SIMPLE IM specification (the Controlling Function with
 //! its MSRP switch) as a sans-IO state machine: chat rooms with aliases, private and system
-//! messages, delivery reports and the conference event package. Work in progress (issue 7):
-//! the pieces below are built and tested on their own; the `Focus` that drives them over SIP
-//! and MSRP is being assembled.
+//! messages, delivery reports and the conference event package.
+//!
+//! - [`Focus`] ([`focus`]): the composed focus the host drives, over SIP (parsed messages
+//!   with the host's transport handle) and MSRP (bytes with the host's connection handle).
+//!   Its module documentation has the wiring and a full drain loop.
+//! - Its parts, usable and tested on their own: [`control`] ([`Control`], the SIP control
+//!   plane: rooms, INVITE checks, join, leave), [`switch`] ([`Switch`], the MSRP switch of one
+//!   room), [`alias`] (chat aliases and nicknames) and [`conference_info`] (RFC 4575
+//!   documents and the per-room state behind them).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -25,3 +31,11 @@ pub use switch::{
 pub mod alias;
 pub mod conference_info;
 // --- end conference-info and aliases ---
+
+// --- focus (owner: focus/) ---
+pub mod focus;
+pub use focus::{
+    CloseReason, Connect, Focus, FocusConfig, FocusError, FocusEvent, FocusLimits, FocusTransmit,
+    IdFactory, SubscriptionId,
+};
+// --- end focus ---

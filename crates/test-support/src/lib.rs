@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+pub mod focus_sim;
 pub mod msrp;
 pub mod sip_sim;
 pub mod strategies;

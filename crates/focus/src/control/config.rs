@@ -7,7 +7,7 @@ use simpleim_sdp::attr::{MediaRange, Setup};
 use simpleim_sip::dialog::SentBy;
 use simpleim_sip::header::Server;
 use simpleim_sip::transaction::TransactionConfig;
-use simpleim_sip::{IdGenerator, SipUri};
+use simpleim_sip::{IdGenerator, Method, SipUri};
 
 use super::policy::{GroupPolicy, RoomPolicy};
 
@@ -105,6 +105,13 @@ pub struct ControlConfig {
     /// [`Control::reject_join`](super::Control::reject_join)). Default `false`: the 200 goes at
     /// once. The composed focus uses it to assign a chat alias and build the 200's body first.
     pub confirm_joins: bool,
+    /// Methods the control does not answer itself but hands to its host as
+    /// [`ControlEvent::HostRequest`](super::ControlEvent::HostRequest), when they come outside
+    /// any participant's dialog (a new request, or one in a dialog the host made, such as a
+    /// subscription's): the host answers with [`Control::respond`](super::Control::respond).
+    /// They are listed in `Allow`. Default empty; the composed focus adds SUBSCRIBE for the
+    /// conference event package (REQ: FOC-8).
+    pub host_methods: Vec<Method>,
     /// Bounds.
     pub limits: ControlLimits,
     /// The transaction layer's configuration (timers, bound, its own id generator).
@@ -138,6 +145,7 @@ impl ControlConfig {
             max_size: None,
             require_asserted_identity: true,
             confirm_joins: false,
+            host_methods: Vec::new(),
             limits: ControlLimits::default(),
             transaction,
             ids,
@@ -158,6 +166,7 @@ impl fmt::Debug for ControlConfig {
             .field("max_size", &self.max_size)
             .field("require_asserted_identity", &self.require_asserted_identity)
             .field("confirm_joins", &self.confirm_joins)
+            .field("host_methods", &self.host_methods)
             .field("limits", &self.limits)
             .field("transaction", &self.transaction)
             .finish_non_exhaustive()

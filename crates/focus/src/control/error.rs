@@ -4,7 +4,7 @@
 
 use simpleim_sip::BuildError;
 use simpleim_sip::dialog::DialogError;
-use simpleim_sip::transaction::SendError;
+use simpleim_sip::transaction::{SendError, ServerKey};
 
 use super::event::{ParticipantId, RoomId};
 
@@ -37,6 +37,10 @@ pub enum CommandError {
     /// No join with this id waits for the host (it was answered, or cancelled).
     #[error("no pending join {0}")]
     NotPending(ParticipantId),
+    /// No request handed to the host waits under this key (answered already, or its
+    /// transaction is over).
+    #[error("no request waits under {0:?}")]
+    UnknownRequest(ServerKey),
     /// A status outside 300-699 for [`Control::reject_join`](super::Control::reject_join).
     #[error("{0} is not a failure status")]
     NotAFailure(u16),

@@ -6,7 +6,8 @@ use core::fmt;
 use bytes::Bytes;
 use simpleim_msrp::MsrpUri;
 use simpleim_sdp::attr::{MediaRange, Path};
-use simpleim_sip::Uri;
+use simpleim_sip::transaction::{ClientKey, ServerKey};
+use simpleim_sip::{Request, Response, Uri};
 
 /// A room, as numbered by [`Control::add_room`](super::Control::add_room) (never reused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,5 +174,31 @@ pub enum ControlEvent {
         status: u16,
         /// Why.
         why: RejectReason,
+    },
+    /// A request of one of the [`ControlConfig::host_methods`](super::ControlConfig) outside
+    /// any participant's dialog: the host answers it, exactly once, with
+    /// [`Control::respond`](super::Control::respond); the handle it came on is
+    /// [`Control::host_request_handle`](super::Control::host_request_handle).
+    HostRequest {
+        /// Its server transaction.
+        key: ServerKey,
+        /// The request (boxed: it is most of the event).
+        request: Box<Request>,
+    },
+    /// A response to a request the host sent with
+    /// [`Control::send_request`](super::Control::send_request).
+    HostResponse {
+        /// Its client transaction.
+        key: ClientKey,
+        /// The response (boxed).
+        response: Box<Response>,
+    },
+    /// A request the host sent got no response: 408 for a timeout, 503 for a transport error
+    /// (RFC 3261 §8.1.3.1).
+    HostRequestFailed {
+        /// Its client transaction.
+        key: ClientKey,
+        /// The status to treat it as.
+        status: u16,
     },
 }

@@ -216,7 +216,7 @@ impl<H: TransportHandle> Control<H> {
     /// The authenticated originator: the first P-Asserted-Identity, preferring a SIP URI
     /// (RFC 3325 §9.1 allows one SIP and one tel URI); without one, the From URI when
     /// [`ControlConfig::require_asserted_identity`](super::ControlConfig) is off.
-    fn originator(&self, request: &Request) -> Option<Uri> {
+    pub(super) fn originator(&self, request: &Request) -> Option<Uri> {
         let h = request.headers();
         let asserted: Vec<Uri> = h
             .typed_all::<PAssertedIdentity>()

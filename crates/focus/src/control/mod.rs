@@ -26,11 +26,17 @@
 //! | UPDATE without a body | 200 (a session refresh) |
 //! | OPTIONS | 200 with Allow, Accept, Server |
 //! | a request in an unknown dialog | 481 |
+//! | one of [`ControlConfig::host_methods`], outside a participant's dialog | [`ControlEvent::HostRequest`]: the host answers with [`Control::respond`] |
 //! | another known method (SUBSCRIBE, MESSAGE, REFER, ...) | 405 with Allow |
 //! | an unknown method | 501 |
 //!
-//! `Allow` lists what the control answers itself: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE.
-//! The composed focus adds SUBSCRIBE (conference event package) when it serves it.
+//! `Allow` lists what the control answers itself: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE,
+//! and the [`ControlConfig::host_methods`] (the composed focus adds SUBSCRIBE for the
+//! conference event package).
+//!
+//! The host may also send requests of its own through the control's transaction layer
+//! ([`Control::send_request`], e.g. NOTIFY); their responses come back as
+//! [`ControlEvent::HostResponse`] or [`ControlEvent::HostRequestFailed`].
 //!
 //! ## Example
 //! ```
@@ -106,15 +112,18 @@ mod invite;
 mod policy;
 mod session;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use simpleim_sip::dialog::{Dialog, DialogId};
 use simpleim_sip::header::{Allow, Warning};
 use simpleim_sip::transaction::{
-    ServerKey, TransactionEvent, TransactionKey, TransactionLayer, Transmit, TransportHandle,
+    ClientKey, ServerKey, TransactionEvent, TransactionKey, TransactionLayer, Transmit,
+    TransportHandle,
 };
-use simpleim_sip::{HeaderName, Host, Message, Method, Request, Response, ResponseBuilder, SipUri};
+use simpleim_sip::{
+    HeaderName, Host, Message, Method, Request, Response, ResponseBuilder, SipUri, Uri,
+};
 
 pub use config::{
     ControlConfig, ControlLimits, IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT, MsrpEndpoint, RoomConfig,
@@ -209,6 +218,10 @@ pub struct Control<H> {
     pending: HashMap<ParticipantId, PendingJoin<H>>,
     pending_by_key: HashMap<ServerKey, ParticipantId>,
     awaiting_ack: HashMap<ServerKey, ParticipantId>,
+    /// Requests handed to the host, with the handle they came on, until answered.
+    host_requests: HashMap<ServerKey, H>,
+    /// Requests the host sent, until their transaction ends.
+    host_clients: HashSet<ClientKey>,
     events: VecDeque<ControlEvent>,
     next_room: u64,
     next_participant: u64,
@@ -236,6 +249,8 @@ impl<H: TransportHandle> Control<H> {
             pending: HashMap::new(),
             pending_by_key: HashMap::new(),
             awaiting_ack: HashMap::new(),
+            host_requests: HashMap::new(),
+            host_clients: HashSet::new(),
             events: VecDeque::new(),
             next_room: 1,
             next_participant: 1,
@@ -291,6 +306,41 @@ impl<H: TransportHandle> Control<H> {
     #[must_use]
     pub fn session(&self, participant: ParticipantId) -> Option<&MsrpSession> {
         self.participants.get(&participant).map(|p| &p.session)
+    }
+
+    /// The configuration (the live transaction configuration is
+    /// [`Control::transactions`]`().config()`).
+    #[must_use]
+    pub fn config(&self) -> &ControlConfig {
+        &self.config
+    }
+
+    /// The room whose identity is `uri` (user, host and port; URI parameters play no part).
+    #[must_use]
+    pub fn room_of(&self, uri: &SipUri) -> Option<RoomId> {
+        self.room_index.get(&RoomKey::of(uri)).copied()
+    }
+
+    /// The authenticated originator of `request` as the INVITE checks find it (REQ: SEC-1):
+    /// P-Asserted-Identity, or the From URI when
+    /// [`ControlConfig::require_asserted_identity`] is off.
+    #[must_use]
+    pub fn asserted_identity(&self, request: &Request) -> Option<Uri> {
+        self.originator(request)
+    }
+
+    /// The remote target of a participant's dialog (its Contact).
+    #[must_use]
+    pub fn remote_target(&self, participant: ParticipantId) -> Option<&Uri> {
+        self.participants
+            .get(&participant)
+            .map(|p| p.dialog.remote_target())
+    }
+
+    /// The handle a [`ControlEvent::HostRequest`] came on, until it is answered.
+    #[must_use]
+    pub fn host_request_handle(&self, key: ServerKey) -> Option<&H> {
+        self.host_requests.get(&key)
     }
 
     // --- inputs -----------------------------------------------------------------------
@@ -446,6 +496,48 @@ impl<H: TransportHandle> Control<H> {
         r
     }
 
+    // --- commands: the host's own requests and responses ------------------------------
+
+    /// Answers a [`ControlEvent::HostRequest`] (a provisional response keeps it waiting).
+    ///
+    /// # Errors
+    /// [`CommandError::UnknownRequest`]; the transaction layer's refusal.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        response: Response,
+    ) -> Result<(), CommandError> {
+        if !self.host_requests.contains_key(&key) {
+            return Err(CommandError::UnknownRequest(key));
+        }
+        let last = response.code() >= 200;
+        let r = self.layer.send_response(now, key, response);
+        if last || r.is_err() {
+            self.host_requests.remove(&key);
+        }
+        self.drive(now);
+        Ok(r?)
+    }
+
+    /// Sends a request of the host's (a NOTIFY of a subscription, ...) on `handle` through the
+    /// transaction layer, which retransmits it; its response comes as
+    /// [`ControlEvent::HostResponse`], or [`ControlEvent::HostRequestFailed`].
+    ///
+    /// # Errors
+    /// The transaction layer's refusal.
+    pub fn send_request(
+        &mut self,
+        now: Instant,
+        handle: H,
+        request: Request,
+    ) -> Result<ClientKey, CommandError> {
+        let key = self.layer.send_request(now, handle, request)?;
+        self.host_clients.insert(key);
+        self.drive(now);
+        Ok(key)
+    }
+
     // --- the transaction layer's events ------------------------------------------------
 
     /// Drains the transaction layer's events (a parent drains its child inside its own
@@ -465,9 +557,35 @@ impl<H: TransportHandle> Control<H> {
                         let _ = self.remove(now, p, LeaveReason::NoAck);
                     }
                 }
+                TransactionEvent::Response { key, response }
+                    if self.host_clients.contains(&key) =>
+                {
+                    self.events.push_back(ControlEvent::HostResponse {
+                        key,
+                        response: Box::new(response),
+                    });
+                }
+                TransactionEvent::Timeout {
+                    key: TransactionKey::Client(key),
+                } if self.host_clients.contains(&key) => {
+                    self.events
+                        .push_back(ControlEvent::HostRequestFailed { key, status: 408 });
+                }
+                TransactionEvent::TransportError {
+                    key: TransactionKey::Client(key),
+                } if self.host_clients.contains(&key) => {
+                    self.events
+                        .push_back(ControlEvent::HostRequestFailed { key, status: 503 });
+                }
+                TransactionEvent::Terminated {
+                    key: TransactionKey::Client(k),
+                } => {
+                    self.host_clients.remove(&k);
+                }
                 TransactionEvent::Terminated {
                     key: TransactionKey::Server(k),
                 } => {
+                    self.host_requests.remove(&k);
                     self.awaiting_ack.remove(&k);
                     if let Some(p) = self.pending_by_key.remove(&k) {
                         // The INVITE transaction is gone: its join cannot be answered.
@@ -498,6 +616,18 @@ impl<H: TransportHandle> Control<H> {
         }
         let in_dialog = DialogId::of_incoming_request(request)
             .filter(|id| !id.local_tag.is_empty() && !id.remote_tag.is_empty());
+        let for_host = self.config.host_methods.contains(request.method())
+            && in_dialog
+                .as_ref()
+                .is_none_or(|id| !self.by_dialog.contains_key(id));
+        if for_host {
+            self.host_requests.insert(key, handle);
+            self.events.push_back(ControlEvent::HostRequest {
+                key,
+                request: Box::new(request.clone()),
+            });
+            return;
+        }
         match (request.method(), in_dialog) {
             (Method::Invite, None) => self.on_invite(now, key, request, handle),
             (Method::Options, None) => {
@@ -533,7 +663,7 @@ impl<H: TransportHandle> Control<H> {
     /// `b` with Allow (RFC 3261 §20.5).
     fn with_allow(&self, b: ResponseBuilder) -> ResponseBuilder {
         let mut b = b;
-        for m in &ALLOWED_METHODS {
+        for m in ALLOWED_METHODS.iter().chain(&self.config.host_methods) {
             b = b.typed(&Allow::new(m.clone()));
         }
         b

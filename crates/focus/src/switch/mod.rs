@@ -113,6 +113,7 @@
 mod address;
 mod config;
 mod event;
+mod host;
 mod inbound;
 mod peer;
 mod relay;

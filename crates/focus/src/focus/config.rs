@@ -1,0 +1,96 @@
+//! How a [`Focus`](super::Focus) is configured: [`FocusConfig`], [`FocusLimits`], and where
+//! its identifiers come from ([`IdFactory`]).
+
+use core::fmt;
+
+use simpleim_msrp::{IdGenerator, Limits};
+use simpleim_sip::Method;
+
+use crate::control::ControlConfig;
+use crate::switch::SwitchLimits;
+
+/// Makes an independent MSRP identifier generator: one for the focus itself (bodiless
+/// SENDs, multipart boundaries, SIP tags of subscriptions) and one per room's switch. No RNG
+/// inside the focus: in production each call returns a generator seeded from a real random
+/// source (Message-IDs and tags face the network); tests return seeded ones.
+pub type IdFactory = Box<dyn FnMut() -> Box<dyn IdGenerator> + Send>;
+
+/// Bounds of the composed focus (REQ: SEC-2), beside those of its parts
+/// ([`ControlConfig::limits`], [`FocusConfig::switch_limits`], [`FocusConfig::msrp_limits`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FocusLimits {
+    /// MSRP connections known at once; a connection beyond it is refused at
+    /// [`Focus::handle_msrp_connected`](super::Focus::handle_msrp_connected) with
+    /// [`FocusEvent::CloseConnection`](super::FocusEvent::CloseConnection). Default 10 000.
+    pub max_connections: usize,
+    /// Conference-event subscriptions at once (REQ: FOC-8); a SUBSCRIBE beyond it gets 503.
+    /// Default 10 000.
+    pub max_subscriptions: usize,
+    /// Aliases and conference-info members per room. Default 1 000.
+    pub max_members: usize,
+}
+
+impl Default for FocusLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 10_000,
+            max_subscriptions: 10_000,
+            max_members: 1_000,
+        }
+    }
+}
+
+/// How a [`Focus`](super::Focus) behaves. Start from [`FocusConfig::new`].
+#[non_exhaustive]
+pub struct FocusConfig {
+    /// The SIP control plane's configuration. [`FocusConfig::new`] sets
+    /// [`ControlConfig::confirm_joins`] (the focus assigns the alias before the 200 OK) and
+    /// adds SUBSCRIBE to [`ControlConfig::host_methods`] (REQ: FOC-8).
+    pub control: ControlConfig,
+    /// The bounds of every room's switch.
+    pub switch_limits: SwitchLimits,
+    /// Whether private messages are allowed in the rooms (REQ: SW-8 a; default true).
+    pub allow_private_messages: bool,
+    /// The MSRP decoder's bounds, per connection.
+    pub msrp_limits: Limits,
+    /// The composed focus's own bounds.
+    pub limits: FocusLimits,
+    /// The longest conference-event subscription granted, in seconds (default 3600).
+    pub max_subscription_expires: u32,
+    /// Where identifiers come from.
+    pub ids: IdFactory,
+}
+
+impl FocusConfig {
+    /// A configuration around `control`, with default limits.
+    #[must_use]
+    pub fn new(mut control: ControlConfig, ids: IdFactory) -> Self {
+        control.confirm_joins = true;
+        if !control.host_methods.contains(&Method::Subscribe) {
+            control.host_methods.push(Method::Subscribe);
+        }
+        Self {
+            control,
+            switch_limits: SwitchLimits::default(),
+            allow_private_messages: true,
+            msrp_limits: Limits::default(),
+            limits: FocusLimits::default(),
+            max_subscription_expires: 3600,
+            ids,
+        }
+    }
+}
+
+impl fmt::Debug for FocusConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FocusConfig")
+            .field("control", &self.control)
+            .field("switch_limits", &self.switch_limits)
+            .field("allow_private_messages", &self.allow_private_messages)
+            .field("msrp_limits", &self.msrp_limits)
+            .field("limits", &self.limits)
+            .field("max_subscription_expires", &self.max_subscription_expires)
+            .finish_non_exhaustive()
+    }
+}

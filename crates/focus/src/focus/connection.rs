@@ -1,0 +1,336 @@
+//! MSRP connections: decoding, binding a connection to its participant by the To-Path of its
+//! first request, bodiless SENDs (RFC 4975 §5.4), 481 for unknown sessions (§7.3), and what
+//! the host tells about connections (connected, closed, writable).
+
+use std::fmt;
+use std::hash::Hash;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use simpleim_msrp::{
+    ByteRange, Decoded, Decoder, FrameHead, Method, Path, ReportMode, RequestBuilder,
+    ResponseBuilder, TransactionId,
+};
+use simpleim_sip::transaction::TransportHandle;
+
+use super::Focus;
+use super::event::{CloseReason, FocusEvent, FocusTransmit};
+use crate::control::ParticipantId;
+
+/// One MSRP connection.
+pub(super) struct Connection {
+    decoder: Decoder,
+    /// The participant whose session it carries, once its first request named one.
+    pub(super) bound: Option<ParticipantId>,
+    /// The participant the body parts being streamed belong to (`None`: dropped).
+    current: Option<ParticipantId>,
+    /// Whether the host's connection takes bytes now.
+    pub(super) writable: bool,
+}
+
+impl<H, C> Focus<H, C>
+where
+    H: TransportHandle + Clone,
+    C: Clone + Eq + Hash + Ord + fmt::Debug,
+{
+    /// An MSRP connection is ready: accepted from a participant (`opened_for: None`), or
+    /// opened by the host for a [`Connect`](super::Connect) (`Some(participant)`: it is bound
+    /// to that participant at once, and the focus sends a bodiless SEND on it, RFC 4975
+    /// §5.4). Beyond [`FocusLimits::max_connections`](super::FocusLimits) the connection is
+    /// refused with [`FocusEvent::CloseConnection`].
+    pub fn handle_msrp_connected(
+        &mut self,
+        now: Instant,
+        conn: C,
+        opened_for: Option<ParticipantId>,
+    ) {
+        if !self.connections.contains_key(&conn)
+            && self.connections.len() >= self.limits.max_connections
+        {
+            self.events.push_back(FocusEvent::CloseConnection {
+                conn,
+                reason: CloseReason::TooManyConnections,
+            });
+            return;
+        }
+        self.connections
+            .entry(conn.clone())
+            .or_insert_with(|| Connection {
+                decoder: Decoder::new(self.msrp_limits),
+                bound: None,
+                current: None,
+                writable: true,
+            });
+        if let Some(p) = opened_for {
+            let free = self.participants.get(&p).is_some_and(|x| x.conn.is_none());
+            if free && self.bind(&conn, p) {
+                self.send_bodiless(p);
+            }
+        }
+        self.drive(now);
+    }
+
+    /// A [`Connect`](super::Connect) failed: the participant cannot be reached and is removed
+    /// (BYE, REQ: FOC-6).
+    pub fn handle_msrp_connect_failed(&mut self, now: Instant, participant: ParticipantId) {
+        if self
+            .participants
+            .get(&participant)
+            .is_some_and(|p| p.conn.is_none())
+        {
+            let _ = self.control.remove_participant(now, participant);
+        }
+        self.drive(now);
+    }
+
+    /// Bytes read from an MSRP connection. Each request is routed by the first URI of its
+    /// To-Path to the participant the focus gave that URI; the connection's first request
+    /// binds it. Requests for no session here (or for another participant than the bound one)
+    /// get 481; a bodiless SEND gets 200 and goes no further; everything else goes to the
+    /// room's switch. A framing error closes the connection
+    /// ([`CloseReason::ProtocolError`]) and removes its participant. Bytes on a connection
+    /// the focus does not know (never connected, or handed back) are ignored.
+    pub fn handle_msrp(&mut self, now: Instant, conn: C, data: &[u8]) {
+        let Some(c) = self.connections.get_mut(&conn) else {
+            return;
+        };
+        c.decoder.push(data);
+        while let Some(polled) = self.connections.get_mut(&conn).map(|c| c.decoder.poll()) {
+            match polled {
+                Ok(Some(item)) => self.on_decoded(now, &conn, item),
+                Ok(None) => break,
+                Err(_) => {
+                    let bound = self.connections.get(&conn).and_then(|c| c.bound);
+                    self.forget_connection(&conn, CloseReason::ProtocolError);
+                    if let Some(p) = bound {
+                        let _ = self.control.remove_participant(now, p);
+                    }
+                    break;
+                }
+            }
+        }
+        self.drive(now);
+    }
+
+    /// An MSRP connection closed. Its participant, if any, is removed with a BYE (REQ:
+    /// FOC-6): an MSRP session does not outlive its connection here (RFC 4975 §5.4 leaves
+    /// reconnecting to a new SDP exchange).
+    pub fn handle_msrp_closed(&mut self, now: Instant, conn: C) {
+        let Some(c) = self.connections.remove(&conn) else {
+            return;
+        };
+        if let Some(p) = c.bound {
+            if let Some(x) = self.participants.get_mut(&p) {
+                x.conn = None;
+            }
+            let _ = self.control.remove_participant(now, p);
+        }
+        self.drive(now);
+    }
+
+    /// Whether the host's connection takes bytes now (back-pressure, default true): while
+    /// false, the switch keeps its participant's bytes queued, within its bounds (REQ:
+    /// SEC-2).
+    pub fn set_msrp_writable(&mut self, conn: &C, writable: bool) {
+        let Some(c) = self.connections.get_mut(conn) else {
+            return;
+        };
+        c.writable = writable;
+        if let Some(p) = c.bound {
+            self.set_switch_writable(p, writable);
+        }
+    }
+
+    // --- internals -------------------------------------------------------------------------
+
+    fn on_decoded(&mut self, now: Instant, conn: &C, item: Decoded) {
+        let head = match &item {
+            Decoded::Frame(f) => Some(&f.head),
+            Decoded::Head(h) => Some(h),
+            Decoded::Body(_) => None,
+        };
+        let Some(head) = head else {
+            let current = self.connections.get(conn).and_then(|c| c.current);
+            if let Some(p) = current {
+                self.forward(now, p, item);
+            }
+            return;
+        };
+        if let Some(c) = self.connections.get_mut(conn) {
+            c.current = None;
+        }
+        let target = self.route(head);
+        let bound = self.connections.get(conn).and_then(|c| c.bound);
+        if head.is_response() {
+            let Some(p) = target.filter(|p| bound == Some(*p)) else {
+                return; // a response for nothing of ours on this connection
+            };
+            let ours = self
+                .participants
+                .get_mut(&p)
+                .and_then(|x| x.bind_tid.take_if(|t| *t == head.transaction_id()));
+            if ours.is_none() {
+                self.forward(now, p, item);
+            }
+            return;
+        }
+        let p = match (target, bound) {
+            (Some(p), Some(b)) if p == b => p,
+            (Some(p), None) if self.participants.get(&p).is_some_and(|x| x.conn.is_none()) => {
+                if !self.bind(conn, p) {
+                    return;
+                }
+                p
+            }
+            // RFC 4975 §7.3: the To-Path must name a session associated with this connection.
+            _ => {
+                self.answer(conn, bound, head, 481);
+                return;
+            }
+        };
+        let bodiless = matches!(&item, Decoded::Frame(f)
+            if f.head.method() == Some(&Method::Send)
+                && f.body.is_empty()
+                && f.head.content_type().is_none());
+        if bodiless {
+            // RFC 4975 §5.4: a SEND without body opens (binds) the connection; nothing to relay.
+            self.answer(conn, Some(p), head, 200);
+            return;
+        }
+        if let Some(c) = self.connections.get_mut(conn) {
+            c.current = Some(p);
+        }
+        self.forward(now, p, item);
+    }
+
+    /// The participant a frame is for: the first URI of its To-Path, as the focus gave it.
+    fn route(&self, head: &FrameHead) -> Option<ParticipantId> {
+        let to = head.header_bytes("To-Path")?;
+        let path = Path::parse(to).ok()?;
+        self.demux.route(path.first()).copied()
+    }
+
+    fn forward(&mut self, now: Instant, p: ParticipantId, item: Decoded) {
+        let Some(room) = self.participants.get(&p).map(|x| x.room) else {
+            return;
+        };
+        if let Some(r) = self.rooms.get_mut(&room) {
+            r.switch.handle_decoded(now, p, item);
+        }
+    }
+
+    /// Answers a request with `code` (unless its Failure-Report forbids it, RFC 4975
+    /// §7.1.2): through the switch when the connection is bound (between relayed frames),
+    /// else directly.
+    fn answer(&mut self, conn: &C, bound: Option<ParticipantId>, head: &FrameHead, code: u16) {
+        let failure = head
+            .failure_report()
+            .ok()
+            .flatten()
+            .unwrap_or(ReportMode::Yes);
+        if failure == ReportMode::No || (failure == ReportMode::Partial && code == 200) {
+            return;
+        }
+        let mut out = BytesMut::new();
+        if ResponseBuilder::for_request(head, code)
+            .encode(&mut out)
+            .is_err()
+        {
+            return;
+        }
+        self.write(conn, bound, out.freeze());
+    }
+
+    fn write(&mut self, conn: &C, bound: Option<ParticipantId>, bytes: Bytes) {
+        let room = bound.and_then(|p| self.participants.get(&p).map(|x| (p, x.room)));
+        match room.and_then(|(p, r)| self.rooms.get_mut(&r).map(|r| (p, r))) {
+            Some((p, r)) => {
+                let _ = r.switch.push_frame(p, bytes);
+            }
+            None => self.transmit.push_back(FocusTransmit::Msrp {
+                conn: conn.clone(),
+                bytes,
+            }),
+        }
+    }
+
+    /// Binds `conn` to `p`: the switch may write to it now.
+    fn bind(&mut self, conn: &C, p: ParticipantId) -> bool {
+        let Some(c) = self.connections.get_mut(conn) else {
+            return false;
+        };
+        if c.bound.is_some() {
+            return false;
+        }
+        c.bound = Some(p);
+        let writable = c.writable;
+        let Some(x) = self.participants.get_mut(&p) else {
+            c.bound = None;
+            return false;
+        };
+        x.conn = Some(conn.clone());
+        self.set_switch_writable(p, writable);
+        true
+    }
+
+    fn set_switch_writable(&mut self, p: ParticipantId, writable: bool) {
+        let Some(room) = self.participants.get(&p).map(|x| x.room) else {
+            return;
+        };
+        if let Some(r) = self.rooms.get_mut(&room) {
+            r.switch.set_writable(p, writable);
+        }
+    }
+
+    /// The bodiless SEND the active side sends first (RFC 4975 §5.4).
+    fn send_bodiless(&mut self, p: ParticipantId) {
+        let tid: TransactionId = self.ids.transaction_id();
+        let message_id = self.ids.message_id();
+        let Some(x) = self.participants.get_mut(&p) else {
+            return;
+        };
+        let mut out = BytesMut::new();
+        let written = RequestBuilder::new(Method::Send, tid)
+            .to_path(x.remote.as_str())
+            .from_path(x.local.as_str())
+            .message_id(message_id.as_str())
+            .byte_range(ByteRange {
+                start: 1,
+                end: Some(0),
+                total: Some(0),
+            })
+            .encode(&mut out)
+            .is_ok();
+        if !written {
+            return;
+        }
+        x.bind_tid = Some(tid);
+        let room = x.room;
+        if let Some(r) = self.rooms.get_mut(&room) {
+            let _ = r.switch.push_frame(p, out.freeze());
+        }
+    }
+
+    /// The participant is gone or failing: hand its connection back to the host.
+    pub(super) fn drop_connection(&mut self, p: ParticipantId, reason: CloseReason) {
+        let conn = self.participants.get_mut(&p).and_then(|x| x.conn.take());
+        if let Some(conn) = conn {
+            self.forget_connection(&conn, reason);
+        }
+    }
+
+    fn forget_connection(&mut self, conn: &C, reason: CloseReason) {
+        if let Some(c) = self.connections.remove(conn) {
+            if let Some(p) = c.bound {
+                if let Some(x) = self.participants.get_mut(&p) {
+                    x.conn = None;
+                }
+                self.set_switch_writable(p, false);
+            }
+            self.events.push_back(FocusEvent::CloseConnection {
+                conn: conn.clone(),
+                reason,
+            });
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! A many-party harness for the composed [`Focus`]: a simulated clock, one focus with one
+//! room, and N clients that play SIP (INVITE with an MSRP offer, ACK, BYE, SUBSCRIBE,
+//! answering NOTIFYs; built with the sip builders and re-parsed from their bytes on arrival,
+//! as a host would) and MSRP (a [`Session`] per client over its own simulated connection,
+//! opened with a bodiless SEND, RFC 4975 §5.4). Every byte the focus writes to a client's
+//! connection is kept ([`Client::msrp_in`]).
+//!
+//! ```
+//! use simpleim_test_support::focus_sim::Sim;
+//!
+//! let mut sim = Sim::new();
+//! let alice = sim.add_client("alice", Some("Alice"), false);
+//! let bob = sim.add_client("bob", Some("Bob"), false);
+//! sim.join(alice);
+//! sim.join(bob);
+//! sim.send_cpim(alice, "sip:alice@example.com", "Hello");
+//! assert_eq!(sim.clients[bob].messages().len(), 1);
+//! ```
+#![allow(
+    clippy::indexing_slicing,
+    reason = "clients are addressed by index; a wrong one fails the test"
+)]
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use simpleim_focus::control::{
+    ControlConfig, GroupPolicy, Members, MsrpEndpoint, ParticipantId, RoomConfig, RoomId,
+};
+use simpleim_focus::{Focus, FocusConfig, FocusEvent, FocusTransmit};
+use simpleim_msrp::{Event, SendOptions, Session, SessionConfig};
+use simpleim_sip::dialog::SentBy;
+use simpleim_sip::transaction::{TransactionConfig, TransportHandle};
+use simpleim_sip::{HeaderName, Message, Method, Request, Response, SeededIds, SipUri, Uri};
+
+/// The room's URI.
+pub const ROOM: &str = "sip:chat@conf.example.com";
+
+/// The most rounds [`Sim::settle`] makes before deciding the parties are stuck.
+const MAX_ROUNDS: usize = 10_000;
+
+/// A client's SIP transport handle (one TCP connection per client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SipConn(pub usize);
+
+impl TransportHandle for SipConn {
+    fn is_reliable(&self) -> bool {
+        true
+    }
+}
+
+/// A client's MSRP connection handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MsrpConn(pub usize);
+
+/// One simulated client.
+pub struct Client {
+    /// Its user part (`alice`).
+    pub name: String,
+    /// Its SIP URI, asserted by the network (P-Asserted-Identity).
+    pub identity: String,
+    /// The display name of its From (the alias it asks for).
+    pub display: Option<String>,
+    /// Whether it joins with `Privacy: id`.
+    pub anonymous: bool,
+    /// Every SIP message the focus sent it, re-parsed.
+    pub sip_in: Vec<Message>,
+    /// The 200 OK to its INVITE.
+    pub ok: Option<Response>,
+    /// Its MSRP session, once joined.
+    pub session: Option<Session>,
+    /// Its MSRP connection, once open.
+    pub conn: Option<MsrpConn>,
+    /// Every byte the focus wrote on its MSRP connection.
+    pub msrp_in: Vec<u8>,
+    /// Its session's events.
+    pub received: Vec<Event>,
+    /// The NOTIFY bodies it received (conference-info documents).
+    pub notifies: Vec<String>,
+    /// Its participant id at the focus.
+    pub participant: Option<ParticipantId>,
+    cseq: u32,
+}
+
+impl Client {
+    /// Its MSRP URI.
+    #[must_use]
+    pub fn msrp_uri(&self) -> String {
+        format!("msrp://{}.example.com:7777/{}-s;tcp", self.name, self.name)
+    }
+
+    /// The bodies of the complete messages its session received.
+    #[must_use]
+    pub fn messages(&self) -> Vec<Bytes> {
+        self.received
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message { body, .. } => Some(body.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The statuses of the failures of its outgoing messages.
+    #[must_use]
+    pub fn send_failures(&self) -> Vec<u16> {
+        self.received
+            .iter()
+            .filter_map(|e| match e {
+                Event::SendFailed { status, .. } => Some(status.code),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The statuses of the answers to its NICKNAME requests.
+    #[must_use]
+    pub fn nickname_results(&self) -> Vec<u16> {
+        self.received
+            .iter()
+            .filter_map(|e| match e {
+                Event::NicknameResult { status, .. } => Some(*status),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The focus, its room and its clients, on a simulated clock.
+pub struct Sim {
+    /// The simulated time.
+    pub now: Instant,
+    /// The focus under test.
+    pub focus: Focus<SipConn, MsrpConn>,
+    /// Its room.
+    pub room: RoomId,
+    /// The clients, by index.
+    pub clients: Vec<Client>,
+    /// Every event of the focus.
+    pub events: Vec<FocusEvent<MsrpConn>>,
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn sip_uri(s: &str) -> SipUri {
+    match Uri::parse(&Bytes::copy_from_slice(s.as_bytes())) {
+        Ok(Uri::Sip(u)) => u,
+        other => panic!("not a SIP URI: {other:?}"),
+    }
+}
+
+impl Sim {
+    /// A focus with one room at [`ROOM`] where anonymity is allowed.
+    #[must_use]
+    pub fn new() -> Self {
+        let control = ControlConfig::new(
+            SentBy::new("TCP", "conf.example.com", None),
+            MsrpEndpoint::tcp("conf.example.com", 2855),
+            Box::new(SeededIds::new(1)),
+            TransactionConfig::new(Box::new(SeededIds::new(2))),
+        );
+        let mut seed = 1000;
+        let ids = Box::new(move || {
+            seed += 1;
+            Box::new(simpleim_msrp::SeededIds::new(seed)) as Box<dyn simpleim_msrp::IdGenerator>
+        });
+        let mut focus = Focus::new(FocusConfig::new(control, ids));
+        let policy = GroupPolicy {
+            allow_anonymity: Members::Everyone,
+            ..GroupPolicy::default()
+        };
+        let room = focus
+            .add_room(RoomConfig::new(sip_uri(ROOM)).with_policy(policy))
+            .unwrap();
+        Self {
+            now: crate::msrp::epoch(),
+            focus,
+            room,
+            clients: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Adds a client (not joined yet) and returns its index.
+    pub fn add_client(&mut self, name: &str, display: Option<&str>, anonymous: bool) -> usize {
+        self.clients.push(Client {
+            name: name.to_owned(),
+            identity: format!("sip:{name}@example.com"),
+            display: display.map(str::to_owned),
+            anonymous,
+            sip_in: Vec::new(),
+            ok: None,
+            session: None,
+            conn: None,
+            msrp_in: Vec::new(),
+            received: Vec::new(),
+            notifies: Vec::new(),
+            participant: None,
+            cseq: 1,
+        });
+        self.clients.len() - 1
+    }
+
+    fn sip_from(&self, i: usize) -> String {
+        let c = &self.clients[i];
+        let uri = if c.anonymous {
+            "sip:anonymous@anonymous.invalid".to_owned()
+        } else {
+            c.identity.clone()
+        };
+        match &c.display {
+            Some(d) => format!("\"{d}\" <{uri}>;tag={}-tag", c.name),
+            None => format!("<{uri}>;tag={}-tag", c.name),
+        }
+    }
+
+    fn base(&mut self, i: usize, method: Method, to: &str) -> simpleim_sip::RequestBuilder {
+        let from = self.sip_from(i);
+        let c = &mut self.clients[i];
+        c.cseq += 1;
+        Request::builder(method.clone(), ROOM)
+            .header(
+                HeaderName::Via,
+                format!(
+                    "SIP/2.0/TCP {}.example.com;branch=z9hG4bK{}-{}-{method}",
+                    c.name, c.name, c.cseq
+                ),
+            )
+            .header(HeaderName::MaxForwards, 70)
+            .header_named("From", from)
+            .header_named("To", to)
+            .header(HeaderName::CallId, format!("call-{}", c.name))
+            .header(HeaderName::CSeq, format!("{} {method}", c.cseq))
+            .header(
+                HeaderName::Contact,
+                format!("<sip:{}@{}.example.com;transport=tcp>", c.name, c.name),
+            )
+            .header_named("P-Asserted-Identity", format!("<{}>", c.identity))
+    }
+
+    /// Client `i` joins: INVITE with its MSRP offer (`a=setup:active`), the 200, ACK, then
+    /// it connects and binds its connection with a bodiless SEND. Returns the 200.
+    pub fn join(&mut self, i: usize) -> Response {
+        let name = self.clients[i].name.clone();
+        let path = self.clients[i].msrp_uri();
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 {name}.example.com\r\ns=-\r\nc=IN IP4 {name}.example.com\r\n\
+             t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
+             a=accept-wrapped-types:*\r\na=path:{path}\r\na=setup:active\r\n"
+        );
+        let mut b = self
+            .base(i, Method::Invite, &format!("<{ROOM}>"))
+            .header_named("Accept-Contact", "*;+g.oma.sip-im")
+            .header_named("User-Agent", "IM-client/OMA1.0");
+        if self.clients[i].anonymous {
+            b = b.header_named("Privacy", "id");
+        }
+        let invite = b.body("application/sdp", sdp).build().unwrap();
+        self.deliver_sip(i, invite);
+        let ok = self.clients[i]
+            .sip_in
+            .iter()
+            .rev()
+            .find_map(|m| m.as_response().filter(|r| r.code() == 200).cloned())
+            .unwrap_or_else(|| panic!("no 200 for {name}: {:?}", self.clients[i].sip_in));
+        self.clients[i].ok = Some(ok.clone());
+        let to = ok.headers().get(HeaderName::To).unwrap().value();
+        // The ACK repeats the INVITE's CSeq number (RFC 3261 §13.2.2.4).
+        self.clients[i].cseq -= 1;
+        let ack = self
+            .base(i, Method::Ack, &String::from_utf8_lossy(&to))
+            .build()
+            .unwrap();
+        self.deliver_sip(i, ack);
+        self.clients[i].participant = self.events.iter().rev().find_map(|e| match e {
+            FocusEvent::Joined { participant, .. } => Some(*participant),
+            _ => None,
+        });
+        // The focus's path is in the SDP answer (alone, or in the multipart body).
+        let body = String::from_utf8_lossy(&ok.body()).into_owned();
+        let focus_path = body
+            .lines()
+            .find_map(|l| l.strip_prefix("a=path:"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let config = SessionConfig::new(
+            path.parse().unwrap(),
+            focus_path.parse().unwrap(),
+            Box::new(simpleim_msrp::SeededIds::new(77 + i as u64)),
+        );
+        self.clients[i].session = Some(Session::new(config));
+        let conn = MsrpConn(i);
+        self.clients[i].conn = Some(conn);
+        self.focus.handle_msrp_connected(self.now, conn, None);
+        let bind = format!(
+            "MSRP bind{i} SEND\r\nTo-Path: {focus_path}\r\nFrom-Path: {path}\r\n\
+             Message-ID: bind{i}\r\nByte-Range: 1-0/0\r\n-------bind{i}$\r\n"
+        );
+        self.focus.handle_msrp(self.now, conn, bind.as_bytes());
+        self.settle();
+        ok
+    }
+
+    /// Client `i` leaves with a BYE in its dialog.
+    pub fn leave(&mut self, i: usize) {
+        let ok = self.clients[i].ok.clone().unwrap();
+        let to = ok.headers().get(HeaderName::To).unwrap().value();
+        let bye = self
+            .base(i, Method::Bye, &String::from_utf8_lossy(&to))
+            .build()
+            .unwrap();
+        self.deliver_sip(i, bye);
+    }
+
+    /// Client `i` subscribes to the room's conference event package (RFC 4575).
+    pub fn subscribe(&mut self, i: usize) {
+        let sub = self
+            .base(i, Method::Subscribe, &format!("<{ROOM}>"))
+            .header_named("Event", "conference")
+            .header_named("Expires", "600")
+            .header_named("Accept", "application/conference-info+xml")
+            .build()
+            .unwrap();
+        self.deliver_sip(i, sub);
+    }
+
+    /// Client `i`'s session sends a CPIM message to the room, `From` = `from`.
+    pub fn send_cpim(&mut self, i: usize, from: &str, text: &str) -> Bytes {
+        let body = simpleim_cpim::conference_send(
+            simpleim_cpim::Address::uri_only(from.to_owned()),
+            simpleim_cpim::Address::uri_only(ROOM),
+            "text/plain",
+            text.to_owned(),
+        )
+        .build()
+        .unwrap();
+        let bytes = body.as_bytes().clone();
+        let now = self.now;
+        self.clients[i]
+            .session
+            .as_mut()
+            .unwrap()
+            .send_message(now, "message/cpim", bytes.clone(), SendOptions::new())
+            .unwrap();
+        self.settle();
+        bytes
+    }
+
+    /// Client `i` asks for a nickname (RFC 7701).
+    pub fn nickname(&mut self, i: usize, nickname: &str) {
+        let now = self.now;
+        self.clients[i]
+            .session
+            .as_mut()
+            .unwrap()
+            .send_nickname(now, nickname)
+            .unwrap();
+        self.settle();
+    }
+
+    /// Lets time pass (every timer that falls due fires).
+    pub fn advance(&mut self, by: Duration) {
+        self.now += by;
+        let now = self.now;
+        self.focus.handle_timeout(now);
+        for c in &mut self.clients {
+            if let Some(s) = c.session.as_mut() {
+                s.handle_timeout(now);
+            }
+        }
+        self.settle();
+    }
+
+    fn deliver_sip(&mut self, i: usize, request: Request) {
+        // As a host would: parsed again from its bytes.
+        let message = Message::parse_datagram(request.as_bytes().clone()).unwrap();
+        self.focus.handle_sip(self.now, SipConn(i), message);
+        self.settle();
+    }
+
+    /// Drains the focus and the clients until nothing moves: SIP to the clients (NOTIFYs
+    /// answered 200), MSRP both ways.
+    pub fn settle(&mut self) {
+        for _ in 0..MAX_ROUNDS {
+            let mut moved = false;
+            let mut replies = Vec::new();
+            while let Some(t) = self.focus.poll_transmit() {
+                moved = true;
+                match t {
+                    FocusTransmit::Sip(t) => {
+                        let message = Message::parse_datagram(t.bytes().clone()).unwrap();
+                        if let Message::Request(r) = &message {
+                            if *r.method() == Method::Notify {
+                                let reply = Response::for_request(r, 200, &mut SeededIds::new(5))
+                                    .build()
+                                    .unwrap();
+                                replies.push((t.handle, reply));
+                                self.clients[t.handle.0]
+                                    .notifies
+                                    .push(String::from_utf8_lossy(&r.body()).into_owned());
+                            }
+                        }
+                        self.clients[t.handle.0].sip_in.push(message);
+                    }
+                    FocusTransmit::Msrp { conn, bytes } => {
+                        let c = &mut self.clients[conn.0];
+                        c.msrp_in.extend_from_slice(&bytes);
+                        if let Some(s) = c.session.as_mut() {
+                            s.handle_bytes(self.now, &bytes);
+                        }
+                    }
+                }
+            }
+            if let Some(connect) = self.focus.poll_connect() {
+                panic!("the clients connect themselves (a=setup:active): {connect:?}");
+            }
+            while let Some(e) = self.focus.poll_event() {
+                self.events.push(e);
+            }
+            for (handle, reply) in replies {
+                let message = Message::parse_datagram(reply.as_bytes().clone()).unwrap();
+                self.focus.handle_sip(self.now, handle, message);
+            }
+            for i in 0..self.clients.len() {
+                let Some(conn) = self.clients[i].conn else {
+                    continue;
+                };
+                let mut out = Vec::new();
+                let c = &mut self.clients[i];
+                if let Some(s) = c.session.as_mut() {
+                    while let Some(b) = s.poll_transmit() {
+                        out.extend_from_slice(&b);
+                    }
+                    while let Some(e) = s.poll_event() {
+                        c.received.push(e);
+                    }
+                }
+                if !out.is_empty() {
+                    moved = true;
+                    self.focus.handle_msrp(self.now, conn, &out);
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("the parties did not settle");
+    }
+}
