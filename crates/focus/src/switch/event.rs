@@ -92,6 +92,12 @@ pub enum SwitchEvent<P> {
         message_id: MessageId,
     },
     /// A SEND was refused with `status` and nothing of it relayed.
+    ///
+    /// With [`RefuseReason::Overloaded`] the refusal is of that one chunk: a chunk that
+    /// arrives before the chunk carrying the CPIM headers is answered 400, and if the
+    /// sender's first chunk comes later the message may still be routed (its copies then
+    /// miss the refused bytes; a conforming sender stops the message on the 400, RFC 4975
+    /// §7.3.2). The other reasons refuse the whole message.
     Refused {
         /// The sender.
         from: P,
