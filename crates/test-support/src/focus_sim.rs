@@ -79,7 +79,14 @@ pub struct Client {
     pub notifies: Vec<String>,
     /// Its participant id at the focus.
     pub participant: Option<ParticipantId>,
+    /// The `a=max-size` its SDP offer declares (REQ: SW-5); none by default.
+    pub max_size: Option<u64>,
+    /// The User-Agent of its INVITE (default `IM-client/OMA1.0`, an IM release: it may
+    /// receive private messages, REQ: SW-8); none for a client without one.
+    pub user_agent: Option<String>,
     cseq: u32,
+    /// The CSeq number of its last INVITE (for a CANCEL).
+    invite_cseq: u32,
 }
 
 impl Client {
@@ -200,7 +207,10 @@ impl Sim {
             received: Vec::new(),
             notifies: Vec::new(),
             participant: None,
+            max_size: None,
+            user_agent: Some("IM-client/OMA1.0".to_owned()),
             cseq: 1,
+            invite_cseq: 0,
         });
         self.clients.len() - 1
     }
@@ -245,41 +255,122 @@ impl Sim {
     /// Client `i` joins: INVITE with its MSRP offer (`a=setup:active`), the 200, ACK, then
     /// it connects and binds its connection with a bodiless SEND. Returns the 200.
     pub fn join(&mut self, i: usize) -> Response {
+        let ok = self.invite(i);
+        if ok.code() != 200 {
+            panic!(
+                "no 200 for {}: {:?}",
+                self.clients[i].name, self.clients[i].sip_in
+            );
+        }
+        self.ack(i);
+        self.open_msrp(i);
+        ok
+    }
+
+    /// Client `i` sends its INVITE with its MSRP offer (`a=setup:active`, its
+    /// [`Client::max_size`] and [`Client::user_agent`]) and returns the final response
+    /// (kept in [`Client::ok`] when a 200; [`Client::participant`] is then set). No ACK yet:
+    /// see [`Sim::ack`] and [`Sim::open_msrp`].
+    pub fn invite(&mut self, i: usize) -> Response {
         let name = self.clients[i].name.clone();
         let path = self.clients[i].msrp_uri();
+        let max_size = self.clients[i]
+            .max_size
+            .map(|n| format!("a=max-size:{n}\r\n"))
+            .unwrap_or_default();
         let sdp = format!(
             "v=0\r\no=- 1 1 IN IP4 {name}.example.com\r\ns=-\r\nc=IN IP4 {name}.example.com\r\n\
              t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
-             a=accept-wrapped-types:*\r\na=path:{path}\r\na=setup:active\r\n"
+             a=accept-wrapped-types:*\r\n{max_size}a=path:{path}\r\na=setup:active\r\n"
         );
         let mut b = self
             .base(i, Method::Invite, &format!("<{ROOM}>"))
-            .header_named("Accept-Contact", "*;+g.oma.sip-im")
-            .header_named("User-Agent", "IM-client/OMA1.0");
+            .header_named("Accept-Contact", "*;+g.oma.sip-im");
+        if let Some(ua) = self.clients[i].user_agent.clone() {
+            b = b.header_named("User-Agent", ua);
+        }
         if self.clients[i].anonymous {
             b = b.header_named("Privacy", "id");
         }
+        self.clients[i].invite_cseq = self.clients[i].cseq;
         let invite = b.body("application/sdp", sdp).build().unwrap();
+        let events_before = self.events.len();
         self.deliver_sip(i, invite);
-        let ok = self.clients[i]
+        let cseq = format!("{} INVITE", self.clients[i].invite_cseq);
+        let last = self.clients[i]
             .sip_in
             .iter()
             .rev()
-            .find_map(|m| m.as_response().filter(|r| r.code() == 200).cloned())
-            .unwrap_or_else(|| panic!("no 200 for {name}: {:?}", self.clients[i].sip_in));
-        self.clients[i].ok = Some(ok.clone());
+            .find_map(|m| {
+                m.as_response()
+                    .filter(|r| {
+                        r.code() >= 200
+                            && r.headers()
+                                .get(HeaderName::CSeq)
+                                .is_some_and(|h| h.value() == cseq.as_bytes())
+                    })
+                    .cloned()
+            })
+            .unwrap_or_else(|| {
+                panic!("no final response for {name}: {:?}", self.clients[i].sip_in)
+            });
+        if last.code() == 200 {
+            self.clients[i].ok = Some(last.clone());
+            self.clients[i].participant =
+                self.events[events_before..]
+                    .iter()
+                    .rev()
+                    .find_map(|e| match e {
+                        FocusEvent::Joined { participant, .. } => Some(*participant),
+                        _ => None,
+                    });
+        }
+        last
+    }
+
+    /// Client `i` acknowledges the 200 to its INVITE.
+    pub fn ack(&mut self, i: usize) {
+        let ok = self.clients[i].ok.clone().unwrap();
         let to = ok.headers().get(HeaderName::To).unwrap().value();
         // The ACK repeats the INVITE's CSeq number (RFC 3261 §13.2.2.4).
-        self.clients[i].cseq -= 1;
+        let cseq = self.clients[i].cseq;
+        self.clients[i].cseq = self.clients[i].invite_cseq - 1;
         let ack = self
             .base(i, Method::Ack, &String::from_utf8_lossy(&to))
             .build()
             .unwrap();
+        self.clients[i].cseq = cseq;
         self.deliver_sip(i, ack);
-        self.clients[i].participant = self.events.iter().rev().find_map(|e| match e {
-            FocusEvent::Joined { participant, .. } => Some(*participant),
-            _ => None,
-        });
+    }
+
+    /// Client `i` cancels its last INVITE (RFC 3261 §9.1: same branch, Call-ID, From, To
+    /// and CSeq number as the INVITE).
+    pub fn cancel(&mut self, i: usize) {
+        let from = self.sip_from(i);
+        let c = &self.clients[i];
+        let cancel = Request::builder(Method::Cancel, ROOM)
+            .header(
+                HeaderName::Via,
+                format!(
+                    "SIP/2.0/TCP {}.example.com;branch=z9hG4bK{}-{}-INVITE",
+                    c.name, c.name, c.invite_cseq
+                ),
+            )
+            .header(HeaderName::MaxForwards, 70)
+            .header_named("From", from)
+            .header_named("To", format!("<{ROOM}>"))
+            .header(HeaderName::CallId, format!("call-{}", c.name))
+            .header(HeaderName::CSeq, format!("{} CANCEL", c.invite_cseq))
+            .build()
+            .unwrap();
+        self.deliver_sip(i, cancel);
+    }
+
+    /// Client `i` (its 200 received) opens its MSRP connection and binds it with a bodiless
+    /// SEND; its [`Session`] starts.
+    pub fn open_msrp(&mut self, i: usize) {
+        let ok = self.clients[i].ok.clone().unwrap();
+        let path = self.clients[i].msrp_uri();
         // The focus's path is in the SDP answer (alone, or in the multipart body).
         let body = String::from_utf8_lossy(&ok.body()).into_owned();
         let focus_path = body
@@ -303,7 +394,52 @@ impl Sim {
         );
         self.focus.handle_msrp(self.now, conn, bind.as_bytes());
         self.settle();
-        ok
+    }
+
+    /// Client `i`'s MSRP connection is lost: the focus is told
+    /// ([`Focus::handle_msrp_closed`]), the client's session too.
+    pub fn lose_connection(&mut self, i: usize) {
+        let now = self.now;
+        if let Some(conn) = self.clients[i].conn.take() {
+            self.focus.handle_msrp_closed(now, conn);
+        }
+        if let Some(s) = self.clients[i].session.as_mut() {
+            s.handle_connection_lost(now);
+        }
+        self.settle();
+    }
+
+    /// Client `i` stops (`false`) or resumes (`true`) reading its MSRP connection: the
+    /// host's back-pressure ([`Focus::set_msrp_writable`]).
+    pub fn set_reading(&mut self, i: usize, reading: bool) {
+        if let Some(conn) = self.clients[i].conn {
+            self.focus.set_msrp_writable(&conn, reading);
+        }
+        self.settle();
+    }
+
+    /// Client `i`'s session sends a CPIM message of `text/plain` from `from` to `to`;
+    /// returns its Message-ID and the CPIM body as sent.
+    pub fn send_cpim_to(
+        &mut self,
+        i: usize,
+        from: simpleim_cpim::Address,
+        to: simpleim_cpim::Address,
+        text: &str,
+    ) -> (simpleim_msrp::MessageId, Bytes) {
+        let body = simpleim_cpim::conference_send(from, to, "text/plain", text.to_owned())
+            .build()
+            .unwrap();
+        let bytes = body.as_bytes().clone();
+        let now = self.now;
+        let id = self.clients[i]
+            .session
+            .as_mut()
+            .unwrap()
+            .send_message(now, "message/cpim", bytes.clone(), SendOptions::new())
+            .unwrap();
+        self.settle();
+        (id, bytes)
     }
 
     /// Client `i` leaves with a BYE in its dialog.
