@@ -334,3 +334,78 @@ fn subscribe_to_an_unknown_room_gets_404() {
             .any(|m| m.as_response().is_some_and(|r| r.code() == 404))
     );
 }
+
+#[test]
+fn the_group_policy_decides_who_may_send_private_messages() {
+    // REQ: SW-8 a — `<allow-private-message>` per sender, set in the switch at join;
+    // CHAT-1 — a nickname in CPIM `To` is looked up under the alias normalization.
+    use simpleim_cpim::Address;
+    use simpleim_focus::control::{GroupPolicy, Members, RoomConfig};
+    use simpleim_sip::Uri;
+
+    let mut sim = Sim::new();
+    let now = sim.now;
+    sim.focus.remove_room(now, sim.room).unwrap();
+    let uri = |s: &str| Uri::parse(&bytes::Bytes::copy_from_slice(s.as_bytes())).unwrap();
+    let Uri::Sip(group) = uri(simpleim_test_support::focus_sim::ROOM) else {
+        panic!("the room's URI is a SIP URI")
+    };
+    let policy = GroupPolicy {
+        allow_private_message: Members::Only(vec![uri("sip:alice@example.com")]),
+        ..GroupPolicy::default()
+    };
+    sim.room = sim
+        .focus
+        .add_room(RoomConfig::new(group).with_policy(policy))
+        .unwrap();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let c = sim.add_client("carol", Some("Carol"), false);
+    for i in [a, b, c] {
+        sim.join(i);
+    }
+    let switch = sim.focus.switch(sim.room).unwrap();
+    let may = |i: usize| {
+        switch
+            .participant(sim.clients[i].participant.unwrap())
+            .unwrap()
+            .may_send_private
+    };
+    assert_eq!((may(a), may(b), may(c)), (true, false, false));
+
+    // Bob may not send a private message: 403, and Alice gets nothing.
+    sim.send_cpim_to(
+        b,
+        Address::uri_only("sip:bob@example.com"),
+        Address::uri_only("sip:alice@example.com"),
+        "psst",
+    );
+    assert_eq!(sim.clients[b].send_failures(), [403]);
+    assert!(sim.clients[a].messages().is_empty());
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        FocusEvent::Msrp {
+            event: SwitchEvent::Refused {
+                status: 403,
+                reason: RefuseReason::PrivateNotAllowed,
+                ..
+            },
+            ..
+        }
+    )));
+    // Alice may, and reaches Bob by his nickname in another case.
+    let (_, sent) = sim.send_cpim_to(
+        a,
+        Address::uri_only("sip:alice@example.com"),
+        Address::new(Some("BOB"), "sip:nobody@example.com"),
+        "psst",
+    );
+    assert!(sim.clients[a].send_failures().is_empty());
+    assert_eq!(sim.clients[b].messages(), [sent]);
+    assert!(sim.clients[c].messages().is_empty());
+    // Bob still writes to the room.
+    let sent = sim.send_cpim(b, "sip:bob@example.com", "Hello all");
+    assert_eq!(sim.clients[a].messages(), std::slice::from_ref(&sent));
+    assert_eq!(sim.clients[c].messages(), [sent]);
+    assert_eq!(sim.clients[b].send_failures(), [403]);
+}

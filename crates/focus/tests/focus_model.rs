@@ -90,10 +90,44 @@ enum To {
     Identity(usize),
     /// A member's URI in the switch (its alias URI when anonymous).
     AliasUri(usize),
-    /// A member's nickname as the CPIM formal name, with a URI of nobody.
-    Nickname(usize),
+    /// A member's nickname, spelt as given, as the CPIM formal name, with a URI of nobody
+    /// (REQ: SW-8, CHAT-1: looked up under the alias normalization).
+    Nickname(usize, Spelling),
     Nobody,
     Own,
+}
+
+/// How a nickname is spelt in a CPIM `To` (REQ: CHAT-1).
+#[derive(Debug, Clone, Copy)]
+enum Spelling {
+    /// As the member's alias is written.
+    AsIs,
+    /// Upper case: the same key.
+    Upper,
+    /// Lower case and canonically decomposed (NFD): the same key.
+    Decomposed,
+    /// ASCII letters as fullwidth forms: a compatibility form the key does not unify.
+    Fullwidth,
+}
+
+impl Spelling {
+    fn spell(self, name: &str) -> String {
+        match self {
+            Self::AsIs => name.to_owned(),
+            Self::Upper => name.to_uppercase(),
+            Self::Decomposed => name.to_lowercase().nfd().collect(),
+            Self::Fullwidth => name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        char::from_u32(u32::from(c) + 0xfee0).unwrap()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -154,7 +188,16 @@ fn op() -> impl Strategy<Value = Op> {
         4 => Just(To::Room),
         1 => (0..USERS.len()).prop_map(To::Identity),
         1 => (0..8usize).prop_map(To::AliasUri),
-        1 => (0..8usize).prop_map(To::Nickname),
+        1 => (
+            0..8usize,
+            prop_oneof![
+                2 => Just(Spelling::AsIs),
+                1 => Just(Spelling::Upper),
+                1 => Just(Spelling::Decomposed),
+                1 => Just(Spelling::Fullwidth),
+            ]
+        )
+            .prop_map(|(k, s)| To::Nickname(k, s)),
         1 => Just(To::Nobody),
         1 => Just(To::Own),
     ];
@@ -320,11 +363,14 @@ impl Model {
         } else {
             let by_uri: Vec<&Member> = others().filter(|m| m.uri == to_uri).collect();
             let found: Vec<&Member> = if by_uri.is_empty() {
-                let name = to.formal_name();
+                // REQ: CHAT-1 — a nickname names the member whose alias has the same key
+                // (nicknames are unique under it); a formal name that is not UTF-8 names no one.
+                let name = to
+                    .formal_name()
+                    .and_then(|n| std::str::from_utf8(n).ok())
+                    .map(key);
                 others()
-                    .filter(|m| {
-                        m.display.is_some() && m.display.as_deref().map(str::as_bytes) == name
-                    })
+                    .filter(|m| name.is_some() && m.display.as_deref().map(key) == name)
                     .collect()
             } else {
                 by_uri
@@ -552,8 +598,8 @@ impl Run {
             To::Room => Address::uri_only(ROOM),
             To::Identity(u) => Address::uri_only(format!("sip:{}@example.com", USERS[u])),
             To::AliasUri(k) => Address::uri_only(member_at(k).unwrap().uri.clone()),
-            To::Nickname(k) => match member_at(k).and_then(|m| m.display.clone()) {
-                Some(d) => Address::new(Some(&d), "sip:nobody@example.com"),
+            To::Nickname(k, spelling) => match member_at(k).and_then(|m| m.display.clone()) {
+                Some(d) => Address::new(Some(&spelling.spell(&d)), "sip:nobody@example.com"),
                 None => Address::uri_only("sip:nobody@example.com"),
             },
             To::Nobody => Address::uri_only("sip:nobody@example.com"),

@@ -398,6 +398,152 @@ fn private_message_by_alias() {
     assert!(room.frames(1).is_empty());
 }
 
+/// A one-chunk private message from `from` to the formal name `name` with a URI of nobody.
+fn by_nickname(room: &mut Room, from: u32, id: &str, name: &str, text: &str) {
+    let body = conference_send(
+        Address::uri_only(identity(from)),
+        Address::new(Some(name), "sip:unknown@anonymous.invalid"),
+        "text/plain",
+        text.to_owned(),
+    )
+    .build()
+    .unwrap();
+    let wire = room.send(from, id, body.as_bytes());
+    room.feed(from, &wire);
+}
+
+#[test]
+fn private_message_by_nickname_compares_under_the_alias_normalization() {
+    // REQ: SW-8, CHAT-1 — nicknames are unique under NFC + lowercase, and a nickname in
+    // CPIM `To` is looked up under the same key.
+    let mut room = Room::with(
+        4,
+        |_| {},
+        |p, info| match p {
+            2 => info.alias = Some("Ren\u{e9}e".to_owned()),
+            3 => info.alias = Some("Bob".to_owned()),
+            _ => {}
+        },
+    );
+    // Case, and the decomposed accent: both reach Renée.
+    by_nickname(&mut room, 0, "nick-1", "RENE\u{301}E", "one");
+    by_nickname(&mut room, 0, "nick-2", "ren\u{e9}e", "two");
+    by_nickname(&mut room, 1, "nick-3", "bOB", "three");
+    assert_eq!(responses(&room.frames(0)), [200, 200]);
+    assert_eq!(responses(&room.frames(1)), [200]);
+    assert_eq!(messages(&room.frames(2)).len(), 2);
+    assert_eq!(messages(&room.frames(3)).len(), 1);
+    let routed: Vec<Vec<u32>> = room
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            SwitchEvent::Routed {
+                kind: MessageKind::Private,
+                recipients,
+                ..
+            } => Some(recipients),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(routed, [vec![2], vec![2], vec![3]]);
+
+    // What the normalization does not unify names no one: fullwidth letters (403).
+    by_nickname(&mut room, 0, "nick-4", "\u{ff42}\u{ff4f}\u{ff42}", "four");
+    assert_eq!(responses(&room.frames(0)), [200, 200, 403]);
+    assert!(room.take_events().iter().any(|e| matches!(
+        e,
+        SwitchEvent::Refused {
+            reason: RefuseReason::NoSuchParticipant,
+            ..
+        }
+    )));
+
+    // After a NICKNAME the new name is looked up the same way, and the old one is gone.
+    room.switch.set_alias(3, Some("Kim".to_owned())).unwrap();
+    by_nickname(&mut room, 0, "nick-5", "\u{212a}IM", "five");
+    by_nickname(&mut room, 0, "nick-6", "bob", "six");
+    assert_eq!(responses(&room.frames(0)), [200, 200, 403, 200, 403]);
+    assert_eq!(messages(&room.frames(3)).len(), 2);
+    // Naming one's own nickname is naming no one else.
+    by_nickname(&mut room, 2, "nick-7", "RENEE\u{301}", "self");
+    assert_eq!(responses(&room.frames(2)), [403]);
+    assert!(room.frames(1).iter().all(|f| f.head.is_response()));
+}
+
+#[test]
+fn private_messages_refused_to_a_sender_the_policy_does_not_allow() {
+    // REQ: SW-8 a — the group's <allow-private-message> per sender; CHAT-1 — IMDN and
+    // is-composing are never refused by it.
+    let mut room = Room::with(
+        3,
+        |_| {},
+        |p, info| {
+            info.may_send_private = p != 0;
+            if p == 2 {
+                info.alias = Some("carrot".to_owned());
+            }
+        },
+    );
+    // By URI and by nickname: 403, nothing relayed.
+    let body = cpim(&identity(0), &identity(2), "psst");
+    let wire = room.send(0, "deny-1", &body);
+    room.feed(0, &wire);
+    by_nickname(&mut room, 0, "deny-2", "Carrot", "psst");
+    assert_eq!(responses(&room.frames(0)), [403, 403]);
+    assert!(room.frames(1).is_empty() && room.frames(2).is_empty());
+    let refused = room
+        .take_events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                SwitchEvent::Refused {
+                    reason: RefuseReason::PrivateNotAllowed,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(refused, 2);
+
+    // To the room: relayed to everyone.
+    let body = cpim(&identity(0), ROOM, "hello all");
+    let wire = room.send(0, "deny-3", &body);
+    room.feed(0, &wire);
+    assert_eq!(responses(&room.frames(0)), [403, 403, 200]);
+    assert_eq!(messages(&room.frames(1)).len(), 1);
+    assert_eq!(messages(&room.frames(2)).len(), 1);
+
+    // IMDN and is-composing to one participant: relayed all the same.
+    for (id, ct) in [
+        ("deny-4", "message/imdn+xml"),
+        ("deny-5", "application/im-iscomposing+xml"),
+    ] {
+        let body = conference_send(
+            Address::uri_only(identity(0)),
+            Address::uri_only(identity(2)),
+            ct,
+            "<x/>",
+        )
+        .build()
+        .unwrap();
+        let wire = room.send(0, id, body.as_bytes());
+        room.feed(0, &wire);
+    }
+    assert_eq!(responses(&room.frames(0)), [403, 403, 200, 200, 200]);
+    assert_eq!(messages(&room.frames(2)).len(), 3);
+    assert_eq!(messages(&room.frames(1)).len(), 1);
+
+    // The permission is the sender's: a participant that may not send still receives.
+    let body = cpim(&identity(1), &identity(0), "to the quiet one");
+    let wire = room.send(1, "allow-1", &body);
+    room.feed(1, &wire);
+    assert_eq!(responses(&room.frames(1)), [200]);
+    let to_alice = messages(&room.frames(0));
+    assert_eq!(to_alice.len(), 1);
+    assert_eq!(to_alice[0].1, body.as_ref());
+}
+
 #[test]
 fn private_message_refused_by_policy_or_recipient_or_absence() {
     // REQ: SW-8 (000 §7.2.3.4 a, b, and the 403 of a focus without private messages)

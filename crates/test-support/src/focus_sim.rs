@@ -27,7 +27,7 @@ use bytes::Bytes;
 use simpleim_focus::control::{
     ControlConfig, GroupPolicy, Members, MsrpEndpoint, ParticipantId, RoomConfig, RoomId,
 };
-use simpleim_focus::{Focus, FocusConfig, FocusEvent, FocusTransmit};
+use simpleim_focus::{Connect, Focus, FocusConfig, FocusEvent, FocusTransmit};
 use simpleim_msrp::{Event, SendOptions, Session, SessionConfig};
 use simpleim_sip::dialog::SentBy;
 use simpleim_sip::transaction::{TransactionConfig, TransportHandle};
@@ -84,6 +84,9 @@ pub struct Client {
     /// The User-Agent of its INVITE (default `IM-client/OMA1.0`, an IM release: it may
     /// receive private messages, REQ: SW-8); none for a client without one.
     pub user_agent: Option<String>,
+    /// The `a=setup` its SDP offer declares (RFC 6135; default `active`: it connects).
+    /// With `passive` or `actpass` the focus may connect to it: see [`Sim::connects`].
+    pub setup: String,
     cseq: u32,
     /// The CSeq number of its last INVITE (for a CANCEL).
     invite_cseq: u32,
@@ -145,6 +148,10 @@ pub struct Sim {
     pub clients: Vec<Client>,
     /// Every event of the focus.
     pub events: Vec<FocusEvent<MsrpConn>>,
+    /// The connections the focus asked to open ([`Focus::poll_connect`]) for clients whose
+    /// [`Client::setup`] is not `active`, not yet opened ([`Sim::accept_connect`]) or failed
+    /// ([`Sim::fail_connect`]).
+    pub connects: Vec<Connect>,
 }
 
 impl Default for Sim {
@@ -164,6 +171,13 @@ impl Sim {
     /// A focus with one room at [`ROOM`] where anonymity is allowed.
     #[must_use]
     pub fn new() -> Self {
+        Self::with_config(|_| {})
+    }
+
+    /// As [`Sim::new`], with the focus's configuration adjusted by `adjust` first (limits,
+    /// the control's `setup`, ...).
+    #[must_use]
+    pub fn with_config(adjust: impl FnOnce(&mut FocusConfig)) -> Self {
         let control = ControlConfig::new(
             SentBy::new("TCP", "conf.example.com", None),
             MsrpEndpoint::tcp("conf.example.com", 2855),
@@ -175,7 +189,9 @@ impl Sim {
             seed += 1;
             Box::new(simpleim_msrp::SeededIds::new(seed)) as Box<dyn simpleim_msrp::IdGenerator>
         });
-        let mut focus = Focus::new(FocusConfig::new(control, ids));
+        let mut config = FocusConfig::new(control, ids);
+        adjust(&mut config);
+        let mut focus = Focus::new(config);
         let policy = GroupPolicy {
             allow_anonymity: Members::Everyone,
             ..GroupPolicy::default()
@@ -189,6 +205,7 @@ impl Sim {
             room,
             clients: Vec::new(),
             events: Vec::new(),
+            connects: Vec::new(),
         }
     }
 
@@ -209,6 +226,7 @@ impl Sim {
             participant: None,
             max_size: None,
             user_agent: Some("IM-client/OMA1.0".to_owned()),
+            setup: "active".to_owned(),
             cseq: 1,
             invite_cseq: 0,
         });
@@ -278,10 +296,11 @@ impl Sim {
             .max_size
             .map(|n| format!("a=max-size:{n}\r\n"))
             .unwrap_or_default();
+        let setup = self.clients[i].setup.clone();
         let sdp = format!(
             "v=0\r\no=- 1 1 IN IP4 {name}.example.com\r\ns=-\r\nc=IN IP4 {name}.example.com\r\n\
              t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
-             a=accept-wrapped-types:*\r\n{max_size}a=path:{path}\r\na=setup:active\r\n"
+             a=accept-wrapped-types:*\r\n{max_size}a=path:{path}\r\na=setup:{setup}\r\n"
         );
         let mut b = self
             .base(i, Method::Invite, &format!("<{ROOM}>"))
@@ -394,6 +413,85 @@ impl Sim {
         );
         self.focus.handle_msrp(self.now, conn, bind.as_bytes());
         self.settle();
+    }
+
+    /// The focus's path from client `i`'s 200 (alone, or in the multipart body).
+    fn focus_path(&self, i: usize) -> String {
+        let ok = self.clients[i].ok.clone().unwrap();
+        let body = String::from_utf8_lossy(&ok.body()).into_owned();
+        body.lines()
+            .find_map(|l| l.strip_prefix("a=path:"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// The pending [`Connect`] for client `i`, taken out of [`Sim::connects`].
+    fn take_connect(&mut self, i: usize) -> Connect {
+        let p = self.clients[i].participant.unwrap();
+        let at = self
+            .connects
+            .iter()
+            .position(|c| c.participant == p)
+            .unwrap_or_else(|| panic!("no connect for {}", self.clients[i].name));
+        self.connects.remove(at)
+    }
+
+    /// The host opened the connection the focus asked for client `i` (a `passive` client):
+    /// the client's [`Session`] starts and the focus is told
+    /// ([`Focus::handle_msrp_connected`] with the participant); it then sends its bodiless
+    /// SEND. Returns the [`Connect`] it asked for.
+    pub fn accept_connect(&mut self, i: usize) -> Connect {
+        let connect = self.take_connect(i);
+        let path = self.clients[i].msrp_uri();
+        let focus_path = self.focus_path(i);
+        let config = SessionConfig::new(
+            path.parse().unwrap(),
+            focus_path.parse().unwrap(),
+            Box::new(simpleim_msrp::SeededIds::new(77 + i as u64)),
+        );
+        self.clients[i].session = Some(Session::new(config));
+        let conn = MsrpConn(i);
+        self.clients[i].conn = Some(conn);
+        self.focus
+            .handle_msrp_connected(self.now, conn, Some(connect.participant));
+        self.settle();
+        connect
+    }
+
+    /// The connection the focus asked for client `i` could not be opened
+    /// ([`Focus::handle_msrp_connect_failed`]).
+    pub fn fail_connect(&mut self, i: usize) {
+        let connect = self.take_connect(i);
+        self.focus
+            .handle_msrp_connect_failed(self.now, connect.participant);
+        self.settle();
+    }
+
+    /// Client `i` refreshes (or with `expires` 0 ends) its subscription: a SUBSCRIBE in the
+    /// dialog its last SUBSCRIBE's 200 created (RFC 6665 §4.1.2.1, §4.1.2.3).
+    pub fn resubscribe(&mut self, i: usize, expires: u32) {
+        let to = self.clients[i]
+            .sip_in
+            .iter()
+            .rev()
+            .find_map(|m| {
+                let r = m.as_response()?;
+                let subscribe = r.code() == 200
+                    && r.headers()
+                        .get(HeaderName::CSeq)
+                        .is_some_and(|h| h.value().ends_with(b"SUBSCRIBE"));
+                subscribe.then(|| r.headers().get(HeaderName::To).unwrap().value())
+            })
+            .unwrap_or_else(|| panic!("no 200 to a SUBSCRIBE of {}", self.clients[i].name));
+        let sub = self
+            .base(i, Method::Subscribe, &String::from_utf8_lossy(&to))
+            .header_named("Event", "conference")
+            .header_named("Expires", expires.to_string())
+            .header_named("Accept", "application/conference-info+xml")
+            .build()
+            .unwrap();
+        self.deliver_sip(i, sub);
     }
 
     /// Client `i`'s MSRP connection is lost: the focus is told
@@ -552,8 +650,15 @@ impl Sim {
                     }
                 }
             }
-            if let Some(connect) = self.focus.poll_connect() {
-                panic!("the clients connect themselves (a=setup:active): {connect:?}");
+            while let Some(connect) = self.focus.poll_connect() {
+                let passive = self
+                    .clients
+                    .iter()
+                    .any(|c| c.participant == Some(connect.participant) && c.setup != "active");
+                if !passive {
+                    panic!("the clients connect themselves (a=setup:active): {connect:?}");
+                }
+                self.connects.push(connect);
             }
             while let Some(e) = self.focus.poll_event() {
                 self.events.push(e);

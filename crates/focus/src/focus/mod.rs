@@ -16,8 +16,12 @@
 //!   200 OK of [`alias_join_body`](crate::alias::alias_join_body) (a `message/cpim` part
 //!   naming its alias, and the SDP answer); the others the plain SDP answer. Once the 200
 //!   is gone, the participant is added to the room's switch with its MSRP session, identity
-//!   (the alias URI when anonymous, SEC-1), alias, max-size and accept-types (REQ: SW-2), to
-//!   the conference state, and the subscribers are notified.
+//!   (the alias URI when anonymous, SEC-1), alias, max-size and accept-types (REQ: SW-2),
+//!   whether it may receive private messages (an IM release version in its User-Agent, SW-8 b)
+//!   and whether it may send them (the room policy's
+//!   [`allows_private_messages`](crate::control::RoomPolicy::allows_private_messages) for its
+//!   identity, SW-8 a: [`ParticipantMsrp::may_send_private`](crate::switch::ParticipantMsrp),
+//!   enforced by the switch), to the conference state, and the subscribers are notified.
 //! - **MSRP connections**: one decoder per connection. The first request's To-Path (its first
 //!   URI, matched by [`Demux`] against the URI the focus gave each
 //!   participant in its SDP answer) binds the connection to that participant; a bodiless SEND
@@ -555,8 +559,18 @@ where
                 anonymous,
                 msrp,
                 release,
+                private_messages,
                 ..
-            } => self.on_joined(now, room, participant, identity, anonymous, &msrp, release),
+            } => self.on_joined(
+                now,
+                room,
+                participant,
+                identity,
+                anonymous,
+                &msrp,
+                release,
+                private_messages,
+            ),
             ControlEvent::Confirmed { participant, .. } => self.on_confirmed(participant),
             ControlEvent::Left {
                 room,

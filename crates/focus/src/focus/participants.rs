@@ -35,6 +35,14 @@ pub(super) struct Participant<C> {
     pub(super) bind_tid: Option<TransactionId>,
 }
 
+/// What the control plane decided about a joiner, beside its session: anonymity, the IM
+/// release version of its next hop, and whether the policy lets it send private messages.
+struct Admission {
+    anonymous: bool,
+    release: Option<Bytes>,
+    private_messages: bool,
+}
+
 impl<H, C> Focus<H, C>
 where
     H: TransportHandle + Clone,
@@ -107,8 +115,14 @@ where
         anonymous: bool,
         msrp: &MsrpSession,
         release: Option<Bytes>,
+        private_messages: bool,
     ) {
-        match self.admit(room, participant, &identity, anonymous, msrp, release) {
+        let admission = Admission {
+            anonymous,
+            release,
+            private_messages,
+        };
+        match self.admit(room, participant, &identity, msrp, admission) {
             Some(change) => {
                 let alias = self.alias(participant).cloned();
                 self.set_own_subscriptions(room, &identity, participant);
@@ -135,10 +149,14 @@ where
         room: RoomId,
         participant: ParticipantId,
         identity: &Uri,
-        anonymous: bool,
         msrp: &MsrpSession,
-        release: Option<Bytes>,
+        admission: Admission,
     ) -> Option<Change> {
+        let Admission {
+            anonymous,
+            release,
+            private_messages,
+        } = admission;
         let remote = Path::parse_str(&msrp.remote_path.to_string()).ok()?;
         let endpoint = self
             .control
@@ -163,6 +181,9 @@ where
             .map(ToString::to_string)
             .collect();
         info.private_messages_ok = release.is_some();
+        // REQ: SW-8 a — the group's `<allow-private-message>` for this sender, enforced by the
+        // switch (the room-wide flag is the switch's own).
+        info.may_send_private = private_messages;
         let mode = if msrp.cema {
             MatchMode::SessionId
         } else {

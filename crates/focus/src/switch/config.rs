@@ -26,8 +26,10 @@ pub struct ParticipantMsrp {
     pub identity: Bytes,
     /// Its display name, used as the formal name of `To` in system messages.
     pub display_name: Option<String>,
-    /// Its chat alias: a CPIM `To` whose URI names no participant but whose formal name is
-    /// exactly this alias reaches it (REQ: SW-8).
+    /// Its chat alias: a CPIM `To` whose URI names no participant but whose formal name
+    /// equals this alias under the alias normalization
+    /// ([`NormalizedAlias`](crate::alias::NormalizedAlias): NFC and lowercase, the key the
+    /// alias registry keeps nicknames unique by) reaches it (REQ: SW-8, CHAT-1).
     pub alias: Option<String>,
     /// The SDP `a=max-size` it declared (REQ: SW-5).
     pub max_size: Option<u64>,
@@ -39,11 +41,23 @@ pub struct ParticipantMsrp {
     /// True when the next hop announced an IM release version in User-Agent/Server, so it may
     /// receive private messages (REQ: SW-8, 000 §7.2.3.4 b).
     pub private_messages_ok: bool,
+    /// True when the room's policy lets this participant **send** private messages (the
+    /// group's `<allow-private-message>` for its identity, REQ: SW-8 a:
+    /// [`RoomPolicy::allows_private_messages`](crate::control::RoomPolicy::allows_private_messages),
+    /// reported at join as `ControlEvent::Joined { private_messages, .. }`). False: its
+    /// private messages are answered with 403 ([`RefuseReason::PrivateNotAllowed`]); IMDN and
+    /// is-composing bodies are never refused by it (REQ: CHAT-1). Checked together with
+    /// [`SwitchConfig::allow_private_messages`], the room-wide switch. Default true (the
+    /// default policy lets everyone).
+    ///
+    /// [`RefuseReason::PrivateNotAllowed`]: super::RefuseReason::PrivateNotAllowed
+    pub may_send_private: bool,
 }
 
 impl ParticipantMsrp {
     /// A participant with no display name, alias, max-size or type restrictions, that may not
-    /// receive private messages until [`ParticipantMsrp::private_messages_ok`] is set.
+    /// receive private messages until [`ParticipantMsrp::private_messages_ok`] is set, and may
+    /// send them until [`ParticipantMsrp::may_send_private`] is cleared.
     #[must_use]
     pub fn new(local: MsrpUri, remote: Path, identity: impl Into<Bytes>) -> Self {
         Self {
@@ -56,6 +70,7 @@ impl ParticipantMsrp {
             accept_types: Vec::new(),
             accept_wrapped_types: Vec::new(),
             private_messages_ok: false,
+            may_send_private: true,
         }
     }
 }
@@ -124,8 +139,9 @@ pub struct SwitchConfig {
     /// naming one of them is a message to everyone (REQ: SW-4). The first one is the `From`
     /// of system messages, with `conf=isfocus` added (REQ: SW-9, SW-10).
     pub conference_uris: Vec<Bytes>,
-    /// The group's `<allow-private-message>` or the operator's policy (REQ: SW-8); false:
-    /// private messages are answered with 403.
+    /// The operator's policy for the whole room (REQ: SW-8); false: every private message is
+    /// answered with 403. The group's per-participant `<allow-private-message>` is
+    /// [`ParticipantMsrp::may_send_private`].
     pub allow_private_messages: bool,
     /// Bounds (REQ: SEC-2).
     pub limits: SwitchLimits,

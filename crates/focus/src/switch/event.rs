@@ -28,7 +28,9 @@ pub enum RefuseReason {
     SpoofedFrom,
     /// CPIM `To` is missing: 403.
     NoRecipient,
-    /// A private message, and the room's policy forbids them (REQ: SW-8 a): 403.
+    /// A private message, and the room's policy forbids them, in the whole room
+    /// ([`SwitchConfig::allow_private_messages`](super::SwitchConfig)) or to this sender
+    /// ([`ParticipantMsrp::may_send_private`](super::ParticipantMsrp)) (REQ: SW-8 a): 403.
     PrivateNotAllowed,
     /// A private message to a participant whose next hop did not announce an IM release
     /// version (REQ: SW-8 b): 403.

@@ -32,7 +32,7 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
     }
 
     /// Changes the chat alias a participant is reached by in private messages (REQ: SW-8,
-    /// CHAT-1: after a NICKNAME).
+    /// CHAT-1: after a NICKNAME), compared under the alias normalization.
     ///
     /// # Errors
     /// [`SwitchError::UnknownParticipant`].
@@ -41,7 +41,7 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
             .peers
             .get_mut(&key)
             .ok_or(SwitchError::UnknownParticipant)?;
-        peer.info.alias = alias;
+        peer.set_alias(alias);
         Ok(())
     }
 }

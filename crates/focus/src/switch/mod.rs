@@ -101,7 +101,18 @@
 //!   (`+`), never by waiting for a message to end.
 //! - **Private messages** (REQ: SW-8): `To` naming someone not in the room, a policy that
 //!   forbids them, or a recipient without an IM release version refuse the whole SEND with
-//!   403. IMDN and is-composing bodies (REQ: CHAT-1) go where `To` says whatever the
+//!   403. The policy is checked for the sender, in the switch: the room-wide
+//!   [`SwitchConfig::allow_private_messages`] (the operator's policy) and the per-participant
+//!   [`ParticipantMsrp::may_send_private`] (the group's `<allow-private-message>` for its
+//!   identity, which the composed focus sets at join from
+//!   [`RoomPolicy::allows_private_messages`](crate::control::RoomPolicy::allows_private_messages)).
+//!   Keeping it per participant in the switch, rather than filtering in the host, means the
+//!   refusal is decided with the rest of the routing, before anything is relayed. A `To`
+//!   reaches participants by URI (RFC 3261 §19.1.4 user comparison); when its URI names no
+//!   one, its formal name reaches the participant whose alias equals it under the alias
+//!   normalization ([`NormalizedAlias`](crate::alias::NormalizedAlias), NFC and lowercase: the
+//!   key under which nicknames are unique, REQ: CHAT-1), so `"BOB"` and `"bob"` both reach
+//!   `Bob`. IMDN and is-composing bodies (REQ: CHAT-1) go where `To` says whatever the
 //!   private-message policy, but their `From` is checked like any other (REQ: SW-3).
 //! - **Failure-Report: no** (RFC 4975 §7.1.2) means no response at all, not even a 403: the
 //!   refusal is then only a [`SwitchEvent::Refused`].

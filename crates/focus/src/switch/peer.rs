@@ -18,6 +18,7 @@ use simpleim_msrp::{
 use smallvec::SmallVec;
 
 use super::config::ParticipantMsrp;
+use crate::alias::NormalizedAlias;
 
 /// Identifies one relayed copy: the sender and the sender's Message-ID (a recipient gets at
 /// most one copy of a message).
@@ -64,6 +65,9 @@ pub(crate) struct ChunkSpec<P> {
 #[derive(Debug)]
 pub(crate) struct Peer<P> {
     pub(crate) info: ParticipantMsrp,
+    /// The comparison key of `info.alias` (REQ: CHAT-1), kept beside it so that a private
+    /// message by nickname does not normalize every alias in the room.
+    alias_key: Option<NormalizedAlias>,
     queue: VecDeque<Bytes>,
     pub(crate) queued: usize,
     pub(crate) writable: bool,
@@ -78,6 +82,7 @@ pub(crate) struct Peer<P> {
 impl<P: Copy + Eq> Peer<P> {
     pub(crate) fn new(info: ParticipantMsrp) -> Self {
         Self {
+            alias_key: info.alias.as_deref().map(NormalizedAlias::new),
             info,
             queue: VecDeque::new(),
             queued: 0,
@@ -88,6 +93,17 @@ impl<P: Copy + Eq> Peer<P> {
             outstanding: BTreeMap::new(),
             order: VecDeque::new(),
         }
+    }
+
+    /// Changes the alias it is reached by, and its comparison key.
+    pub(crate) fn set_alias(&mut self, alias: Option<String>) {
+        self.alias_key = alias.as_deref().map(NormalizedAlias::new);
+        self.info.alias = alias;
+    }
+
+    /// Whether its alias equals `key` under the alias normalization (REQ: CHAT-1).
+    pub(crate) fn alias_is(&self, key: &NormalizedAlias) -> bool {
+        self.alias_key.as_ref() == Some(key)
     }
 
     /// Queues bytes (nothing once stalled).

@@ -18,6 +18,7 @@ use super::inbound::{CopyState, Phase};
 use super::peer::CopyKey;
 use super::send::{CopyHead, abort_at, end_copy, write_copy};
 use super::track::Track;
+use crate::alias::NormalizedAlias;
 
 /// A recipient that will not get (all of) a copy: who, the status and why.
 type Failures<P> = SmallVec<[(P, u16, SkipReason); 2]>;
@@ -264,8 +265,14 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
         tos: &[Address],
         notification: bool,
     ) -> Result<(MessageKind, Vec<P>), RefuseReason> {
-        // REQ: CHAT-1 — IMDN and is-composing are never refused by the policy.
-        if !self.allow_private && !notification {
+        // REQ: SW-8 a — the room-wide switch, then the group's `<allow-private-message>` for
+        // this sender; REQ: CHAT-1 — IMDN and is-composing are never refused by the policy.
+        let sender_may = self
+            .peers
+            .get(&sender)
+            .is_some_and(|p| p.info.may_send_private);
+        let allowed = self.allow_private && sender_may;
+        if !notification && !allowed {
             return Err(RefuseReason::PrivateNotAllowed);
         }
         let mut targets = Vec::new();
@@ -277,15 +284,22 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
                 .map(|(k, _)| *k)
                 .collect();
             let found = if by_uri.is_empty() {
-                self.peers
-                    .iter()
-                    .filter(|(k, p)| {
-                        **k != sender
-                            && p.info.alias.as_deref().map(str::as_bytes) == to.formal_name()
-                            && p.info.alias.is_some()
-                    })
-                    .map(|(k, _)| *k)
-                    .collect()
+                // REQ: CHAT-1 — a nickname is compared under the normalization that keeps
+                // nicknames unique (`crate::alias::NormalizedAlias`); a formal name that is not
+                // UTF-8 names no one.
+                let wanted = to
+                    .formal_name()
+                    .and_then(|n| std::str::from_utf8(n).ok())
+                    .map(NormalizedAlias::new);
+                match wanted {
+                    Some(key) => self
+                        .peers
+                        .iter()
+                        .filter(|(k, p)| **k != sender && p.alias_is(&key))
+                        .map(|(k, _)| *k)
+                        .collect(),
+                    None => Vec::new(),
+                }
             } else {
                 by_uri
             };

@@ -1,0 +1,645 @@
+//! Paths of the composed focus the end-to-end tests in `focus.rs` leave out, driven by the
+//! simulated clients of `simpleim_test_support::focus_sim`: the focus as the active MSRP
+//! side, the life of a conference-event subscription, ending and removing a room, system
+//! messages and back-pressure. Each test cites the requirements it checks.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers fail the test by panicking"
+)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use simpleim_focus::control::LeaveReason;
+use simpleim_focus::{CloseReason, FocusEvent};
+use simpleim_sdp::attr::Setup;
+use simpleim_sip::dialog::NotifierTermination;
+use simpleim_sip::{HeaderName, Message, Method, Request};
+use simpleim_test_support::focus_sim::{MsrpConn, ROOM, Sim};
+
+// --- helpers ---------------------------------------------------------------------------------
+
+/// Adds a client whose SDP offer says `a=setup:<setup>`.
+fn client_with_setup(sim: &mut Sim, name: &str, display: &str, setup: &str) -> usize {
+    let i = sim.add_client(name, Some(display), false);
+    sim.clients[i].setup = setup.to_owned();
+    i
+}
+
+/// The SIP requests of `method` the focus sent client `i`.
+fn requests(sim: &Sim, i: usize, method: &Method) -> Vec<Request> {
+    sim.clients[i]
+        .sip_in
+        .iter()
+        .filter_map(Message::as_request)
+        .filter(|r| r.method() == method)
+        .cloned()
+        .collect()
+}
+
+/// How many 200s to a request of `method` client `i` got.
+fn oks_to(sim: &Sim, i: usize, method: &str) -> usize {
+    sim.clients[i]
+        .sip_in
+        .iter()
+        .filter_map(Message::as_response)
+        .filter(|r| {
+            r.code() == 200
+                && r.headers()
+                    .get(HeaderName::CSeq)
+                    .is_some_and(|h| h.value().ends_with(method.as_bytes()))
+        })
+        .count()
+}
+
+/// The value of a header of a request, by name.
+fn header(r: &Request, name: &str) -> String {
+    let v = r
+        .headers()
+        .get_named(name)
+        .next()
+        .unwrap_or_else(|| panic!("no {name} in {r:?}"))
+        .value();
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// The version attribute of a conference-info document.
+fn version(doc: &str) -> u32 {
+    let at = doc.find("\" version=\"").unwrap() + 11;
+    doc[at..at + doc[at..].find('"').unwrap()].parse().unwrap()
+}
+
+fn left(sim: &Sim, who: simpleim_focus::control::ParticipantId) -> Option<LeaveReason> {
+    sim.events.iter().find_map(|e| match e {
+        FocusEvent::Left {
+            participant,
+            reason,
+            ..
+        } if *participant == who => Some(*reason),
+        _ => None,
+    })
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+// --- 1. the focus as the active MSRP side --------------------------------------------------
+
+/// Checks the active-side path for client `b` (its INVITE not sent yet) with `a` joined:
+/// no connect before the ACK, one after it, the bodiless SEND, then messages both ways.
+fn active_side_flow(mut sim: Sim, a: usize, b: usize) {
+    let ok = sim.invite(b);
+    assert_eq!(ok.code(), 200);
+    let answer = text(&ok.body());
+    // RFC 6135: the focus answers that it opens the connection.
+    assert!(answer.contains("a=setup:active"), "{answer}");
+    // Seed 003: the connection is opened once the ACK is in, not before.
+    assert!(sim.connects.is_empty(), "{:?}", sim.connects);
+    sim.ack(b);
+    assert_eq!(sim.connects.len(), 1, "{:?}", sim.connects);
+    let bob = sim.clients[b].participant.unwrap();
+    let connect = sim.connects[0].clone();
+    assert_eq!(connect.participant, bob);
+    // The hop is the client's a=path (its host and port).
+    let to = connect.to.to_string();
+    assert!(to.contains("bob.example.com:7777"), "{to}");
+
+    let a_seen = sim.clients[a].msrp_in.len();
+    sim.accept_connect(b);
+    assert!(sim.connects.is_empty());
+    assert_eq!(sim.focus.participant_connection(bob), Some(&MsrpConn(b)));
+    // RFC 4975 §5.4: the active side's first request is a bodiless SEND to the client.
+    let seen = text(&sim.clients[b].msrp_in);
+    let first = seen.split("\r\n").next().unwrap();
+    assert!(
+        first.starts_with("MSRP ") && first.ends_with(" SEND"),
+        "{seen}"
+    );
+    let first_frame = &seen[..seen.find("$\r\n").unwrap()];
+    assert!(
+        first_frame.contains(&format!("To-Path: {}", sim.clients[b].msrp_uri())),
+        "{seen}"
+    );
+    assert!(first_frame.contains("Byte-Range: 1-0/0"), "{seen}");
+    assert!(!first_frame.contains("Content-Type"), "{seen}");
+    // The client's 200 to it is the focus's own: nothing reaches the room.
+    assert_eq!(
+        sim.clients[a].msrp_in.len(),
+        a_seen,
+        "{}",
+        text(&sim.clients[a].msrp_in)
+    );
+
+    // REQ: SW-4: messages flow both ways on the connection the focus opened.
+    let to_bob = sim.send_cpim(a, "sip:alice@example.com", "hello passive bob");
+    assert_eq!(sim.clients[b].messages(), [to_bob]);
+    let from_bob = sim.send_cpim(b, "sip:bob@example.com", "hello alice");
+    assert_eq!(sim.clients[a].messages(), [from_bob]);
+    assert!(sim.clients[a].send_failures().is_empty());
+    assert!(sim.clients[b].send_failures().is_empty());
+}
+
+#[test]
+fn a_passive_client_is_connected_to_by_the_focus_and_messages_flow_both_ways() {
+    // REQ: FOC-2, SW-2, SW-4 (RFC 4975 §5.4, RFC 6135: a=setup:passive → the focus connects)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    sim.join(a);
+    let b = client_with_setup(&mut sim, "bob", "Bob", "passive");
+    active_side_flow(sim, a, b);
+}
+
+#[test]
+fn an_actpass_client_is_connected_to_by_the_default_actpass_focus() {
+    // REQ: FOC-2, SW-4 (ControlConfig::setup default actpass: the focus connects to an
+    // actpass offerer)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    sim.join(a);
+    let b = client_with_setup(&mut sim, "bob", "Bob", "actpass");
+    active_side_flow(sim, a, b);
+}
+
+#[test]
+fn a_focus_configured_active_connects_to_actpass_and_refuses_active_offers() {
+    // REQ: FOC-1, FOC-2, SW-4 (ControlConfig::setup = active; RFC 6135, RFC 4145 §4.1)
+    let mut sim = Sim::with_config(|c| c.control.setup = Setup::Active);
+    let m = sim.add_client("mallory", Some("Mallory"), false);
+    // Two active ends cannot connect: 488 with a Warning.
+    let refused = sim.invite(m);
+    assert_eq!(refused.code(), 488);
+    let a = client_with_setup(&mut sim, "alice", "Alice", "passive");
+    assert_eq!(sim.invite(a).code(), 200);
+    sim.ack(a);
+    sim.accept_connect(a);
+    let b = client_with_setup(&mut sim, "bob", "Bob", "actpass");
+    active_side_flow(sim, a, b);
+}
+
+#[test]
+fn a_failed_connect_removes_the_participant_with_a_bye() {
+    // REQ: FOC-6 (a connection that failed to open), FOC-8 (subscribers told it left)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    sim.join(a);
+    sim.subscribe(a);
+    let b = client_with_setup(&mut sim, "bob", "Bob", "passive");
+    sim.invite(b);
+    sim.ack(b);
+    let bob = sim.clients[b].participant.unwrap();
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 2);
+    let joined = sim.clients[a].notifies.last().unwrap().clone();
+    assert!(joined.contains("sip:bob@example.com"), "{joined}");
+
+    sim.fail_connect(b);
+    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert_eq!(left(&sim, bob), Some(LeaveReason::Removed));
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 1);
+    assert!(sim.focus.alias(bob).is_none());
+    assert!(sim.focus.participant_connection(bob).is_none());
+    let gone = sim.clients[a].notifies.last().unwrap().clone();
+    assert!(gone.contains(r#"state="deleted""#), "{gone}");
+    assert!(gone.contains("sip:bob@example.com"), "{gone}");
+    // A connection opened late for it is not bound to anyone.
+    let now = sim.now;
+    sim.focus.handle_msrp_connected(now, MsrpConn(b), Some(bob));
+    sim.settle();
+    assert!(sim.focus.participant_connection(bob).is_none());
+    assert!(sim.clients[b].msrp_in.is_empty());
+}
+
+// --- 2. the conference event package -------------------------------------------------------
+
+#[test]
+fn a_refresh_gets_200_and_the_full_document_again_and_extends_the_subscription() {
+    // REQ: FOC-8 (RFC 6665 §4.2.1.2: a refresh is answered with the current state)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    sim.join(a);
+    sim.join(b);
+    sim.subscribe(a);
+    assert_eq!(oks_to(&sim, a, "SUBSCRIBE"), 1);
+    assert_eq!(sim.clients[a].notifies.len(), 1);
+
+    sim.advance(Duration::from_secs(500));
+    sim.resubscribe(a, 600);
+    assert_eq!(oks_to(&sim, a, "SUBSCRIBE"), 2);
+    assert_eq!(sim.focus.subscription_count(), 1);
+    assert_eq!(sim.clients[a].notifies.len(), 2);
+    let again = sim.clients[a].notifies.last().unwrap().clone();
+    assert!(again.contains(r#"state="full""#), "{again}");
+    assert!(again.contains("sip:alice@example.com"), "{again}");
+    assert!(again.contains("sip:bob@example.com"), "{again}");
+    assert!(again.contains(r#"yourown="true""#), "ALIAS-4: {again}");
+    assert_eq!(version(&again), 2);
+    let notify = requests(&sim, a, &Method::Notify).pop().unwrap();
+    assert!(
+        header(&notify, "Subscription-State").starts_with("active"),
+        "{notify:?}"
+    );
+
+    // Past the first expiry (600 s) but within the refreshed one: still there.
+    sim.advance(Duration::from_secs(200));
+    assert_eq!(sim.focus.subscription_count(), 1);
+    sim.leave(b);
+    let partial = sim.clients[a].notifies.last().unwrap().clone();
+    assert!(partial.contains(r#"state="partial""#), "{partial}");
+    assert_eq!(version(&partial), 3);
+}
+
+#[test]
+fn expires_zero_ends_the_subscription_with_a_terminated_notify() {
+    // REQ: FOC-8 (RFC 6665 §4.1.2.3, §4.2.1.1: unsubscribe → final NOTIFY)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    sim.join(a);
+    sim.subscribe(a);
+    sim.resubscribe(a, 0);
+    assert_eq!(oks_to(&sim, a, "SUBSCRIBE"), 2);
+    assert_eq!(sim.focus.subscription_count(), 0);
+    let notify = requests(&sim, a, &Method::Notify).pop().unwrap();
+    let state = header(&notify, "Subscription-State");
+    assert!(state.starts_with("terminated"), "{state}");
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        FocusEvent::SubscriptionEnded {
+            reason: NotifierTermination::Unsubscribed,
+            ..
+        }
+    )));
+    // Nothing more is sent on it.
+    let notifies = sim.clients[a].notifies.len();
+    sim.join(b);
+    assert_eq!(sim.clients[a].notifies.len(), notifies);
+    // Another SUBSCRIBE in the ended dialog: no such subscription (RFC 6665 §4.2.1.1).
+    sim.resubscribe(a, 600);
+    assert!(
+        sim.clients[a]
+            .sip_in
+            .iter()
+            .filter_map(Message::as_response)
+            .any(|r| r.code() == 481),
+        "{:?}",
+        sim.clients[a].sip_in
+    );
+    assert_eq!(sim.focus.subscription_count(), 0);
+}
+
+#[test]
+fn an_unrefreshed_subscription_expires_with_reason_timeout() {
+    // REQ: FOC-8 (RFC 6665 §4.2.2: expiry → final NOTIFY, reason=timeout)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    sim.join(a);
+    sim.subscribe(a);
+    sim.advance(Duration::from_secs(599));
+    assert_eq!(sim.focus.subscription_count(), 1);
+    sim.advance(Duration::from_secs(2));
+    assert_eq!(sim.focus.subscription_count(), 0);
+    let notify = requests(&sim, a, &Method::Notify).pop().unwrap();
+    let state = header(&notify, "Subscription-State");
+    assert!(state.starts_with("terminated"), "{state}");
+    assert!(state.contains("reason=timeout"), "{state}");
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        FocusEvent::SubscriptionEnded {
+            reason: NotifierTermination::Expired,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn remove_room_ends_subscriptions_with_noresource_and_forgets_the_room() {
+    // REQ: FOC-8, FOC-6 (RFC 6665 §4.2.2: reason=noresource)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let w = sim.add_client("walter", None, false);
+    sim.join(a);
+    sim.join(b);
+    sim.subscribe(a);
+    sim.subscribe(w); // a watcher who never joined
+    assert_eq!(sim.focus.subscription_count(), 2);
+    let (now, room) = (sim.now, sim.room);
+    sim.focus.remove_room(now, room).unwrap();
+    sim.settle();
+
+    assert_eq!(sim.focus.subscription_count(), 0);
+    for i in [a, w] {
+        let notify = requests(&sim, i, &Method::Notify).pop().unwrap();
+        let state = header(&notify, "Subscription-State");
+        assert!(state.starts_with("terminated"), "{state}");
+        assert!(state.contains("reason=noresource"), "{state}");
+    }
+    let ended = sim
+        .events
+        .iter()
+        .filter(|e| matches!(e, FocusEvent::SubscriptionEnded { room: r, .. } if *r == room))
+        .count();
+    assert_eq!(ended, 2);
+    // FOC-6: everyone got a BYE.
+    assert_eq!(requests(&sim, a, &Method::Bye).len(), 1);
+    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert!(requests(&sim, w, &Method::Bye).is_empty());
+    assert!(sim.focus.switch(room).is_none());
+    assert!(sim.focus.conference_state(room).is_none());
+
+    // The room is gone: a new SUBSCRIBE and a new INVITE get 404.
+    let c = sim.add_client("carol", Some("Carol"), false);
+    sim.subscribe(c);
+    assert!(
+        sim.clients[c]
+            .sip_in
+            .iter()
+            .filter_map(Message::as_response)
+            .any(|r| r.code() == 404),
+        "{:?}",
+        sim.clients[c].sip_in
+    );
+    let d = sim.add_client("dave", Some("Dave"), false);
+    assert_eq!(sim.invite(d).code(), 404);
+    // Removing it twice is the caller's error.
+    assert!(sim.focus.remove_room(now, room).is_err());
+}
+
+// --- 3. end_room ---------------------------------------------------------------------------
+
+#[test]
+fn end_room_byes_everyone_notifies_subscribers_and_empties_the_switch() {
+    // REQ: FOC-6 (ending the conference removes everyone), FOC-8
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let c = sim.add_client("carol", Some("Carol"), false);
+    let w = sim.add_client("walter", None, false);
+    for i in [a, b, c] {
+        sim.join(i);
+    }
+    sim.subscribe(w);
+    let before = sim.clients[w].notifies.len();
+    let ids: Vec<_> = [a, b, c]
+        .iter()
+        .map(|i| sim.clients[*i].participant.unwrap())
+        .collect();
+    let (now, room) = (sim.now, sim.room);
+    sim.focus.end_room(now, room).unwrap();
+    sim.settle();
+
+    for i in [a, b, c] {
+        assert_eq!(
+            requests(&sim, i, &Method::Bye).len(),
+            1,
+            "{}",
+            sim.clients[i].name
+        );
+    }
+    for (p, i) in ids.iter().zip([a, b, c]) {
+        assert_eq!(left(&sim, *p), Some(LeaveReason::RoomEnded));
+        assert!(sim.focus.alias(*p).is_none());
+        assert!(sim.events.iter().any(|e| matches!(
+            e,
+            FocusEvent::CloseConnection { conn, reason: CloseReason::Unused } if *conn == MsrpConn(i)
+        )));
+    }
+    assert_eq!(sim.focus.switch(room).unwrap().participant_count(), 0);
+    // The subscriber was told each departure; its subscription stays.
+    let after = &sim.clients[w].notifies[before..];
+    assert!(!after.is_empty());
+    let deleted = after
+        .iter()
+        .filter(|d| d.contains(r#"state="deleted""#))
+        .count();
+    assert!(deleted >= 1, "{after:?}");
+    for who in ["alice", "bob", "carol"] {
+        assert!(
+            after
+                .iter()
+                .any(|d| d.contains(&format!("sip:{who}@example.com"))),
+            "{who}: {after:?}"
+        );
+    }
+    assert_eq!(sim.focus.subscription_count(), 1);
+    assert_eq!(
+        sim.focus
+            .conference_state(room)
+            .unwrap()
+            .full_document(&mut simpleim_focus::conference_info::Subscription::new(
+                None
+            ))
+            .to_xml()
+            .matches("<user ")
+            .count(),
+        0
+    );
+
+    // The room stays: it may be joined again, and the subscriber hears of it.
+    let d = sim.add_client("dave", Some("Dave"), false);
+    sim.join(d);
+    assert_eq!(sim.focus.switch(room).unwrap().participant_count(), 1);
+    let joined = sim.clients[w].notifies.last().unwrap().clone();
+    assert!(joined.contains("sip:dave@example.com"), "{joined}");
+}
+
+// --- 4. system messages --------------------------------------------------------------------
+
+#[test]
+fn a_system_message_reaches_everyone_from_the_focus_itself() {
+    // REQ: SW-9, SW-10
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let z = sim.add_client("zed", Some("shadow"), true);
+    for i in [a, b, z] {
+        sim.join(i);
+    }
+    let (now, room) = (sim.now, sim.room);
+    let sent = sim
+        .focus
+        .send_system_message(
+            now,
+            room,
+            None,
+            "Announcement",
+            "text/plain",
+            Bytes::from_static(b"Maintenance at noon"),
+        )
+        .unwrap();
+    sim.settle();
+    assert_eq!(sent.len(), 3);
+    for (i, to) in [
+        (a, "<sip:alice@example.com>"),
+        (b, "<sip:bob@example.com>"),
+        (z, "<sip:anonymous@anonymous.invalid>"),
+    ] {
+        let got = sim.clients[i].messages();
+        assert_eq!(got.len(), 1, "{}", sim.clients[i].name);
+        let cpim = text(&got[0]);
+        assert!(
+            cpim.contains(&format!("From: Announcement <{ROOM};conf=isfocus>")),
+            "{cpim}"
+        );
+        let to_line = cpim.lines().find(|l| l.starts_with("To: ")).unwrap();
+        assert!(to_line.ends_with(to), "{cpim}");
+        assert!(cpim.contains("Content-Type: text/plain"), "{cpim}");
+        assert!(cpim.ends_with("Maintenance at noon"), "{cpim}");
+        // SEC-1: an anonymous participant's identity is never shown.
+        assert!(!cpim.contains("zed@example.com"), "{cpim}");
+    }
+
+    // To one participant only.
+    let bob = sim.clients[b].participant.unwrap();
+    let one = sim
+        .focus
+        .send_system_message(
+            now,
+            room,
+            Some(bob),
+            "SysAdmin",
+            "text/plain",
+            Bytes::from_static(b"just you"),
+        )
+        .unwrap();
+    sim.settle();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].0, bob);
+    assert_eq!(sim.clients[a].messages().len(), 1);
+    assert_eq!(sim.clients[z].messages().len(), 1);
+    let got = sim.clients[b].messages();
+    assert_eq!(got.len(), 2);
+    let cpim = text(&got[1]);
+    assert!(
+        cpim.contains(&format!("From: SysAdmin <{ROOM};conf=isfocus>")),
+        "{cpim}"
+    );
+    assert!(cpim.ends_with("just you"), "{cpim}");
+
+    // Errors: a participant not in the room; an unknown room.
+    sim.leave(a);
+    let alice = sim.clients[a].participant.unwrap();
+    assert!(
+        sim.focus
+            .send_system_message(
+                now,
+                room,
+                Some(alice),
+                "SysAdmin",
+                "text/plain",
+                Bytes::new()
+            )
+            .is_err()
+    );
+    sim.focus.remove_room(now, room).unwrap();
+    assert!(matches!(
+        sim.focus.send_system_message(now, room, None, "SysAdmin", "text/plain", Bytes::new()),
+        Err(simpleim_focus::FocusError::UnknownRoom(r)) if r == room
+    ));
+}
+
+// --- 5. back-pressure ----------------------------------------------------------------------
+
+const MAX_QUEUED: usize = 4096;
+const SLACK: usize = 1024;
+
+fn small_queues() -> Sim {
+    Sim::with_config(|c| {
+        c.switch_limits.max_queued_bytes = MAX_QUEUED;
+        c.switch_limits.control_slack = SLACK;
+    })
+}
+
+#[test]
+fn a_non_reading_participant_has_a_bounded_queue_and_the_others_get_everything() {
+    // REQ: SEC-2, SW-6 (back-pressure through Focus::set_msrp_writable)
+    let mut sim = small_queues();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let c = sim.add_client("carol", Some("Carol"), false);
+    for i in [a, b, c] {
+        sim.join(i);
+    }
+    let (room, bob) = (sim.room, sim.clients[b].participant.unwrap());
+    sim.set_reading(b, false);
+    let bob_seen = sim.clients[b].msrp_in.len();
+    let mut sent = Vec::new();
+    for n in 0..20 {
+        let body = format!("message {n:02} {}", "x".repeat(500));
+        sent.push(sim.send_cpim(a, "sip:alice@example.com", &body));
+        let queued = sim.focus.switch(room).unwrap().queued_bytes(bob);
+        assert!(queued <= MAX_QUEUED + SLACK, "{n}: {queued}");
+    }
+    // Nothing was written to bob while he did not read.
+    assert_eq!(sim.clients[b].msrp_in.len(), bob_seen);
+    // Carol got everything, in order.
+    assert_eq!(sim.clients[c].messages(), sent);
+    // Bob is still in the room (his queue stayed under the hard bound).
+    assert!(left(&sim, bob).is_none());
+
+    // Resuming delivers what stayed queued: whole messages, a prefix of what was sent,
+    // in order; the copies that passed the bound were aborted.
+    sim.set_reading(b, true);
+    let got = sim.clients[b].messages();
+    assert!(!got.is_empty());
+    assert!(got.len() < sent.len(), "{}", got.len());
+    assert_eq!(got[..], sent[..got.len()]);
+    assert_eq!(sim.focus.switch(room).unwrap().queued_bytes(bob), 0);
+    // Each aborted copy was reported back to alice (a failure REPORT, 408).
+    let failures = sim.clients[a].send_failures();
+    assert_eq!(failures.len(), sent.len() - got.len(), "{failures:?}");
+    assert!(failures.iter().all(|s| *s == 408), "{failures:?}");
+    // And after that, bob gets everything again.
+    let more = sim.send_cpim(a, "sip:alice@example.com", "welcome back");
+    assert_eq!(sim.clients[b].messages().last(), Some(&more));
+    assert_eq!(sim.clients[c].messages().last(), Some(&more));
+}
+
+#[test]
+fn a_participant_whose_queue_passes_every_bound_is_stalled_and_removed() {
+    // REQ: SEC-2, FOC-6 (a stalled reader is removed with a BYE)
+    let mut sim = small_queues();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let c = sim.add_client("carol", Some("Carol"), false);
+    for i in [a, b, c] {
+        sim.join(i);
+    }
+    let (room, bob) = (sim.room, sim.clients[b].participant.unwrap());
+    sim.set_reading(b, false);
+    // Bob keeps writing without reading: the answers to his own chunks pile up, past the
+    // queue bound plus the slack for control frames.
+    let mut from_bob = Vec::new();
+    for n in 0..200 {
+        if left(&sim, bob).is_some() {
+            break;
+        }
+        from_bob.push(sim.send_cpim(b, "sip:bob@example.com", &format!("talk {n}")));
+        let queued = sim.focus.switch(room).map_or(0, |s| s.queued_bytes(bob));
+        assert!(queued <= MAX_QUEUED + SLACK, "{n}: {queued}");
+    }
+    assert_eq!(left(&sim, bob), Some(LeaveReason::Removed));
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        FocusEvent::CloseConnection {
+            conn: MsrpConn(1),
+            reason: CloseReason::Stalled
+        }
+    )));
+    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert_eq!(sim.focus.switch(room).unwrap().participant_count(), 2);
+    // What bob sent before was relayed to the others (nothing of theirs was lost).
+    assert_eq!(sim.clients[a].messages(), from_bob);
+    assert_eq!(sim.clients[c].messages(), from_bob);
+    let last = sim.send_cpim(a, "sip:alice@example.com", "bob is gone");
+    assert_eq!(sim.clients[c].messages().last(), Some(&last));
+    // The forgotten connection's bytes are ignored.
+    let now = sim.now;
+    sim.focus.handle_msrp(now, MsrpConn(b), b"MSRP x SEND\r\n");
+    sim.settle();
+    assert!(sim.focus.participant_connection(bob).is_none());
+}
