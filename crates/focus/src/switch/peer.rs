@@ -8,9 +8,11 @@
 //! new chunk, under a new transaction identifier, at the byte where it stopped.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
+use memchr::memmem::Finder;
 use simpleim_msrp::{
     ByteRange, ChunkWriter, Flag, MessageId, Method, ReportMode, RequestBuilder, TransactionId,
     find_end_line,
@@ -235,7 +237,11 @@ impl<P: Copy + Eq> Peer<P> {
     /// Writes body bytes into the open chunk. When `data` would complete the chunk's own
     /// end-line, writes up to the flag byte and returns how many bytes were taken: the caller
     /// ends the chunk with `+` and goes on in a new chunk with another identifier.
-    pub(crate) fn write_body(&mut self, data: &Bytes) -> usize {
+    ///
+    /// `dashes` says whether `data` holds seven dashes in a row anywhere ([`has_dashes`]):
+    /// without them no end-line can lie wholly inside `data`, whatever the identifier, so the
+    /// scan of `data` is skipped. The caller finds that once per piece for all its copies.
+    pub(crate) fn write_body(&mut self, data: &Bytes, dashes: bool) -> usize {
         let Some(open) = self.open.as_mut() else {
             return 0;
         };
@@ -248,7 +254,12 @@ impl<P: Copy + Eq> Peer<P> {
         let in_seam = find_end_line(&seam, &open.tid)
             .filter(|&f| f >= carried)
             .map(|f| f - carried);
-        let stop = match (in_seam, find_end_line(data, &open.tid)) {
+        let in_data = if dashes {
+            find_end_line(data, &open.tid)
+        } else {
+            None
+        };
+        let stop = match (in_seam, in_data) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b).unwrap_or(data.len()),
         };
@@ -277,6 +288,12 @@ impl<P: Copy + Eq> Peer<P> {
             self.push(end_line(open.tid, flag));
         }
     }
+}
+
+/// Whether `data` holds seven dashes in a row, the start of any end-line (RFC 4975 §7.1).
+pub(crate) fn has_dashes(data: &[u8]) -> bool {
+    static SEVEN_DASHES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-------"));
+    SEVEN_DASHES.find(data).is_some()
 }
 
 /// CRLF and the end-line of `tid` with `flag`.
@@ -328,8 +345,8 @@ mod tests {
         p.begin_chunk(&spec(), tid);
         let a = Bytes::from_static(b"xx-----");
         let b = Bytes::from_static(b"--tid1$yy");
-        assert_eq!(p.write_body(&a), 7);
-        let n = p.write_body(&b);
+        assert_eq!(p.write_body(&a, true), 7);
+        let n = p.write_body(&b, true);
         assert_eq!(n, 6, "stops before the flag byte");
         p.end_chunk(Flag::Continued);
         let wire = drain(&mut p);
@@ -346,7 +363,7 @@ mod tests {
     fn interrupt_closes_with_plus() {
         let mut p = peer();
         p.begin_chunk(&spec(), "tid2".parse().unwrap());
-        p.write_body(&Bytes::from_static(b"hello"));
+        p.write_body(&Bytes::from_static(b"hello"), true);
         p.push_frame(Bytes::from_static(b"X"));
         let wire = drain(&mut p);
         assert!(wire.ends_with(b"hello\r\n-------tid2+\r\nX"));

@@ -15,7 +15,7 @@ use super::Switch;
 use super::address::{accepts, is_notification, same_user};
 use super::event::{MessageKind, RefuseReason, SkipReason, SwitchEvent};
 use super::inbound::{CopyState, Phase};
-use super::peer::CopyKey;
+use super::peer::{CopyKey, has_dashes};
 use super::send::{CopyHead, abort_at, end_copy, write_copy};
 use super::track::Track;
 use crate::alias::NormalizedAlias;
@@ -339,6 +339,8 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
             failure: msg.failure,
         };
         let end = pos.saturating_add(data.len() as u64).saturating_sub(1);
+        // Whether any copy's end-line could lie inside `data`: one scan for all the copies.
+        let dashes = has_dashes(data);
         let mut failures: Failures<P> = SmallVec::new();
         for copy in msg.copies.iter_mut().filter(|c| !c.failed) {
             let Some(peer) = self.peers.get_mut(&copy.to) else {
@@ -367,6 +369,7 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
                 head,
                 pos,
                 data,
+                dashes,
                 self.ids.as_mut(),
                 now,
                 &self.limits,

@@ -28,7 +28,8 @@ pub(super) struct CopyHead {
 
 /// Writes `data` (whose first byte is byte `pos` of the message) to `copy` at `peer`,
 /// starting or resuming a chunk as needed and cutting it where the body would hold the
-/// chunk's own end-line. The bytes are shared, never copied (REQ: SW-6).
+/// chunk's own end-line. The bytes are shared, never copied (REQ: SW-6). `dashes` is
+/// [`has_dashes`] of `data` (also true of any suffix of it), found once for all the copies.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_copy<P: Copy + Eq>(
     peer: &mut Peer<P>,
@@ -37,6 +38,7 @@ pub(super) fn write_copy<P: Copy + Eq>(
     head: CopyHead,
     pos: u64,
     data: &Bytes,
+    dashes: bool,
     ids: &mut dyn IdGenerator,
     now: Instant,
     limits: &SwitchLimits,
@@ -50,7 +52,7 @@ pub(super) fn write_copy<P: Copy + Eq>(
         if !peer.is_open(&key) {
             begin(peer, key, copy, head, at, ids, Some(now), limits);
         }
-        let n = peer.write_body(&rest);
+        let n = peer.write_body(&rest, dashes);
         at += n as u64;
         copy.next = at;
         rest = rest.slice(n..);
