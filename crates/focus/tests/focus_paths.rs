@@ -643,3 +643,91 @@ fn a_participant_whose_queue_passes_every_bound_is_stalled_and_removed() {
     sim.settle();
     assert!(sim.focus.participant_connection(bob).is_none());
 }
+
+// --- 5. bind deadlines -----------------------------------------------------------------------
+
+fn closed(sim: &Sim, conn: MsrpConn) -> Option<CloseReason> {
+    sim.events.iter().find_map(|e| match e {
+        FocusEvent::CloseConnection { conn: c, reason } if *c == conn => Some(*reason),
+        _ => None,
+    })
+}
+
+#[test]
+fn a_connection_that_never_binds_is_closed_at_the_bind_timeout() {
+    // REQ: SEC-2 (an idle connection does not hold a slot forever)
+    let mut sim = Sim::new();
+    let a = sim.add_client("alice", Some("Alice"), false);
+    sim.join(a);
+    let idle = MsrpConn(99);
+    let now = sim.now;
+    sim.focus.handle_msrp_connected(now, idle, None);
+    // A request for no session here gets 481 and does not bind it.
+    sim.focus.handle_msrp(
+        now,
+        idle,
+        b"MSRP xyz1 SEND\r\nTo-Path: msrp://conf.example.com:2855/nobody;tcp\r\n\
+          From-Path: msrp://x.example.com:1/s;tcp\r\nMessage-ID: m\r\n-------xyz1$\r\n",
+    );
+    let mut answered = Vec::new();
+    while let Some(t) = sim.focus.poll_transmit() {
+        if let simpleim_focus::FocusTransmit::Msrp { conn, bytes } = t {
+            assert_eq!(conn, idle);
+            answered.extend_from_slice(&bytes);
+        }
+    }
+    assert!(
+        text(&answered).starts_with("MSRP xyz1 481"),
+        "{}",
+        text(&answered)
+    );
+    let deadline = sim.focus.poll_timeout().unwrap();
+    assert!(deadline <= now + Duration::from_secs(30));
+    sim.advance(Duration::from_secs(29));
+    assert_eq!(closed(&sim, idle), None);
+    sim.advance(Duration::from_secs(1));
+    assert_eq!(closed(&sim, idle), Some(CloseReason::BindTimeout));
+    // Alice's bound connection stays, and she stays.
+    let alice = sim.clients[a].participant.unwrap();
+    assert_eq!(closed(&sim, MsrpConn(a)), None);
+    assert_eq!(sim.focus.participant_connection(alice), Some(&MsrpConn(a)));
+    assert_eq!(left(&sim, alice), None);
+}
+
+#[test]
+fn a_joined_participant_that_never_connects_is_removed_at_the_bind_timeout() {
+    // REQ: FOC-6 (removal with BYE), SEC-2
+    let mut sim = Sim::with_config(|c| c.limits.bind_timeout = Duration::from_secs(10));
+    let a = sim.add_client("alice", Some("Alice"), false);
+    sim.join(a);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    sim.invite(b);
+    sim.ack(b);
+    let bob = sim.clients[b].participant.unwrap();
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 2);
+    sim.advance(Duration::from_secs(9));
+    assert_eq!(left(&sim, bob), None);
+    sim.advance(Duration::from_secs(1));
+    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert_eq!(left(&sim, bob), Some(LeaveReason::Removed));
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 1);
+    assert!(requests(&sim, a, &Method::Bye).is_empty());
+}
+
+#[test]
+fn a_connection_opened_late_for_a_removed_participant_is_closed_at_the_bind_timeout() {
+    // REQ: FOC-6, SEC-2
+    let mut sim = Sim::new();
+    let b = client_with_setup(&mut sim, "bob", "Bob", "passive");
+    sim.invite(b);
+    sim.ack(b);
+    let bob = sim.clients[b].participant.unwrap();
+    sim.fail_connect(b);
+    let now = sim.now;
+    sim.focus.handle_msrp_connected(now, MsrpConn(b), Some(bob));
+    sim.settle();
+    assert!(sim.focus.participant_connection(bob).is_none());
+    assert_eq!(closed(&sim, MsrpConn(b)), None);
+    sim.advance(Duration::from_secs(30));
+    assert_eq!(closed(&sim, MsrpConn(b)), Some(CloseReason::BindTimeout));
+}

@@ -2,6 +2,7 @@
 //! its identifiers come from ([`IdFactory`]).
 
 use core::fmt;
+use core::time::Duration;
 
 use simpleim_msrp::{IdGenerator, Limits};
 use simpleim_sip::Method;
@@ -29,6 +30,14 @@ pub struct FocusLimits {
     pub max_subscriptions: usize,
     /// Aliases and conference-info members per room. Default 1 000.
     pub max_members: usize,
+    /// How long an MSRP connection may stay unbound, and how long a joined participant may
+    /// stay without a bound connection (RFC 4975 §5.4: the connection's first request binds
+    /// it). An unbound connection past it is closed ([`CloseReason::BindTimeout`]); a
+    /// participant past it is removed with a BYE (REQ: FOC-6). Default 30 s, the MSRP
+    /// transaction timeout.
+    ///
+    /// [`CloseReason::BindTimeout`]: super::CloseReason::BindTimeout
+    pub bind_timeout: Duration,
 }
 
 impl Default for FocusLimits {
@@ -37,6 +46,7 @@ impl Default for FocusLimits {
             max_connections: 10_000,
             max_subscriptions: 10_000,
             max_members: 1_000,
+            bind_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -13,8 +13,8 @@ use simpleim_msrp::{
 };
 use simpleim_sip::transaction::TransportHandle;
 
-use super::Focus;
 use super::event::{CloseReason, FocusEvent, FocusTransmit};
+use super::{Focus, Pending};
 use crate::control::ParticipantId;
 
 /// One MSRP connection.
@@ -53,14 +53,21 @@ where
             });
             return;
         }
-        self.connections
-            .entry(conn.clone())
-            .or_insert_with(|| Connection {
-                decoder: Decoder::new(self.msrp_limits),
-                bound: None,
-                current: None,
-                writable: true,
-            });
+        if !self.connections.contains_key(&conn) {
+            self.connections.insert(
+                conn.clone(),
+                Connection {
+                    decoder: Decoder::new(self.msrp_limits),
+                    bound: None,
+                    current: None,
+                    writable: true,
+                },
+            );
+            self.deadlines.insert((
+                now + self.limits.bind_timeout,
+                Pending::Connection(conn.clone()),
+            ));
+        }
         if let Some(p) = opened_for {
             let free = self.participants.get(&p).is_some_and(|x| x.conn.is_none());
             if free && self.bind(&conn, p) {
@@ -142,6 +149,35 @@ where
     }
 
     // --- internals -------------------------------------------------------------------------
+
+    /// Closes the connections and removes the participants still unbound at their deadline
+    /// (REQ: SEC-2, FOC-6).
+    pub(super) fn expire_binds(&mut self, now: Instant) {
+        while let Some((at, _)) = self.deadlines.first() {
+            if *at > now {
+                break;
+            }
+            let Some((_, pending)) = self.deadlines.pop_first() else {
+                break;
+            };
+            match pending {
+                Pending::Connection(conn) => {
+                    if self
+                        .connections
+                        .get(&conn)
+                        .is_some_and(|c| c.bound.is_none())
+                    {
+                        self.forget_connection(&conn, CloseReason::BindTimeout);
+                    }
+                }
+                Pending::Participant(p) => {
+                    if self.participants.get(&p).is_some_and(|x| x.conn.is_none()) {
+                        let _ = self.control.remove_participant(now, p);
+                    }
+                }
+            }
+        }
+    }
 
     fn on_decoded(&mut self, now: Instant, conn: &C, item: Decoded) {
         let head = match &item {

@@ -56,6 +56,9 @@ pub enum CloseReason {
     Stalled,
     /// [`FocusLimits::max_connections`](super::FocusLimits) was reached.
     TooManyConnections,
+    /// No request bound it to a session within
+    /// [`FocusLimits::bind_timeout`](super::FocusLimits::bind_timeout) (REQ: SEC-2).
+    BindTimeout,
 }
 
 /// Identifies one conference-event subscription (REQ: FOC-8).

@@ -153,7 +153,7 @@ mod ids;
 mod participants;
 mod subscribe;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::hash::Hash;
 use std::ops::Bound;
@@ -211,6 +211,17 @@ pub struct Focus<H, C> {
     events: VecDeque<FocusEvent<C>>,
     /// The room served last by [`Focus::poll_transmit`] (round-robin).
     cursor: Option<RoomId>,
+    /// Bind deadlines of unbound connections and of participants without a connection
+    /// ([`FocusLimits::bind_timeout`]); an entry whose subject is bound or gone by then is
+    /// ignored.
+    deadlines: BTreeSet<(Instant, Pending<C>)>,
+}
+
+/// What a bind deadline is for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Pending<C> {
+    Connection(C),
+    Participant(ParticipantId),
 }
 
 impl<H: fmt::Debug, C: fmt::Debug> fmt::Debug for Focus<H, C> {
@@ -264,6 +275,7 @@ where
             connects: VecDeque::new(),
             events: VecDeque::new(),
             cursor: None,
+            deadlines: BTreeSet::new(),
         }
     }
 
@@ -342,6 +354,7 @@ where
             }
             self.drain_notifier(now, id, None);
         }
+        self.expire_binds(now);
         self.drive(now);
     }
 
@@ -509,6 +522,7 @@ where
             .into_iter()
             .chain(switches)
             .chain(subs)
+            .chain(self.deadlines.first().map(|(t, _)| *t))
             .min()
     }
 

@@ -11,8 +11,8 @@ use simpleim_msrp::{FrameHead, MatchMode, MsrpUri, Path, ResponseBuilder, Transa
 use simpleim_sip::transaction::TransportHandle;
 use simpleim_sip::{NameAddr, Uri};
 
-use super::Focus;
 use super::event::{CloseReason, Connect, FocusEvent};
+use super::{Focus, Pending};
 use crate::alias::{AliasError, RequestedUri, alias_join_body};
 use crate::conference_info::{Change, DisconnectionMethod, Member};
 use crate::control::{LeaveReason, MsrpSession, ParticipantId, RoomId};
@@ -122,7 +122,7 @@ where
             release,
             private_messages,
         };
-        match self.admit(room, participant, &identity, msrp, admission) {
+        match self.admit(now, room, participant, &identity, msrp, admission) {
             Some(change) => {
                 let alias = self.alias(participant).cloned();
                 self.set_own_subscriptions(room, &identity, participant);
@@ -146,6 +146,7 @@ where
 
     fn admit(
         &mut self,
+        now: Instant,
         room: RoomId,
         participant: ParticipantId,
         identity: &Uri,
@@ -220,6 +221,10 @@ where
                 bind_tid: None,
             },
         );
+        self.deadlines.insert((
+            now + self.limits.bind_timeout,
+            Pending::Participant(participant),
+        ));
         Some(change)
     }
 
