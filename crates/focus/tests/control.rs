@@ -1093,3 +1093,245 @@ fn msrp_session_ids_differ_per_participant() {
         .to_owned();
     assert_ne!(sa, sb);
 }
+
+// --- FOC-3: starting a pre-defined group's session ---------------------------------------
+
+const ALICE: &str = "sip:alice@example.org";
+const CAROL: &str = "sip:carol@example.org";
+
+/// A room whose members are Alice, Carol and Bob (the inviter of the tests).
+fn group_room() -> RoomConfig {
+    let members = [ALICE, CAROL, "sip:bob@example.org"]
+        .iter()
+        .map(|m| simpleim_sip::NameAddr::new(uri(m)))
+        .collect();
+    RoomConfig::new(sip_uri(ROOM)).with_members(members)
+}
+
+/// The focus's INVITEs on the wire, by target.
+fn member_invites(h: &Harness) -> Vec<Request> {
+    h.wire
+        .iter()
+        .filter_map(|t| t.message.as_request())
+        .filter(|r| *r.method() == Method::Invite)
+        .cloned()
+        .collect()
+}
+
+fn invite_to(h: &Harness, target: &str) -> Request {
+    member_invites(h)
+        .into_iter()
+        .find(|r| r.uri_bytes().as_ref() == target.as_bytes())
+        .unwrap_or_else(|| panic!("no INVITE to {target}"))
+}
+
+/// A member's answer to the focus's INVITE (`seed` fixes its To tag).
+fn member_answer(invite: &Request, code: u16, seed: u64) -> Response {
+    let mut b = Response::for_request(invite, code, &mut SeededIds::new(seed));
+    if code == 200 {
+        let name = String::from_utf8_lossy(&invite.uri_bytes()).into_owned();
+        let user = name.trim_start_matches("sip:").split('@').next().unwrap();
+        b = b
+            .header(HeaderName::Contact, format!("<sip:{user}@192.0.2.{seed}>"))
+            .header_named("Server", "IM-client/OMA1.0")
+            .body(
+                "application/sdp",
+                format!(
+                    "v=0\r\no={user} 1 1 IN IP4 192.0.2.{seed}\r\ns=-\r\nc=IN IP4 192.0.2.{seed}\r\n\
+                     t=0 0\r\nm=message 7000 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
+                     a=path:msrp://192.0.2.{seed}:7000/{user}s;tcp\r\na=setup:active\r\n"
+                ),
+            );
+    }
+    b.build().unwrap()
+}
+
+fn codes_to(h: &Harness, method: &Method) -> Vec<u16> {
+    h.responses()
+        .iter()
+        .filter(|r| {
+            let cseq: simpleim_sip::header::CSeq = r.headers().typed().unwrap().unwrap();
+            cseq.method() == method
+        })
+        .map(Response::code)
+        .collect()
+}
+
+#[test]
+fn a_predefined_group_start_invites_the_members_rings_once_and_answers_on_the_first_200() {
+    // REQ: FOC-3 (seed 002 §7.2.1.3 step 8 and the 180/200 procedures)
+    let mut h = Harness::new(config(), group_room());
+    let invite = Invite::new(1).build();
+    h.receive(Peer::Udp("bob"), invite.clone());
+    // Bob waits; Alice and Carol are invited, Bob himself is not.
+    assert!(codes_to(&h, &Method::Invite).iter().all(|c| *c == 100));
+    let invites = member_invites(&h);
+    assert_eq!(invites.len(), 2, "{invites:?}");
+    assert_eq!(h.control.pending_count(), 1);
+    assert_eq!(h.control.invitations_in_progress(), 2);
+    let to_alice = invite_to(&h, ALICE);
+    let hdr = |name: &str| {
+        String::from_utf8_lossy(&to_alice.headers().get_named(name).next().unwrap().value())
+            .into_owned()
+    };
+    assert!(hdr("Contact").contains(ROOM) && hdr("Contact").ends_with(";isfocus"));
+    assert!(hdr("From").contains(ROOM) && hdr("From").contains(";tag="));
+    assert!(hdr("To").contains(ALICE));
+    assert!(hdr("Accept-Contact").contains("+g.oma.sip-im"));
+    assert!(hdr("User-Agent").starts_with("IM-serv/OMA1.0"));
+    let offer = String::from_utf8_lossy(&to_alice.body()).into_owned();
+    assert!(offer.contains("m=message 2855 TCP/MSRP *"), "{offer}");
+    assert!(offer.contains("a=path:msrp://msrp.conf.example.net:2855/"));
+    assert!(offer.contains("a=setup:actpass"));
+    let to_carol = invite_to(&h, CAROL);
+    h.take();
+
+    // The first 180 is relayed to Bob, once.
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 180, 21));
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 180, 22));
+    assert_eq!(codes_to(&h, &Method::Invite), [180]);
+    h.take();
+
+    // Alice's 200: she is ACKed and in; Bob gets his 200 with the SDP answer.
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 200, 21));
+    let acks: Vec<Request> = h
+        .wire
+        .iter()
+        .filter_map(|t| t.message.as_request())
+        .filter(|r| *r.method() == Method::Ack)
+        .cloned()
+        .collect();
+    assert_eq!(acks.len(), 1);
+    assert_eq!(acks[0].uri_bytes().as_ref(), b"sip:alice@192.0.2.21");
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200);
+    assert!(String::from_utf8_lossy(&ok.body()).contains("a=path:msrp://msrp.conf.example.net"));
+    assert!(header(&ok, HeaderName::Contact)[0].ends_with(";isfocus"));
+    let (_, events) = h.take();
+    let joined: Vec<Uri> = events
+        .iter()
+        .filter_map(|e| match e {
+            ControlEvent::Joined { identity, .. } => Some(identity.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joined, [uri(ALICE), uri("sip:bob@example.org")]);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, ControlEvent::Confirmed { .. }))
+    );
+    let alice = h.control.participants(h.room)[0];
+    let session = h.control.session(alice).unwrap();
+    assert!(
+        !session.focus_connects,
+        "Alice answered active: she connects"
+    );
+    assert_eq!(
+        session.remote_path.to_string(),
+        "msrp://192.0.2.21:7000/alices;tcp"
+    );
+
+    // Carol declines: nothing changes for the others.
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 486, 22));
+    assert!(h.responses().iter().all(|r| r.code() != 486));
+    assert_eq!(h.control.participant_count(), 2);
+    assert_eq!(h.control.invitations_in_progress(), 0);
+    assert_eq!(h.control.pending_count(), 0);
+
+    // A later INVITE joins the running session at once: no member is invited again.
+    h.take();
+    let mut dave = Invite::new(2);
+    dave.asserted = Some("<sip:dave@example.org>");
+    h.receive(Peer::Udp("dave"), dave.build());
+    assert_eq!(h.last_response().code(), 200);
+    assert!(member_invites(&h).is_empty());
+}
+
+#[test]
+fn when_every_member_fails_the_inviter_gets_the_lowest_status() {
+    // REQ: FOC-3 ("the lowest value received"), and nothing is left behind
+    let mut h = Harness::new(config(), group_room());
+    h.receive(Peer::Udp("bob"), Invite::new(1).build());
+    let to_alice = invite_to(&h, ALICE);
+    let to_carol = invite_to(&h, CAROL);
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 486, 21));
+    assert!(codes_to(&h, &Method::Invite).iter().all(|c| *c == 100));
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 404, 22));
+    assert_eq!(h.last_response().code(), 404);
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        ControlEvent::Rejected {
+            status: 404,
+            why: RejectReason::MembersFailed,
+            ..
+        }
+    )));
+    assert_eq!(h.control.participant_count(), 0);
+    assert_eq!(h.control.pending_count(), 0);
+    h.advance(Duration::from_secs(40));
+    assert!(h.control.transactions().is_empty(), "no transaction left");
+
+    // The next INVITE starts the session again.
+    h.take();
+    h.receive(Peer::Udp("bob"), Invite::new(2).build());
+    assert_eq!(member_invites(&h).len(), 2);
+}
+
+#[test]
+fn a_member_that_never_answers_counts_as_408() {
+    // REQ: FOC-3 (Timer B of the member's INVITE), policy Highest
+    let mut room = group_room();
+    room.all_failed = simpleim_focus::control::FinalStatusPolicy::Highest;
+    let mut h = Harness::new(config(), room);
+    h.receive(Peer::Udp("bob"), Invite::new(1).build());
+    let to_carol = invite_to(&h, CAROL);
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 403, 22));
+    h.advance(Duration::from_secs(33));
+    assert_eq!(h.last_response().code(), 408);
+}
+
+#[test]
+fn cancelling_the_start_cancels_the_member_invites() {
+    // REQ: FOC-3, FOC-7 (RFC 3261 §9.1: CANCEL only after a provisional response)
+    let mut h = Harness::new(config(), group_room());
+    let invite = Invite::new(1).build();
+    h.receive(Peer::Udp("bob"), invite.clone());
+    let to_alice = invite_to(&h, ALICE);
+    let to_carol = invite_to(&h, CAROL);
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 180, 21));
+    h.take();
+    h.receive(Peer::Udp("bob"), cancel_request(&invite).unwrap());
+    let mut codes: Vec<u16> = h.responses().iter().map(Response::code).collect();
+    codes.sort_unstable();
+    assert_eq!(codes, [200, 487]);
+    let cancels = |h: &Harness| -> Vec<String> {
+        h.wire
+            .iter()
+            .filter_map(|t| t.message.as_request())
+            .filter(|r| *r.method() == Method::Cancel)
+            .map(|r| String::from_utf8_lossy(&r.uri_bytes()).into_owned())
+            .collect()
+    };
+    assert_eq!(cancels(&h), [ALICE], "Carol has not answered yet");
+    h.take();
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 180, 22));
+    assert_eq!(cancels(&h), [CAROL]);
+    h.take();
+    // Alice's INVITE ends with 487; Carol answers 200 anyway: ACK, then BYE.
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 487, 21));
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 200, 22));
+    let methods: Vec<Method> = h
+        .wire
+        .iter()
+        .filter_map(|t| t.message.as_request())
+        .map(|r| r.method().clone())
+        .collect();
+    assert!(
+        methods.contains(&Method::Ack) && methods.contains(&Method::Bye),
+        "{methods:?}"
+    );
+    assert_eq!(h.control.participant_count(), 0);
+    assert_eq!(h.control.pending_count(), 0);
+    assert_eq!(h.control.invitations_in_progress(), 0);
+}

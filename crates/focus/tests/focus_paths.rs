@@ -16,6 +16,7 @@ use bytes::Bytes;
 use simpleim_focus::control::LeaveReason;
 use simpleim_focus::{CloseReason, FocusEvent};
 use simpleim_sdp::attr::Setup;
+use simpleim_sip::NameAddr;
 use simpleim_sip::dialog::NotifierTermination;
 use simpleim_sip::{HeaderName, Message, Method, Request};
 use simpleim_test_support::focus_sim::{MsrpConn, ROOM, Sim};
@@ -730,4 +731,94 @@ fn a_connection_opened_late_for_a_removed_participant_is_closed_at_the_bind_time
     assert_eq!(closed(&sim, MsrpConn(b)), None);
     sim.advance(Duration::from_secs(30));
     assert_eq!(closed(&sim, MsrpConn(b)), Some(CloseReason::BindTimeout));
+}
+
+// --- 6. starting a pre-defined group's session ----------------------------------------------
+
+/// A pre-defined group of Alice, Bob and Carol, with display names as the group's list has
+/// them (`"Alice" <sip:alice@example.com>`); clients 0, 1, 2.
+fn group() -> (Sim, usize, usize, usize) {
+    let members = [("Alice", "alice"), ("Bob", "bob"), ("Carol", "carol")]
+        .iter()
+        .map(|(d, n)| {
+            NameAddr::parse(&Bytes::from(format!("\"{d}\" <sip:{n}@example.com>"))).unwrap()
+        })
+        .collect();
+    let mut sim = Sim::with_room(|_| {}, |r| r.with_members(members));
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let c = sim.add_client("carol", Some("Carol"), false);
+    (sim, a, b, c)
+}
+
+#[test]
+fn bob_starts_the_group_session_alice_answers_carol_declines_and_messages_flow() {
+    // REQ: FOC-3 (seed 002 §7.2.1.3 step 8), FOC-2, SW-2, SW-4, FOC-8
+    let (mut sim, a, b, c) = group();
+    sim.send_invite(b);
+    assert!(sim.final_response(b).is_none(), "Bob waits for a member");
+    assert_eq!(requests(&sim, a, &Method::Invite).len(), 1);
+    assert_eq!(requests(&sim, c, &Method::Invite).len(), 1);
+    assert!(
+        requests(&sim, b, &Method::Invite).is_empty(),
+        "the inviter is not invited"
+    );
+
+    sim.answer_invite(a, 180);
+    let ringing = sim.clients[b]
+        .sip_in
+        .iter()
+        .filter_map(Message::as_response)
+        .filter(|r| r.code() == 180)
+        .count();
+    assert_eq!(ringing, 1);
+    sim.answer_invite(a, 200);
+    assert_eq!(
+        requests(&sim, a, &Method::Ack).len(),
+        1,
+        "the focus ACKs Alice"
+    );
+    let ok = sim.final_response(b).expect("Bob's 200 on Alice's 200");
+    assert_eq!(ok.code(), 200);
+    sim.ack(b);
+    sim.open_msrp(b);
+    sim.open_msrp(a);
+    sim.answer_invite(c, 603);
+    // The transaction layer ACKs the 603 itself, on the INVITE's branch (RFC 3261 §17.1.1.3).
+    let acks = requests(&sim, c, &Method::Ack);
+    assert_eq!(acks.len(), 1);
+    let invite = requests(&sim, c, &Method::Invite).remove(0);
+    assert_eq!(header(&acks[0], "Via"), header(&invite, "Via"));
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 2);
+    let alice = sim.clients[a].participant.unwrap();
+    assert_eq!(
+        sim.focus.alias(alice).unwrap().display_name(),
+        Some("Alice")
+    );
+
+    sim.send_cpim(b, "sip:bob@example.com", "Hello group");
+    assert_eq!(sim.clients[a].messages().len(), 1);
+    sim.send_cpim(a, "sip:alice@example.com", "Hi Bob");
+    assert_eq!(sim.clients[b].messages().len(), 1);
+    assert!(sim.clients[c].messages().is_empty());
+}
+
+#[test]
+fn a_group_whose_members_all_decline_refuses_the_inviter_with_the_lowest_status() {
+    // REQ: FOC-3
+    let (mut sim, a, b, c) = group();
+    sim.send_invite(b);
+    sim.answer_invite(a, 486);
+    assert!(sim.final_response(b).is_none());
+    sim.answer_invite(c, 480);
+    assert_eq!(sim.final_response(b).unwrap().code(), 480);
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 0);
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        FocusEvent::Rejected {
+            status: 480,
+            why: simpleim_focus::control::RejectReason::MembersFailed,
+            ..
+        }
+    )));
 }

@@ -49,6 +49,11 @@ impl TransportHandle for SipConn {
     }
 }
 
+/// The SIP/IP core's proxy: the focus's own INVITEs (REQ: FOC-3) go there
+/// ([`Focus::set_outbound_handle`]); the harness hands each to the client it names, and
+/// what follows in that dialog by its Call-ID.
+pub const PROXY: SipConn = SipConn(usize::MAX);
+
 /// A client's MSRP connection handle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MsrpConn(pub usize);
@@ -87,6 +92,8 @@ pub struct Client {
     /// The `a=setup` its SDP offer declares (RFC 6135; default `active`: it connects).
     /// With `passive` or `actpass` the focus may connect to it: see [`Sim::connects`].
     pub setup: String,
+    /// The focus's INVITE to it, when the focus invited it (REQ: FOC-3).
+    pub invited: Option<Request>,
     cseq: u32,
     /// The CSeq number of its last INVITE (for a CANCEL).
     invite_cseq: u32,
@@ -148,6 +155,8 @@ pub struct Sim {
     pub clients: Vec<Client>,
     /// Every event of the focus.
     pub events: Vec<FocusEvent<MsrpConn>>,
+    /// The client each dialog through [`PROXY`] belongs to, by Call-ID.
+    proxy_calls: Vec<(Bytes, usize)>,
     /// The connections the focus asked to open ([`Focus::poll_connect`]) for clients whose
     /// [`Client::setup`] is not `active`, not yet opened ([`Sim::accept_connect`]) or failed
     /// ([`Sim::fail_connect`]).
@@ -178,6 +187,16 @@ impl Sim {
     /// the control's `setup`, ...).
     #[must_use]
     pub fn with_config(adjust: impl FnOnce(&mut FocusConfig)) -> Self {
+        Self::with_room(adjust, |r| r)
+    }
+
+    /// As [`Sim::with_config`], with the room's configuration adjusted by `room` (members of
+    /// a pre-defined group, ...). The focus's own INVITEs go to [`PROXY`].
+    #[must_use]
+    pub fn with_room(
+        adjust: impl FnOnce(&mut FocusConfig),
+        room: impl FnOnce(RoomConfig) -> RoomConfig,
+    ) -> Self {
         let control = ControlConfig::new(
             SentBy::new("TCP", "conf.example.com", None),
             MsrpEndpoint::tcp("conf.example.com", 2855),
@@ -197,14 +216,16 @@ impl Sim {
             ..GroupPolicy::default()
         };
         let room = focus
-            .add_room(RoomConfig::new(sip_uri(ROOM)).with_policy(policy))
+            .add_room(room(RoomConfig::new(sip_uri(ROOM)).with_policy(policy)))
             .unwrap();
+        focus.set_outbound_handle(PROXY);
         Self {
             now: crate::msrp::epoch(),
             focus,
             room,
             clients: Vec::new(),
             events: Vec::new(),
+            proxy_calls: Vec::new(),
             connects: Vec::new(),
         }
     }
@@ -227,6 +248,7 @@ impl Sim {
             max_size: None,
             user_agent: Some("IM-client/OMA1.0".to_owned()),
             setup: "active".to_owned(),
+            invited: None,
             cseq: 1,
             invite_cseq: 0,
         });
@@ -290,6 +312,15 @@ impl Sim {
     /// (kept in [`Client::ok`] when a 200; [`Client::participant`] is then set). No ACK yet:
     /// see [`Sim::ack`] and [`Sim::open_msrp`].
     pub fn invite(&mut self, i: usize) -> Response {
+        self.send_invite(i);
+        let name = self.clients[i].name.clone();
+        self.final_response(i)
+            .unwrap_or_else(|| panic!("no final response for {name}: {:?}", self.clients[i].sip_in))
+    }
+
+    /// Client `i` sends its INVITE (as [`Sim::invite`]) without waiting for a final
+    /// response (a pre-defined group's start waits for the members, REQ: FOC-3).
+    pub fn send_invite(&mut self, i: usize) {
         let name = self.clients[i].name.clone();
         let path = self.clients[i].msrp_uri();
         let max_size = self.clients[i]
@@ -313,38 +344,104 @@ impl Sim {
         }
         self.clients[i].invite_cseq = self.clients[i].cseq;
         let invite = b.body("application/sdp", sdp).build().unwrap();
-        let events_before = self.events.len();
         self.deliver_sip(i, invite);
+    }
+
+    /// Client `i`'s final response to its INVITE, once there is one (kept in [`Client::ok`]
+    /// when a 200; [`Client::participant`] is then set).
+    pub fn final_response(&mut self, i: usize) -> Option<Response> {
         let cseq = format!("{} INVITE", self.clients[i].invite_cseq);
-        let last = self.clients[i]
+        let last = self.clients[i].sip_in.iter().rev().find_map(|m| {
+            m.as_response()
+                .filter(|r| {
+                    r.code() >= 200
+                        && r.headers()
+                            .get(HeaderName::CSeq)
+                            .is_some_and(|h| h.value() == cseq.as_bytes())
+                })
+                .cloned()
+        })?;
+        if last.code() == 200 {
+            self.clients[i].ok = Some(last.clone());
+            self.clients[i].participant = self.joined_as(i);
+        }
+        Some(last)
+    }
+
+    /// The participant id the focus gave client `i` (its last Joined event).
+    fn joined_as(&self, i: usize) -> Option<ParticipantId> {
+        let identity = &self.clients[i].identity;
+        self.events.iter().rev().find_map(|e| match e {
+            FocusEvent::Joined {
+                participant,
+                identity: id,
+                ..
+            } if id.to_string() == *identity => Some(*participant),
+            _ => None,
+        })
+    }
+
+    /// Client `i` answers the focus's INVITE to it ([`Client::invited`]) with `code`; a 200
+    /// carries its SDP answer (`a=setup:active`: it connects, with [`Sim::open_msrp`]).
+    pub fn answer_invite(&mut self, i: usize, code: u16) {
+        let invite = self.clients[i]
             .sip_in
             .iter()
             .rev()
-            .find_map(|m| {
-                m.as_response()
-                    .filter(|r| {
-                        r.code() >= 200
-                            && r.headers()
-                                .get(HeaderName::CSeq)
-                                .is_some_and(|h| h.value() == cseq.as_bytes())
-                    })
-                    .cloned()
-            })
-            .unwrap_or_else(|| {
-                panic!("no final response for {name}: {:?}", self.clients[i].sip_in)
-            });
-        if last.code() == 200 {
-            self.clients[i].ok = Some(last.clone());
-            self.clients[i].participant =
-                self.events[events_before..]
-                    .iter()
-                    .rev()
-                    .find_map(|e| match e {
-                        FocusEvent::Joined { participant, .. } => Some(*participant),
-                        _ => None,
-                    });
+            .filter_map(Message::as_request)
+            .find(|r| *r.method() == Method::Invite)
+            .cloned()
+            .unwrap_or_else(|| panic!("the focus did not invite {}", self.clients[i].name));
+        let c = &self.clients[i];
+        let mut b = Response::for_request(&invite, code, &mut SeededIds::new(500 + i as u64));
+        if code == 200 {
+            let path = c.msrp_uri();
+            let name = &c.name;
+            let sdp = format!(
+                "v=0\r\no=- 1 1 IN IP4 {name}.example.com\r\ns=-\r\nc=IN IP4 {name}.example.com\r\n\
+                 t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
+                 a=accept-wrapped-types:*\r\na=path:{path}\r\na=setup:active\r\n"
+            );
+            b = b
+                .header(
+                    HeaderName::Contact,
+                    format!("<sip:{name}@{name}.example.com;transport=tcp>"),
+                )
+                .header_named("Server", "IM-client/OMA1.0")
+                .body("application/sdp", sdp);
         }
-        last
+        let response = b.build().unwrap();
+        self.clients[i].invited = Some(invite);
+        let message = Message::parse_datagram(response.as_bytes().clone()).unwrap();
+        self.focus.handle_sip(self.now, PROXY, message);
+        self.settle();
+        if code == 200 {
+            self.clients[i].participant = self.joined_as(i);
+        }
+    }
+
+    /// The client a message the focus sent to [`PROXY`] is for: an INVITE by its
+    /// Request-URI (remembered by Call-ID), anything else by its Call-ID.
+    fn proxy_client(&mut self, message: &Message) -> usize {
+        let call_id = message
+            .headers()
+            .get(HeaderName::CallId)
+            .map(|h| h.value())
+            .unwrap_or_default();
+        if let Some((_, i)) = self.proxy_calls.iter().find(|(c, _)| *c == call_id) {
+            return *i;
+        }
+        let target = message
+            .as_request()
+            .map(|r| String::from_utf8_lossy(&r.uri_bytes()).into_owned())
+            .unwrap_or_default();
+        let i = self
+            .clients
+            .iter()
+            .position(|c| c.identity == target)
+            .unwrap_or_else(|| panic!("no client for {target}"));
+        self.proxy_calls.push((call_id, i));
+        i
     }
 
     /// Client `i` acknowledges the 200 to its INVITE.
@@ -388,16 +485,8 @@ impl Sim {
     /// Client `i` (its 200 received) opens its MSRP connection and binds it with a bodiless
     /// SEND; its [`Session`] starts.
     pub fn open_msrp(&mut self, i: usize) {
-        let ok = self.clients[i].ok.clone().unwrap();
         let path = self.clients[i].msrp_uri();
-        // The focus's path is in the SDP answer (alone, or in the multipart body).
-        let body = String::from_utf8_lossy(&ok.body()).into_owned();
-        let focus_path = body
-            .lines()
-            .find_map(|l| l.strip_prefix("a=path:"))
-            .unwrap()
-            .trim()
-            .to_owned();
+        let focus_path = self.focus_path(i);
         let config = SessionConfig::new(
             path.parse().unwrap(),
             focus_path.parse().unwrap(),
@@ -415,10 +504,16 @@ impl Sim {
         self.settle();
     }
 
-    /// The focus's path from client `i`'s 200 (alone, or in the multipart body).
+    /// The focus's path: from client `i`'s 200 (alone, or in the multipart body), or from
+    /// the focus's INVITE to it.
     fn focus_path(&self, i: usize) -> String {
-        let ok = self.clients[i].ok.clone().unwrap();
-        let body = String::from_utf8_lossy(&ok.body()).into_owned();
+        let c = &self.clients[i];
+        let body = match (&c.ok, &c.invited) {
+            (Some(ok), _) => ok.body(),
+            (None, Some(invite)) => invite.body(),
+            (None, None) => panic!("{} has no session with the focus", c.name),
+        };
+        let body = String::from_utf8_lossy(&body).into_owned();
         body.lines()
             .find_map(|l| l.strip_prefix("a=path:"))
             .unwrap()
@@ -628,18 +723,23 @@ impl Sim {
                 match t {
                     FocusTransmit::Sip(t) => {
                         let message = Message::parse_datagram(t.bytes().clone()).unwrap();
+                        let to = if t.handle == PROXY {
+                            self.proxy_client(&message)
+                        } else {
+                            t.handle.0
+                        };
                         if let Message::Request(r) = &message {
                             if *r.method() == Method::Notify {
                                 let reply = Response::for_request(r, 200, &mut SeededIds::new(5))
                                     .build()
                                     .unwrap();
                                 replies.push((t.handle, reply));
-                                self.clients[t.handle.0]
+                                self.clients[to]
                                     .notifies
                                     .push(String::from_utf8_lossy(&r.body()).into_owned());
                             }
                         }
-                        self.clients[t.handle.0].sip_in.push(message);
+                        self.clients[to].sip_in.push(message);
                     }
                     FocusTransmit::Msrp { conn, bytes } => {
                         let c = &mut self.clients[conn.0];

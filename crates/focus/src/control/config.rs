@@ -7,9 +7,10 @@ use simpleim_sdp::attr::{MediaRange, Setup};
 use simpleim_sip::dialog::SentBy;
 use simpleim_sip::header::Server;
 use simpleim_sip::transaction::TransactionConfig;
-use simpleim_sip::{IdGenerator, Method, SipUri};
+use simpleim_sip::{IdGenerator, Method, NameAddr, SipUri};
 
 use super::policy::{GroupPolicy, RoomPolicy};
+use super::start::FinalStatusPolicy;
 
 /// The IM release version the focus announces in its Server header (OMA IM "Release version
 /// in User-Agent and Server headers": an IM server writes `IM-serv/OMA<version>`; seed 000
@@ -189,6 +190,12 @@ pub struct RoomConfig {
     /// The types the room carries inside CPIM (`a=accept-wrapped-types`), default `*`; empty
     /// leaves the attribute out.
     pub accept_wrapped_types: Vec<MediaRange>,
+    /// The members of a pre-defined group (its Shared-Group XDM `<list>`): the first INVITE
+    /// while the room has no session makes the focus invite each of them but the inviter
+    /// (REQ: FOC-3). Empty (the default): the room is joined, never started.
+    pub members: Vec<NameAddr>,
+    /// The inviter's final status when every member failed (REQ: FOC-3).
+    pub all_failed: FinalStatusPolicy,
 }
 
 impl RoomConfig {
@@ -201,7 +208,16 @@ impl RoomConfig {
             policy: Box::new(GroupPolicy::default()),
             max_participants: None,
             accept_wrapped_types: vec![MediaRange::any()],
+            members: Vec::new(),
+            all_failed: FinalStatusPolicy::default(),
         }
+    }
+
+    /// This room as a pre-defined group with `members` (REQ: FOC-3).
+    #[must_use]
+    pub fn with_members(mut self, members: Vec<NameAddr>) -> Self {
+        self.members = members;
+        self
     }
 
     /// The same with a display name.

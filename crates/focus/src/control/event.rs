@@ -100,6 +100,8 @@ pub enum RejectReason {
     Host,
     /// The INVITE was cancelled before its final response (REQ: FOC-7; 487).
     Cancelled,
+    /// A pre-defined group's session could not start: every member failed (REQ: FOC-3).
+    MembersFailed,
     /// A response could not be built or sent (a bug or API misuse; 500 where possible).
     Internal,
 }

@@ -192,25 +192,11 @@ impl<H: TransportHandle> Control<H> {
             private_messages,
             release: release_version(request),
         };
-        if self.config.confirm_joins {
-            let event = ControlEvent::JoinPending {
-                room: room_id,
-                participant,
-                identity,
-                from: pending.from.clone(),
-                anonymous,
-            };
-            if let Some(r) = self.rooms.get_mut(&room_id) {
-                r.pending = r.pending.saturating_add(1);
-            }
-            self.pending_by_key.insert(key, participant);
-            self.pending.insert(participant, pending);
-            self.events.push_back(event);
-            Ok(())
-        } else {
-            self.join(now, participant, pending, None)
-                .map_err(|_| (500, None, RejectReason::Internal))
+        // REQ: FOC-3: the first INVITE to a pre-defined group without a session starts it.
+        if self.starts_session(room_id) {
+            return self.start_session(now, participant, pending);
         }
+        self.hold_or_join(now, participant, pending)
     }
 
     /// The authenticated originator: the first P-Asserted-Identity, preferring a SIP URI
@@ -264,16 +250,7 @@ impl<H: TransportHandle> Control<H> {
                 RejectReason::Media(format!("malformed SDP: {e}")),
             )
         })?;
-        let id = self.config.ids.next_id(IdKind::CallId);
-        let session_id = core::str::from_utf8(&id).unwrap_or("s");
-        let m = &self.config.msrp;
-        let host = match (m.host.parse::<Ipv4Addr>(), m.host.parse::<Ipv6Addr>()) {
-            (Ok(a), _) => Host::V4(a),
-            (_, Ok(a)) => Host::V6(a),
-            _ => Host::Name(&m.host),
-        };
-        let local = MsrpUri::new(m.scheme, host, Some(m.port), Some(session_id), &m.transport)
-            .map_err(|_| (500, None, RejectReason::Internal))?;
+        let local = self.new_local_uri()?;
         let caps = self.capabilities(&local, room)?;
         let origin = self.origin(participant.0, 1);
         let (answer, negotiated) = answer_session(&offer, &caps, &origin).map_err(|e| {
@@ -291,6 +268,21 @@ impl<H: TransportHandle> Control<H> {
             cema: negotiated.cema(),
         };
         Ok((session, answer.to_bytes(), participant.0))
+    }
+
+    /// A fresh MSRP URI of the focus for one participant's session (its session-id drawn
+    /// from the generator).
+    pub(super) fn new_local_uri(&mut self) -> Result<MsrpUri, Refusal> {
+        let id = self.config.ids.next_id(IdKind::CallId);
+        let session_id = core::str::from_utf8(&id).unwrap_or("s");
+        let m = &self.config.msrp;
+        let host = match (m.host.parse::<Ipv4Addr>(), m.host.parse::<Ipv6Addr>()) {
+            (Ok(a), _) => Host::V4(a),
+            (_, Ok(a)) => Host::V6(a),
+            _ => Host::Name(&m.host),
+        };
+        MsrpUri::new(m.scheme, host, Some(m.port), Some(session_id), &m.transport)
+            .map_err(|_| (500, None, RejectReason::Internal))
     }
 
     /// The focus's MSRP capabilities for a participant of `room` whose URI is `local`.
@@ -373,21 +365,7 @@ impl<H: TransportHandle> Control<H> {
         let ok = b.typed(&self.config.server).build()?;
         self.layer.send_response(now, key, ok)?;
         self.awaiting_ack.insert(key, participant);
-        self.by_dialog.insert(dialog.id().clone(), participant);
-        if let Some(r) = self.rooms.get_mut(&room) {
-            r.members.push(participant);
-        }
-        self.events.push_back(ControlEvent::Joined {
-            room,
-            participant,
-            identity,
-            from,
-            anonymous,
-            private_messages,
-            msrp: Box::new(session.clone()),
-            release,
-        });
-        self.participants.insert(
+        self.enter(
             participant,
             Participant {
                 room,
@@ -398,14 +376,52 @@ impl<H: TransportHandle> Control<H> {
                 sdp_session_id,
                 invite: Some(key),
             },
+            Entry {
+                identity,
+                from,
+                anonymous,
+                private_messages,
+                release,
+            },
         );
         Ok(())
     }
 }
 
+/// Who a new participant is, for [`ControlEvent::Joined`].
+pub(super) struct Entry {
+    pub(super) identity: Uri,
+    pub(super) from: Bytes,
+    pub(super) anonymous: bool,
+    pub(super) private_messages: bool,
+    pub(super) release: Option<Bytes>,
+}
+
+impl<H: TransportHandle> Control<H> {
+    /// A participant enters its room: indexed by dialog, listed, announced.
+    pub(super) fn enter(&mut self, participant: ParticipantId, p: Participant<H>, entry: Entry) {
+        let room = p.room;
+        self.by_dialog.insert(p.dialog.id().clone(), participant);
+        if let Some(r) = self.rooms.get_mut(&room) {
+            r.members.push(participant);
+        }
+        self.events.push_back(ControlEvent::Joined {
+            room,
+            participant,
+            identity: entry.identity,
+            from: entry.from,
+            anonymous: entry.anonymous,
+            private_messages: entry.private_messages,
+            msrp: Box::new(p.session.clone()),
+            release: entry.release,
+        });
+        self.participants.insert(participant, p);
+    }
+}
+
 /// The OMA IM release version in the User-Agent (`IM-client/OMA1.0`) or Server
 /// (`IM-serv/OMA1.0`, when another IM server forwards) of `request`.
-fn release_version(request: &Request) -> Option<Bytes> {
+pub(super) fn release_version(request: &Request) -> Option<Bytes> {
     let h = request.headers();
     if let Some(Ok(ua)) = h.typed::<UserAgent>() {
         for product in [IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT] {

@@ -111,6 +111,7 @@ mod event;
 mod invite;
 mod policy;
 mod session;
+mod start;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
@@ -135,8 +136,10 @@ pub use invite::{
     TOO_MANY_PARTICIPANTS, WARN_ANONYMITY, WARN_MISC,
 };
 pub use policy::{GroupPolicy, Members, RoomPolicy};
+pub use start::FinalStatusPolicy;
 
 use invite::PendingJoin;
+use start::{Leg, Start};
 
 /// The methods the control answers itself, for `Allow` (RFC 3261 §20.5).
 pub const ALLOWED_METHODS: [Method; 6] = [
@@ -223,6 +226,13 @@ pub struct Control<H> {
     /// Requests the host sent, until their transaction ends.
     host_clients: HashSet<ClientKey>,
     events: VecDeque<ControlEvent>,
+    /// Pre-defined group sessions being started (REQ: FOC-3), by room.
+    starts: HashMap<RoomId, Start<H>>,
+    /// The focus's INVITEs to members, until their final response.
+    legs: HashMap<ClientKey, Leg<H>>,
+    /// Where the focus's own INVITEs go (the SIP/IP core); default: the handle the
+    /// inviter's INVITE came on.
+    outbound: Option<H>,
     next_room: u64,
     next_participant: u64,
 }
@@ -252,6 +262,9 @@ impl<H: TransportHandle> Control<H> {
             host_requests: HashMap::new(),
             host_clients: HashSet::new(),
             events: VecDeque::new(),
+            starts: HashMap::new(),
+            legs: HashMap::new(),
+            outbound: None,
             next_room: 1,
             next_participant: 1,
         }
@@ -296,10 +309,18 @@ impl<H: TransportHandle> Control<H> {
         self.participants.len()
     }
 
-    /// The joins waiting for the host.
+    /// The joins waiting for the host, or for a member to answer (a pre-defined group's
+    /// session being started, REQ: FOC-3).
     #[must_use]
     pub fn pending_count(&self) -> usize {
-        self.pending.len()
+        let starting = self.starts.values().filter(|s| s.join.is_some()).count();
+        self.pending.len() + starting
+    }
+
+    /// How many of the focus's INVITEs to members await their final response (REQ: FOC-3).
+    #[must_use]
+    pub fn invitations_in_progress(&self) -> usize {
+        self.legs.len()
     }
 
     /// The MSRP session of a participant.
@@ -480,6 +501,13 @@ impl<H: TransportHandle> Control<H> {
         first
     }
 
+    /// Sends the focus's own INVITEs (to the members of a pre-defined group, REQ: FOC-3) on
+    /// `handle`, e.g. the connection to the SIP/IP core's proxy. Without it they go on the
+    /// handle the inviter's INVITE came on.
+    pub fn set_outbound_handle(&mut self, handle: H) {
+        self.outbound = Some(handle);
+    }
+
     /// Removes a participant: a BYE through its dialog (seed 002 §7.2.1.9, REQ: FOC-6) and
     /// [`ControlEvent::Left`] with [`LeaveReason::Removed`].
     ///
@@ -550,13 +578,22 @@ impl<H: TransportHandle> Control<H> {
                     request,
                     handle,
                 } => self.on_request(now, key, &request, handle),
-                TransactionEvent::Cancelled { key, .. } => self.on_cancelled(key),
+                TransactionEvent::Cancelled { key, .. } => self.on_cancelled(now, key),
                 TransactionEvent::Acked { key, .. } => self.on_acked(key),
                 TransactionEvent::AckTimeout { key } => {
                     if let Some(p) = self.awaiting_ack.remove(&key) {
                         let _ = self.remove(now, p, LeaveReason::NoAck);
                     }
                 }
+                TransactionEvent::Response { key, response } if self.legs.contains_key(&key) => {
+                    self.on_leg_response(now, key, &response);
+                }
+                TransactionEvent::Timeout {
+                    key: TransactionKey::Client(key),
+                } if self.legs.contains_key(&key) => self.on_leg_failed(now, key, 408),
+                TransactionEvent::TransportError {
+                    key: TransactionKey::Client(key),
+                } if self.legs.contains_key(&key) => self.on_leg_failed(now, key, 503),
                 TransactionEvent::Response { key, response }
                     if self.host_clients.contains(&key) =>
                 {
@@ -589,7 +626,11 @@ impl<H: TransportHandle> Control<H> {
                     self.awaiting_ack.remove(&k);
                     if let Some(p) = self.pending_by_key.remove(&k) {
                         // The INVITE transaction is gone: its join cannot be answered.
-                        self.drop_pending(p, 500, RejectReason::Internal);
+                        if self.abandon_start(now, p) {
+                            self.reject_event(None, 500, RejectReason::Internal);
+                        } else {
+                            self.drop_pending(p, 500, RejectReason::Internal);
+                        }
                     }
                 }
                 // Responses to our BYEs, stray ACKs and 2xx, timeouts and transport errors of

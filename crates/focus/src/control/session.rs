@@ -145,9 +145,14 @@ impl<H: TransportHandle> Control<H> {
 
     /// The layer matched a CANCEL to an INVITE without its final response and answered 200
     /// and 487 (REQ: FOC-7): forget the pending join.
-    pub(super) fn on_cancelled(&mut self, key: ServerKey) {
+    pub(super) fn on_cancelled(&mut self, now: Instant, key: ServerKey) {
         if let Some(p) = self.pending_by_key.remove(&key) {
-            self.drop_pending(p, 487, RejectReason::Cancelled);
+            // REQ: FOC-7; a session being started cancels its member INVITEs (FOC-3).
+            if self.abandon_start(now, p) {
+                self.reject_event(None, 487, RejectReason::Cancelled);
+            } else {
+                self.drop_pending(p, 487, RejectReason::Cancelled);
+            }
         }
     }
 

@@ -421,6 +421,12 @@ where
         Ok(())
     }
 
+    /// Where the focus's own INVITEs go (REQ: FOC-3), e.g. the SIP/IP core's proxy; see
+    /// [`Control::set_outbound_handle`].
+    pub fn set_outbound_handle(&mut self, handle: H) {
+        self.control.set_outbound_handle(handle);
+    }
+
     /// Removes a participant: a BYE (REQ: FOC-6), then everything [`FocusEvent::Left`]
     /// stands for.
     ///
@@ -574,17 +580,25 @@ where
                 msrp,
                 release,
                 private_messages,
+                from,
                 ..
-            } => self.on_joined(
-                now,
-                room,
-                participant,
-                identity,
-                anonymous,
-                &msrp,
-                release,
-                private_messages,
-            ),
+            } => {
+                // A member the focus invited (REQ: FOC-3) joined without a JoinPending: its
+                // alias is assigned now, from its display name.
+                if self.alias(participant).is_none() {
+                    self.assign_member_alias(room, participant, &identity, &from);
+                }
+                self.on_joined(
+                    now,
+                    room,
+                    participant,
+                    identity,
+                    anonymous,
+                    &msrp,
+                    release,
+                    private_messages,
+                );
+            }
             ControlEvent::Confirmed { participant, .. } => self.on_confirmed(participant),
             ControlEvent::Left {
                 room,

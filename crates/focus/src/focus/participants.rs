@@ -100,6 +100,29 @@ where
         }
     }
 
+    /// The alias of a member the focus invited itself (REQ: FOC-3, ALIAS-2): its display
+    /// name (from its 200's To, else the group's member list), made unique as for joiners.
+    pub(super) fn assign_member_alias(
+        &mut self,
+        room: RoomId,
+        participant: ParticipantId,
+        identity: &Uri,
+        from: &Bytes,
+    ) {
+        let display = NameAddr::parse(from)
+            .ok()
+            .and_then(|n| n.display_name_text().map(|d| d.into_owned()))
+            .filter(|d| !d.trim().is_empty());
+        let identity_text = identity.to_string();
+        if let Some(r) = self.rooms.get_mut(&room) {
+            let _ = r.aliases.join(
+                participant,
+                display.as_deref(),
+                RequestedUri::Given(&identity_text),
+            );
+        }
+    }
+
     /// The 200 went: the participant enters the switch and the conference state (SW-2,
     /// FOC-2).
     #[allow(
