@@ -151,6 +151,8 @@ struct Invite {
     sdp: Option<String>,
     call_id: String,
     branch: String,
+    /// More headers, by name.
+    extra: Vec<(&'static str, String)>,
 }
 
 impl Invite {
@@ -164,6 +166,7 @@ impl Invite {
             sdp: Some(OFFER.to_owned()),
             call_id: format!("call-{n}@192.0.2.9"),
             branch: format!("z9hG4bKinv{n}"),
+            extra: Vec::new(),
         }
     }
 
@@ -192,6 +195,9 @@ impl Invite {
         }
         if self.privacy_id {
             b = b.header_named("Privacy", "id");
+        }
+        for (name, value) in &self.extra {
+            b = b.header_named(name, value.clone());
         }
         if let Some(sdp) = &self.sdp {
             b = b.body("application/sdp", sdp.clone());
@@ -232,6 +238,17 @@ fn ack_for(invite: &Request, ok: &Response, branch: &str) -> Request {
 
 /// A request in the dialog the 200 `ok` set up.
 fn in_dialog(method: Method, ok: &Response, cseq: u32, body: Option<&str>) -> Request {
+    in_dialog_with(method, ok, cseq, body, &[])
+}
+
+/// As [`in_dialog`], with more headers.
+fn in_dialog_with(
+    method: Method,
+    ok: &Response,
+    cseq: u32,
+    body: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Request {
     let to = ok.headers().get(HeaderName::To).unwrap().value();
     let call_id = ok.headers().get(HeaderName::CallId).unwrap().value();
     let mut b = Request::builder(method.clone(), "sip:chat-42@conf.example.net")
@@ -245,6 +262,9 @@ fn in_dialog(method: Method, ok: &Response, cseq: u32, body: Option<&str>) -> Re
         .header_named("Call-ID", call_id)
         .header(HeaderName::CSeq, format!("{cseq} {method}"))
         .header(HeaderName::Contact, "<sip:bob@192.0.2.9>");
+    for (name, value) in extra {
+        b = b.header_named(name, *value);
+    }
     if let Some(sdp) = body {
         b = b.body("application/sdp", sdp.to_owned());
     }
@@ -1334,4 +1354,203 @@ fn cancelling_the_start_cancels_the_member_invites() {
     assert_eq!(h.control.participant_count(), 0);
     assert_eq!(h.control.pending_count(), 0);
     assert_eq!(h.control.invitations_in_progress(), 0);
+}
+
+// --- FOC-9: session timers; FOC-5: the focus's own refreshes ---------------------------------
+
+/// Joins Bob with session-timer headers; returns his INVITE and the 200.
+fn join_with_timer(h: &mut Harness, extra: &[(&'static str, &str)]) -> (Request, Response) {
+    let mut invite = Invite::new(1);
+    invite.extra = extra.iter().map(|(n, v)| (*n, (*v).to_owned())).collect();
+    let invite = invite.build();
+    h.receive(Peer::Tcp(1), invite.clone());
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200, "{ok:?}");
+    h.receive(Peer::Tcp(1), ack_for(&invite, &ok, "z9hG4bKack1"));
+    h.take();
+    (invite, ok)
+}
+
+fn left_why(events: &[ControlEvent]) -> Option<LeaveReason> {
+    events.iter().find_map(|e| match e {
+        ControlEvent::Left { reason, .. } => Some(*reason),
+        _ => None,
+    })
+}
+
+fn sent_requests(h: &Harness, method: &Method) -> Vec<Request> {
+    h.wire
+        .iter()
+        .filter_map(|t| t.message.as_request())
+        .filter(|r| r.method() == method)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_join_negotiates_the_session_interval_and_a_too_small_one_gets_422() {
+    // REQ: FOC-9 (RFC 4028 §9: 422 with Min-SE; the 2xx carries Session-Expires)
+    let mut h = Harness::default_room();
+    let mut small = Invite::new(9);
+    small.extra = vec![
+        ("Supported", "timer".to_owned()),
+        ("Session-Expires", "60".to_owned()),
+    ];
+    h.receive(Peer::Tcp(1), small.build());
+    let r = h.last_response();
+    assert_eq!(r.code(), 422);
+    assert_eq!(header(&r, HeaderName::MinSe), ["90"]);
+    assert!(matches!(
+        h.events.as_slice(),
+        [ControlEvent::Rejected {
+            status: 422,
+            why: RejectReason::IntervalTooSmall,
+            ..
+        }]
+    ));
+    h.take();
+    let (_, ok) = join_with_timer(
+        &mut h,
+        &[
+            ("Supported", "timer"),
+            ("Session-Expires", "120;refresher=uac"),
+        ],
+    );
+    assert_eq!(
+        header(&ok, HeaderName::SessionExpires),
+        ["120;refresher=uac"]
+    );
+    assert_eq!(header(&ok, HeaderName::Require), ["timer"]);
+}
+
+#[test]
+fn an_unrefreshed_session_expires_with_a_bye_and_a_refresh_keeps_it() {
+    // REQ: FOC-9 (RFC 4028 §10: the non-refresher ends the session before the interval ends)
+    let mut h = Harness::default_room();
+    let (_, ok) = join_with_timer(
+        &mut h,
+        &[
+            ("Supported", "timer"),
+            ("Session-Expires", "120;refresher=uac"),
+        ],
+    );
+    // Bob refreshes at 60 s with an UPDATE: 200 with the interval, the timer restarts.
+    h.advance(Duration::from_secs(60));
+    let update = in_dialog_with(
+        Method::Update,
+        &ok,
+        2,
+        None,
+        &[
+            ("Supported", "timer"),
+            ("Session-Expires", "120;refresher=uac"),
+        ],
+    );
+    h.receive(Peer::Tcp(1), update);
+    let r = h.last_response();
+    assert_eq!(r.code(), 200);
+    assert_eq!(
+        header(&r, HeaderName::SessionExpires),
+        ["120;refresher=uac"]
+    );
+    h.take();
+    h.advance(Duration::from_secs(80)); // 140 s: past the first interval, within the second
+    assert!(sent_requests(&h, &Method::Bye).is_empty());
+    assert_eq!(left_why(&h.events), None);
+    h.advance(Duration::from_secs(20)); // 160 s > 60 + 120 - 32
+    assert_eq!(sent_requests(&h, &Method::Bye).len(), 1);
+    assert_eq!(left_why(&h.events), Some(LeaveReason::SessionExpired));
+    assert_eq!(h.control.participant_count(), 0);
+}
+
+/// Answers the focus's refresh `request` with `code` (a 200 with Session-Expires, and an SDP
+/// answer to a re-INVITE's offer).
+fn refresh_answer(request: &Request, code: u16) -> Response {
+    let mut b = Response::for_request(request, code, &mut SeededIds::new(3));
+    if code == 200 {
+        b = b
+            .header_named("Session-Expires", "120;refresher=uac")
+            .header(HeaderName::Contact, "<sip:bob@192.0.2.9>");
+        if *request.method() == Method::Invite {
+            b = b.body("application/sdp", OFFER);
+        }
+    }
+    b.build().unwrap()
+}
+
+#[test]
+fn the_focus_refreshes_with_update_when_the_participant_allows_it() {
+    // REQ: FOC-5 (UPDATE only when the peer's Allow lists it), FOC-9 (the focus refreshes)
+    let mut h = Harness::default_room();
+    join_with_timer(
+        &mut h,
+        &[
+            ("Supported", "timer"),
+            ("Session-Expires", "120"),
+            ("Allow", "INVITE, ACK, BYE, CANCEL, UPDATE"),
+        ],
+    );
+    h.advance(Duration::from_secs(59));
+    assert!(sent_requests(&h, &Method::Update).is_empty());
+    h.advance(Duration::from_secs(1));
+    let updates = sent_requests(&h, &Method::Update);
+    assert_eq!(updates.len(), 1, "the refresh at half the interval");
+    let se = updates[0]
+        .headers()
+        .get(HeaderName::SessionExpires)
+        .unwrap()
+        .value();
+    assert_eq!(se.as_ref(), b"120;refresher=uac");
+    assert!(updates[0].body().is_empty());
+    h.take();
+    h.receive(Peer::Tcp(1), refresh_answer(&updates[0], 200));
+    // The timer restarted: the session lives past the first interval, and the focus
+    // refreshes again half an interval after the 200.
+    h.advance(Duration::from_secs(60));
+    assert!(sent_requests(&h, &Method::Bye).is_empty());
+    assert_eq!(sent_requests(&h, &Method::Update).len(), 1);
+    assert_eq!(h.control.participant_count(), 1);
+}
+
+#[test]
+fn without_update_the_focus_refreshes_with_a_reinvite_and_acks_it() {
+    // REQ: FOC-5 (re-INVITE with an offer of the current media), FOC-9
+    let mut h = Harness::default_room();
+    join_with_timer(
+        &mut h,
+        &[("Supported", "timer"), ("Session-Expires", "120")],
+    );
+    h.advance(Duration::from_secs(60));
+    assert!(sent_requests(&h, &Method::Update).is_empty());
+    let reinvites = sent_requests(&h, &Method::Invite);
+    assert_eq!(reinvites.len(), 1);
+    let offer = String::from_utf8_lossy(&reinvites[0].body()).into_owned();
+    assert!(offer.contains("o=- 1 2 IN IP4"), "version + 1: {offer}");
+    assert!(offer.contains("a=path:msrp://msrp.conf.example.net:2855/"));
+    h.take();
+    h.receive(Peer::Tcp(1), refresh_answer(&reinvites[0], 200));
+    assert_eq!(sent_requests(&h, &Method::Ack).len(), 1);
+    h.advance(Duration::from_secs(80));
+    assert!(sent_requests(&h, &Method::Bye).is_empty());
+    assert_eq!(h.control.participant_count(), 1);
+}
+
+#[test]
+fn a_refresh_answered_481_removes_the_participant() {
+    // REQ: FOC-9 (RFC 5057 §5.1: the dialog is gone)
+    let mut h = Harness::default_room();
+    join_with_timer(
+        &mut h,
+        &[
+            ("Supported", "timer"),
+            ("Session-Expires", "120"),
+            ("Allow", "INVITE, ACK, BYE, UPDATE"),
+        ],
+    );
+    h.advance(Duration::from_secs(60));
+    let update = sent_requests(&h, &Method::Update).remove(0);
+    h.take();
+    h.receive(Peer::Tcp(1), refresh_answer(&update, 481));
+    assert_eq!(left_why(&h.events), Some(LeaveReason::SessionExpired));
+    assert_eq!(h.control.participant_count(), 0);
 }

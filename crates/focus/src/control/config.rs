@@ -4,7 +4,7 @@ use core::fmt;
 
 use simpleim_msrp::Scheme;
 use simpleim_sdp::attr::{MediaRange, Setup};
-use simpleim_sip::dialog::SentBy;
+use simpleim_sip::dialog::{SentBy, SessionTimerConfig};
 use simpleim_sip::header::Server;
 use simpleim_sip::transaction::TransactionConfig;
 use simpleim_sip::{IdGenerator, Method, NameAddr, SipUri};
@@ -115,6 +115,10 @@ pub struct ControlConfig {
     pub host_methods: Vec<Method>,
     /// Bounds.
     pub limits: ControlLimits,
+    /// Session timers (RFC 4028, REQ: FOC-9) for every participant: the interval, Min-SE
+    /// and refresher choices. Default: RFC 4028's recommendations (1800 s, Min-SE 90, the
+    /// focus refreshes when a request leaves it the choice); `None` turns them off.
+    pub session_timer: Option<SessionTimerConfig>,
     /// The transaction layer's configuration (timers, bound, its own id generator).
     pub transaction: TransactionConfig,
     /// Where tags, branches, SDP session ids and MSRP session-ids come from (seed it from a
@@ -148,6 +152,7 @@ impl ControlConfig {
             confirm_joins: false,
             host_methods: Vec::new(),
             limits: ControlLimits::default(),
+            session_timer: Some(SessionTimerConfig::default()),
             transaction,
             ids,
         }
@@ -169,6 +174,7 @@ impl fmt::Debug for ControlConfig {
             .field("confirm_joins", &self.confirm_joins)
             .field("host_methods", &self.host_methods)
             .field("limits", &self.limits)
+            .field("session_timer", &self.session_timer)
             .field("transaction", &self.transaction)
             .finish_non_exhaustive()
     }

@@ -66,6 +66,9 @@ pub enum LeaveReason {
     RoomEnded,
     /// No ACK came for the 200 within `64*T1` (RFC 3261 §13.3.1.4); a BYE was sent.
     NoAck,
+    /// Its session expired: no refresh in time, or the focus's refresh found the dialog
+    /// gone (RFC 4028 §10, REQ: FOC-9); a BYE was sent.
+    SessionExpired,
 }
 
 /// Why an INVITE was not accepted (REQ: FOC-1 order; the status that was sent is beside it in
@@ -102,6 +105,9 @@ pub enum RejectReason {
     Cancelled,
     /// A pre-defined group's session could not start: every member failed (REQ: FOC-3).
     MembersFailed,
+    /// The session interval asked for is below the focus's Min-SE (RFC 4028 §9, REQ:
+    /// FOC-9; 422 with Min-SE).
+    IntervalTooSmall,
     /// A response could not be built or sent (a bug or API misuse; 500 where possible).
     Internal,
 }

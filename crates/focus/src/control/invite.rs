@@ -9,17 +9,18 @@ use simpleim_msrp::{Host, MsrpUri};
 use simpleim_sdp::Origin;
 use simpleim_sdp::attr::{AcceptTypes, AcceptWrappedTypes, Path};
 use simpleim_sdp::negotiate::{MsrpCapabilities, SdpOffer, answer_session};
-use simpleim_sip::dialog::Dialog;
+use simpleim_sip::dialog::{Dialog, Negotiated, SessionTimer};
 use simpleim_sip::header::{
-    AcceptContact, Contact, ContentType, OMA_SIP_IM, PAssertedIdentity, PrivValue, Privacy, Server,
-    UserAgent,
+    AcceptContact, Contact, ContentType, MinSe, OMA_SIP_IM, PAssertedIdentity, PrivValue, Privacy,
+    Server, Supported, UserAgent,
 };
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
-use simpleim_sip::{HeaderName, IdKind, NameAddr, Request, Response, Uri};
+use simpleim_sip::{HeaderName, IdKind, NameAddr, Request, Response, ResponseBuilder, Uri};
 
 use super::config::{IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT};
 use super::error::CommandError;
 use super::event::{ControlEvent, MsrpSession, ParticipantId, RejectReason, RoomId};
+use super::timers::allows_update;
 use super::{Control, Participant, RoomKey};
 
 /// Warning code of "Anonymity not allowed" (seed 000 §7.2.3.2 step 1: "' 119 Anonymity not
@@ -53,6 +54,8 @@ pub(super) struct PendingJoin<H> {
     pub(super) anonymous: bool,
     pub(super) private_messages: bool,
     pub(super) release: Option<Bytes>,
+    /// The session interval negotiated (REQ: FOC-9).
+    pub(super) timer: Option<Negotiated>,
 }
 
 /// A failed check: status, Warning, reason.
@@ -69,6 +72,7 @@ impl<H: TransportHandle> Control<H> {
                 if let Some((code, text)) = warning {
                     b = self.warning(b, code, &text);
                 }
+                b = self.with_min_se(b, status);
                 self.send(now, key, b);
                 self.reject_event(room_id, status, why);
             }
@@ -164,6 +168,8 @@ impl<H: TransportHandle> Control<H> {
         let participant = ParticipantId(self.next_participant);
         let (session, answer, sdp_session_id) = self.negotiate(request, room_id, participant)?;
         self.next_participant = self.next_participant.saturating_add(1);
+        // REQ: FOC-9: the session interval (422 when below our Min-SE).
+        let timer = self.negotiate_timer(request)?;
         // The dialog, with the room identity marked as a focus (RFC 4579 §3.3; seed 003).
         let identity_uri = self
             .rooms
@@ -191,6 +197,7 @@ impl<H: TransportHandle> Control<H> {
             anonymous,
             private_messages,
             release: release_version(request),
+            timer,
         };
         // REQ: FOC-3: the first INVITE to a pre-defined group without a session starts it.
         if self.starts_session(room_id) {
@@ -355,9 +362,15 @@ impl<H: TransportHandle> Control<H> {
             anonymous,
             private_messages,
             release,
+            timer,
         } = pending;
         let b = dialog.respond(&request, 200)?;
         let b = self.with_allow(b);
+        let b = match &timer {
+            Some(n) => n.apply_to_response(b).typed(&Supported::new("timer")),
+            None => b,
+        };
+        let peer_allows_update = allows_update(request.headers());
         let b = match &body {
             Some((content_type, bytes)) => b.body(content_type, bytes.clone()),
             None => b.body("application/sdp", answer),
@@ -375,6 +388,9 @@ impl<H: TransportHandle> Control<H> {
                 sdp_version: 1,
                 sdp_session_id,
                 invite: Some(key),
+                timer: SessionTimer::new(),
+                peer_allows_update,
+                refreshing: None,
             },
             Entry {
                 identity,
@@ -384,6 +400,7 @@ impl<H: TransportHandle> Control<H> {
                 release,
             },
         );
+        self.timer_negotiated(now, participant, timer);
         Ok(())
     }
 }
@@ -398,6 +415,14 @@ pub(super) struct Entry {
 }
 
 impl<H: TransportHandle> Control<H> {
+    /// `b` with the focus's Min-SE when it is a 422 (RFC 4028 §6).
+    pub(super) fn with_min_se(&self, b: ResponseBuilder, status: u16) -> ResponseBuilder {
+        match (&self.config.session_timer, status) {
+            (Some(t), 422) => b.typed(&MinSe::new(t.local_min_se())),
+            _ => b,
+        }
+    }
+
     /// A participant enters its room: indexed by dialog, listed, announced.
     pub(super) fn enter(&mut self, participant: ParticipantId, p: Participant<H>, entry: Entry) {
         let room = p.room;

@@ -22,8 +22,16 @@
 //! | INVITE (new) | the FOC-1 checks in order (see [`Control::handle_sip`]), then 200 with the SDP answer, Contact = room identity with `isfocus`, Allow, Server |
 //! | BYE | 200, [`ControlEvent::Left`] |
 //! | CANCEL | the transaction layer: 200, and 487 for the INVITE if it waits for the host |
-//! | re-INVITE / UPDATE with an offer | 200 with an answer when the MSRP path stays the same, else 488 (FOC-5 comes later) |
+//! | INVITE (new) to a pre-defined group without a session | its members invited first (FOC-3, see `start`): 180 once, 200 on the first member's 200, else the [`FinalStatusPolicy`] status |
+//! | re-INVITE / UPDATE with an offer | 200 with an answer chosen from the offer when the MSRP path stays the same, else 488 (FOC-5) |
 //! | UPDATE without a body | 200 (a session refresh) |
+//! | any of these with Session-Expires below the Min-SE | 422 with Min-SE (FOC-9); else the 2xx carries the negotiated Session-Expires |
+//!
+//! Session timers (RFC 4028, REQ: FOC-9) run for every participant when
+//! [`ControlConfig::session_timer`] is set (the default): the focus refreshes at half the
+//! interval when it is the refresher (UPDATE when the participant's Allow lists it, else a
+//! re-INVITE offering the current media, REQ: FOC-5), and removes with a BYE a participant
+//! whose session expired ([`LeaveReason::SessionExpired`]).
 //! | OPTIONS | 200 with Allow, Accept, Server |
 //! | a request in an unknown dialog | 481 |
 //! | one of [`ControlConfig::host_methods`], outside a participant's dialog | [`ControlEvent::HostRequest`]: the host answers with [`Control::respond`] |
@@ -112,11 +120,12 @@ mod invite;
 mod policy;
 mod session;
 mod start;
+mod timers;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use simpleim_sip::dialog::{Dialog, DialogId};
+use simpleim_sip::dialog::{Dialog, DialogId, SessionTimer};
 use simpleim_sip::header::{Allow, Warning};
 use simpleim_sip::transaction::{
     ClientKey, ServerKey, TransactionEvent, TransactionKey, TransactionLayer, Transmit,
@@ -207,6 +216,12 @@ struct Participant<H> {
     sdp_session_id: u64,
     /// The INVITE server transaction until the ACK comes.
     invite: Option<ServerKey>,
+    /// Its session timer (REQ: FOC-9).
+    timer: SessionTimer,
+    /// Whether its Allow lists UPDATE (REQ: FOC-5: the focus's refreshes use UPDATE then).
+    peer_allows_update: bool,
+    /// The focus's refresh in flight.
+    refreshing: Option<ClientKey>,
 }
 
 /// The SIP control plane of the focus; see the [module documentation](self).
@@ -233,6 +248,10 @@ pub struct Control<H> {
     /// Where the focus's own INVITEs go (the SIP/IP core); default: the handle the
     /// inviter's INVITE came on.
     outbound: Option<H>,
+    /// Session-timer deadlines, by time (stale entries are skipped).
+    timer_deadlines: BTreeSet<(Instant, ParticipantId)>,
+    /// The focus's session refreshes in flight (REQ: FOC-5, FOC-9).
+    refreshes: HashMap<ClientKey, timers::Refresh>,
     next_room: u64,
     next_participant: u64,
 }
@@ -265,6 +284,8 @@ impl<H: TransportHandle> Control<H> {
             starts: HashMap::new(),
             legs: HashMap::new(),
             outbound: None,
+            timer_deadlines: BTreeSet::new(),
+            refreshes: HashMap::new(),
             next_room: 1,
             next_participant: 1,
         }
@@ -394,6 +415,8 @@ impl<H: TransportHandle> Control<H> {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.layer.handle_timeout(now);
         self.drive(now);
+        self.run_timers(now);
+        self.drive(now);
     }
 
     /// The host's transport for `handle` failed (RFC 3261 §17.1.1.2, §17.2.4).
@@ -419,7 +442,10 @@ impl<H: TransportHandle> Control<H> {
     /// When to call [`Control::handle_timeout`] next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.layer.poll_timeout()
+        match (self.layer.poll_timeout(), self.next_timer()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // --- commands: rooms --------------------------------------------------------------
@@ -585,6 +611,17 @@ impl<H: TransportHandle> Control<H> {
                         let _ = self.remove(now, p, LeaveReason::NoAck);
                     }
                 }
+                TransactionEvent::Response { key, response }
+                    if self.refreshes.contains_key(&key) =>
+                {
+                    self.on_refresh_response(now, key, &response);
+                }
+                TransactionEvent::Timeout {
+                    key: TransactionKey::Client(key),
+                }
+                | TransactionEvent::TransportError {
+                    key: TransactionKey::Client(key),
+                } if self.refreshes.contains_key(&key) => self.on_refresh_failed(now, key),
                 TransactionEvent::Response { key, response } if self.legs.contains_key(&key) => {
                     self.on_leg_response(now, key, &response);
                 }

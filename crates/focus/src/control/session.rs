@@ -6,6 +6,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use simpleim_sdp::negotiate::{SdpOffer, answer_session};
 use simpleim_sip::dialog::{DialogId, RequestRejection};
+use simpleim_sip::header::Supported;
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
 use simpleim_sip::{HeaderName, Method, Request, Response};
 
@@ -76,7 +77,12 @@ impl<H: TransportHandle> Control<H> {
     /// same focus URI (`o=` version + 1); any other offer gets 488; an UPDATE without a body
     /// (a session refresh) gets 200; a re-INVITE without an offer gets 488.
     fn on_modify(&mut self, now: Instant, key: ServerKey, request: &Request, pid: ParticipantId) {
-        let outcome = self.modify(request, pid);
+        // REQ: FOC-9: a re-INVITE or UPDATE is a session refresh too.
+        let timer = self.negotiate_timer(request);
+        let outcome = match &timer {
+            Ok(_) => self.modify(request, pid),
+            Err(refusal) => Err(refusal.clone()),
+        };
         let Some(p) = self.participants.get_mut(&pid) else {
             return;
         };
@@ -87,7 +93,13 @@ impl<H: TransportHandle> Control<H> {
                         Some(sdp) => b.body("application/sdp", sdp),
                         None => b,
                     };
+                    let negotiated = timer.ok().flatten();
+                    let b = match &negotiated {
+                        Some(n) => n.apply_to_response(b).typed(&Supported::new("timer")),
+                        None => b,
+                    };
                     self.send(now, key, b);
+                    self.timer_negotiated(now, pid, negotiated);
                 }
             }
             Err((status, warning, _)) => {
@@ -96,6 +108,7 @@ impl<H: TransportHandle> Control<H> {
                         Some((code, text)) => self.warning(b, code, &text),
                         None => b,
                     };
+                    let b = self.with_min_se(b, status);
                     self.send(now, key, b);
                 }
             }

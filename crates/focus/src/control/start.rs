@@ -9,13 +9,14 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use simpleim_sdp::negotiate::{Offerer, PendingOffer, SdpAnswer};
-use simpleim_sip::dialog::Dialog;
-use simpleim_sip::header::{AcceptContact, ContentType, OMA_SIP_IM, UserAgent};
+use simpleim_sip::dialog::{Dialog, SessionTimer};
+use simpleim_sip::header::{AcceptContact, ContentType, OMA_SIP_IM, Supported, UserAgent};
 use simpleim_sip::transaction::{ClientKey, TransportHandle, cancel_request};
 use simpleim_sip::{HeaderName, IdKind, Method, NameAddr, Request, Response, Uri};
 
 use super::event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
 use super::invite::{Entry, PendingJoin, Refusal};
+use super::timers::allows_update;
 use super::{ALLOWED_METHODS, Control, Participant};
 
 /// The status the inviter gets when every member failed (seed 002 §7.2.1.3: "the
@@ -228,6 +229,9 @@ impl<H: TransportHandle + Clone> Control<H> {
         for m in ALLOWED_METHODS.iter().chain(&self.config.host_methods) {
             b = b.typed(&simpleim_sip::header::Allow::new(m.clone()));
         }
+        if let Some(timer) = &self.config.session_timer {
+            b = timer.request().apply(b).typed(&Supported::new("timer"));
+        }
         let request = b
             .body("application/sdp", sdp.to_bytes())
             .build()
@@ -378,6 +382,9 @@ impl<H: TransportHandle + Clone> Control<H> {
                 sdp_version: 1,
                 sdp_session_id: participant.0,
                 invite: None,
+                timer: SessionTimer::new(),
+                peer_allows_update: allows_update(response.headers()),
+                refreshing: None,
             },
             Entry {
                 identity,
@@ -387,6 +394,13 @@ impl<H: TransportHandle + Clone> Control<H> {
                 release,
             },
         );
+        // REQ: FOC-9: the interval the member's 2xx gave.
+        let negotiated = self
+            .config
+            .session_timer
+            .as_ref()
+            .and_then(|t| t.request().negotiate_uac(response).ok().flatten());
+        self.timer_negotiated(now, participant, negotiated);
         // The ACK is sent: the dialog is confirmed at once.
         self.events
             .push_back(ControlEvent::Confirmed { room, participant });
