@@ -1554,3 +1554,182 @@ fn a_refresh_answered_481_removes_the_participant() {
     assert_eq!(left_why(&h.events), Some(LeaveReason::SessionExpired));
     assert_eq!(h.control.participant_count(), 0);
 }
+
+// --- LMM-1: Large Message Mode ------------------------------------------------------------
+
+const LMM_ACCEPT_CONTACT: &str =
+    "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.largemsg\"";
+
+/// Bob's large message to the group: no IM feature tag, the CPM large-message ICSI.
+fn lmm_invite(n: u32) -> Invite {
+    let mut invite = Invite::new(n);
+    invite.accept_contact = false;
+    invite.extra = vec![
+        ("Accept-Contact", LMM_ACCEPT_CONTACT.to_owned()),
+        ("User-Agent", "IM-client/OMA1.0".to_owned()),
+    ];
+    invite
+}
+
+fn lmm_room() -> RoomConfig {
+    let mut room = group_room();
+    room.services = simpleim_focus::control::GroupServices::with_large_message();
+    room
+}
+
+#[test]
+fn large_message_checks_in_the_seed_order_with_their_responses() {
+    // REQ: LMM-1 (seed 003 steps 1, 2, 4, 5)
+    // Step 1: not authorised.
+    let mut room = lmm_room();
+    room.policy = Box::new(GroupPolicy {
+        initiators: Members::Only(vec![uri(ALICE)]),
+        ..GroupPolicy::default()
+    });
+    let (r, events) = refuse(room, &lmm_invite(1));
+    assert_eq!(r.code(), 403);
+    assert_eq!(
+        warning(&r),
+        Some((399, "Service not authorised".to_owned()))
+    );
+    assert_eq!(rejected_why(&events), RejectReason::NotAuthorized);
+    // Step 2: the group does not support the service.
+    let (r, events) = refuse(group_room(), &lmm_invite(1));
+    assert_eq!(r.code(), 404);
+    assert_eq!(rejected_why(&events), RejectReason::ServiceNotSupported);
+    // Step 4: a release the focus does not accept: 403 with Error-Info.
+    let mut cfg = config();
+    cfg.lmm.releases = Some(vec!["OMA2.0".to_owned()]);
+    let mut h = Harness::new(cfg, lmm_room());
+    h.receive(Peer::Udp("bob"), lmm_invite(1).build());
+    let r = h.last_response();
+    assert_eq!(r.code(), 403);
+    assert_eq!(header(&r, HeaderName::ErrorInfo).len(), 1);
+    assert_eq!(rejected_why(&h.events), RejectReason::ReleaseNotSupported);
+    // Step 5: anonymity not allowed.
+    let mut anonymous = lmm_invite(1);
+    anonymous.privacy_id = true;
+    let (r, events) = refuse(lmm_room(), &anonymous);
+    assert_eq!(r.code(), 403);
+    assert_eq!(warning(&r), Some((119, "Anonymity not allowed".to_owned())));
+    assert_eq!(rejected_why(&events), RejectReason::AnonymityNotAllowed);
+}
+
+#[test]
+fn a_large_message_invites_the_members_answers_on_the_first_200_and_ends_with_the_senders_bye() {
+    // REQ: LMM-1 (temporary focus and B2BUA; BYE from the sender to every member)
+    let mut h = Harness::new(config(), lmm_room());
+    let invite = lmm_invite(1).build();
+    h.receive(Peer::Tcp(1), invite.clone());
+    let created: Vec<(RoomId, SipUri)> = h
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ControlEvent::RoomCreated {
+                room,
+                identity,
+                group,
+                ..
+            } => {
+                assert_eq!(
+                    group.as_ref().map(ToString::to_string).as_deref(),
+                    Some(ROOM)
+                );
+                Some((*room, identity.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let [(temp, session)] = created.as_slice() else {
+        panic!("{:?}", h.events)
+    };
+    assert_ne!(*temp, h.room);
+    assert_ne!(session.to_string(), ROOM);
+    let to_alice = invite_to(&h, ALICE);
+    let to_carol = invite_to(&h, CAROL);
+    h.take();
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 200, 21));
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200);
+    let contact = header(&ok, HeaderName::Contact)[0].clone();
+    assert!(contact.contains(&session.to_string()) && contact.ends_with(";isfocus"));
+    assert!(header(&ok, HeaderName::Server)[0].starts_with("IM-serv/OMA1.0"));
+    assert!(!header(&ok, HeaderName::Allow).is_empty());
+    h.receive(Peer::Tcp(1), ack_for(&invite, &ok, "z9hG4bKack1"));
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 200, 22));
+    assert_eq!(h.control.participants(*temp).len(), 3);
+    assert!(
+        h.control.participants(h.room).is_empty(),
+        "the group's own room is untouched"
+    );
+    h.take();
+
+    // The sender's BYE: 200, a BYE to each member, the room released.
+    h.receive(Peer::Tcp(1), in_dialog(Method::Bye, &ok, 2, None));
+    assert!(h.responses().iter().any(|r| r.code() == 200));
+    let byes: Vec<String> = sent_requests(&h, &Method::Bye)
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.uri_bytes()).into_owned())
+        .collect();
+    assert_eq!(byes.len(), 2, "{byes:?}");
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, ControlEvent::RoomReleased { room } if room == temp))
+    );
+    assert_eq!(h.control.participant_count(), 0);
+    assert!(h.control.room(*temp).is_none());
+}
+
+#[test]
+fn a_large_message_nobody_accepts_is_refused_and_its_room_released() {
+    // REQ: LMM-1, FOC-3 (the lowest status)
+    let mut h = Harness::new(config(), lmm_room());
+    h.receive(Peer::Udp("bob"), lmm_invite(1).build());
+    let to_alice = invite_to(&h, ALICE);
+    let to_carol = invite_to(&h, CAROL);
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 480, 21));
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 486, 22));
+    assert_eq!(h.last_response().code(), 480);
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, ControlEvent::RoomReleased { .. }))
+    );
+    assert_eq!(
+        h.control.rooms().len(),
+        1,
+        "only the group's own room is left"
+    );
+}
+
+#[test]
+fn the_inviters_answer_keeps_only_the_types_the_first_member_accepted() {
+    // REQ: FOC-3 with seed 002 §7.2.1.2/§7.2.1.3 (accept-types from the offer and the answer)
+    let mut cfg = config();
+    cfg.accept_types = ["message/cpim", "text/plain"]
+        .iter()
+        .map(|t| simpleim_sdp::attr::MediaRange::parse(&Bytes::from_static(t.as_bytes())).unwrap())
+        .collect();
+    let mut h = Harness::new(cfg, group_room());
+    let mut invite = Invite::new(1);
+    invite.sdp = Some(OFFER.replace(
+        "a=accept-types:message/cpim",
+        "a=accept-types:message/cpim text/plain",
+    ));
+    h.receive(Peer::Udp("bob"), invite.build());
+    let to_alice = invite_to(&h, ALICE);
+    assert!(
+        String::from_utf8_lossy(&to_alice.body())
+            .contains("a=accept-types:message/cpim text/plain")
+    );
+    // Alice's answer accepts message/cpim only.
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 200, 21));
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200);
+    let answer = String::from_utf8_lossy(&ok.body()).into_owned();
+    assert!(
+        answer.contains("a=accept-types:message/cpim\r\n"),
+        "{answer}"
+    );
+}

@@ -11,6 +11,7 @@ use simpleim_sip::{IdGenerator, Method, NameAddr, SipUri};
 
 use super::policy::{GroupPolicy, RoomPolicy};
 use super::start::FinalStatusPolicy;
+use super::temporary::LmmConfig;
 
 /// The IM release version the focus announces in its Server header (OMA IM "Release version
 /// in User-Agent and Server headers": an IM server writes `IM-serv/OMA<version>`; seed 000
@@ -119,6 +120,8 @@ pub struct ControlConfig {
     /// and refresher choices. Default: RFC 4028's recommendations (1800 s, Min-SE 90, the
     /// focus refreshes when a request leaves it the choice); `None` turns them off.
     pub session_timer: Option<SessionTimerConfig>,
+    /// Large Message Mode (REQ: LMM-1): how its requests are recognised and checked.
+    pub lmm: LmmConfig,
     /// The transaction layer's configuration (timers, bound, its own id generator).
     pub transaction: TransactionConfig,
     /// Where tags, branches, SDP session ids and MSRP session-ids come from (seed it from a
@@ -153,6 +156,7 @@ impl ControlConfig {
             host_methods: Vec::new(),
             limits: ControlLimits::default(),
             session_timer: Some(SessionTimerConfig::default()),
+            lmm: LmmConfig::default(),
             transaction,
             ids,
         }
@@ -175,6 +179,7 @@ impl fmt::Debug for ControlConfig {
             .field("host_methods", &self.host_methods)
             .field("limits", &self.limits)
             .field("session_timer", &self.session_timer)
+            .field("lmm", &self.lmm)
             .field("transaction", &self.transaction)
             .finish_non_exhaustive()
     }
@@ -202,6 +207,11 @@ pub struct RoomConfig {
     pub members: Vec<NameAddr>,
     /// The inviter's final status when every member failed (REQ: FOC-3).
     pub all_failed: FinalStatusPolicy,
+    /// The services the group supports (its Shared-Group XDM `<supported-services>`).
+    pub services: GroupServices,
+    /// For a temporary session (REQ: LMM-1, FOC-4): the group it serves, which its switch
+    /// also accepts as the conference in a CPIM `To`.
+    pub group_identity: Option<SipUri>,
 }
 
 impl RoomConfig {
@@ -216,6 +226,8 @@ impl RoomConfig {
             accept_wrapped_types: vec![MediaRange::any()],
             members: Vec::new(),
             all_failed: FinalStatusPolicy::default(),
+            services: GroupServices::default(),
+            group_identity: None,
         }
     }
 
@@ -245,5 +257,35 @@ impl RoomConfig {
     pub fn with_max_participants(mut self, max: usize) -> Self {
         self.max_participants = Some(max);
         self
+    }
+}
+
+/// The services a group supports (seed 003 step 2: the group's `<supported-services>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GroupServices {
+    /// IM chat sessions (default true).
+    pub im: bool,
+    /// CPM Large Message Mode (REQ: LMM-1; default false: 404 to a large message).
+    pub large_message: bool,
+}
+
+impl Default for GroupServices {
+    fn default() -> Self {
+        Self {
+            im: true,
+            large_message: false,
+        }
+    }
+}
+
+impl GroupServices {
+    /// IM and Large Message Mode.
+    #[must_use]
+    pub const fn with_large_message() -> Self {
+        Self {
+            im: true,
+            large_message: true,
+        }
     }
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use simpleim_msrp::MsrpUri;
 use simpleim_sdp::attr::{MediaRange, Path};
 use simpleim_sip::transaction::{ClientKey, ServerKey};
-use simpleim_sip::{Request, Response, Uri};
+use simpleim_sip::{Request, Response, SipUri, Uri};
 
 /// A room, as numbered by [`Control::add_room`](super::Control::add_room) (never reused).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -105,6 +105,11 @@ pub enum RejectReason {
     Cancelled,
     /// A pre-defined group's session could not start: every member failed (REQ: FOC-3).
     MembersFailed,
+    /// The group does not support the service asked for (seed 003 step 2; 404).
+    ServiceNotSupported,
+    /// The User-Agent's release is not one the focus accepts (seed 003 step 4; 403 with
+    /// Error-Info).
+    ReleaseNotSupported,
     /// The session interval asked for is below the focus's Min-SE (RFC 4028 §9, REQ:
     /// FOC-9; 422 with Min-SE).
     IntervalTooSmall,
@@ -117,6 +122,24 @@ pub enum RejectReason {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ControlEvent {
+    /// The focus created a temporary room (a large message, REQ: LMM-1; an ad-hoc group,
+    /// REQ: FOC-4): serve it like an added room. Its session identity is the Contact of the
+    /// 200 (with `isfocus`).
+    RoomCreated {
+        /// The room.
+        room: RoomId,
+        /// Its session identity.
+        identity: SipUri,
+        /// The group it serves, if any (accepted as the conference in a CPIM `To`).
+        group: Option<SipUri>,
+        /// Its display name.
+        display_name: Option<String>,
+    },
+    /// A temporary room is over (nobody left in it) and forgotten.
+    RoomReleased {
+        /// The room.
+        room: RoomId,
+    },
     /// An INVITE passed every check and waits for the host
     /// ([`ControlConfig::confirm_joins`](super::ControlConfig::confirm_joins)): answer with
     /// [`Control::accept_join`](super::Control::accept_join) or

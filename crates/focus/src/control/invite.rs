@@ -7,7 +7,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use simpleim_msrp::{Host, MsrpUri};
 use simpleim_sdp::Origin;
-use simpleim_sdp::attr::{AcceptTypes, AcceptWrappedTypes, Path};
+use simpleim_sdp::attr::{AcceptTypes, AcceptWrappedTypes, MediaRange, Path};
 use simpleim_sdp::negotiate::{MsrpCapabilities, SdpOffer, answer_session};
 use simpleim_sip::dialog::{Dialog, Negotiated, SessionTimer};
 use simpleim_sip::header::{
@@ -58,6 +58,13 @@ pub(super) struct PendingJoin<H> {
     pub(super) timer: Option<Negotiated>,
 }
 
+/// What the checks found out about a joiner.
+pub(super) struct Admitted {
+    pub(super) identity: Uri,
+    pub(super) anonymous: bool,
+    pub(super) private_messages: bool,
+}
+
 /// A failed check: status, Warning, reason.
 pub(super) type Refusal = (u16, Option<(u16, String)>, RejectReason);
 
@@ -73,6 +80,10 @@ impl<H: TransportHandle> Control<H> {
                     b = self.warning(b, code, &text);
                 }
                 b = self.with_min_se(b, status);
+                if why == RejectReason::ReleaseNotSupported {
+                    // Seed 003 step 4: "an Error-Info header to explain reason".
+                    b = b.header(HeaderName::ErrorInfo, self.config.lmm.error_info.as_str());
+                }
                 self.send(now, key, b);
                 self.reject_event(room_id, status, why);
             }
@@ -91,6 +102,10 @@ impl<H: TransportHandle> Control<H> {
         let h = request.headers();
         if self.pending.len() >= self.config.limits.max_pending {
             return Err((503, None, RejectReason::Overloaded));
+        }
+        // REQ: LMM-1: a large message to a group has checks of its own (seed 003).
+        if self.is_large_message(request) {
+            return self.admit_large_message(now, key, request, handle, room_out);
         }
         // Step 1: the IM feature tag.
         let im = h
@@ -164,7 +179,40 @@ impl<H: TransportHandle> Control<H> {
             ));
         }
         let private_messages = room.config.policy.allows_private_messages(&identity);
-        // Step 7: the MSRP media.
+        let (participant, pending) = self.prepare_join(
+            key,
+            request,
+            handle,
+            room_id,
+            Admitted {
+                identity,
+                anonymous,
+                private_messages,
+            },
+        )?;
+        // REQ: FOC-3: the first INVITE to a pre-defined group without a session starts it.
+        if self.starts_session(room_id) {
+            return self.start_session(now, participant, pending);
+        }
+        self.hold_or_join(now, participant, pending)
+    }
+
+    /// Step 7 (the MSRP media) and the session interval of a request that passed the other
+    /// checks, and the dialog: the join, ready to be answered.
+    pub(super) fn prepare_join(
+        &mut self,
+        key: ServerKey,
+        request: &Request,
+        handle: H,
+        room_id: RoomId,
+        admitted: Admitted,
+    ) -> Result<(ParticipantId, PendingJoin<H>), Refusal> {
+        let Admitted {
+            identity,
+            anonymous,
+            private_messages,
+        } = admitted;
+        let h = request.headers();
         let participant = ParticipantId(self.next_participant);
         let (session, answer, sdp_session_id) = self.negotiate(request, room_id, participant)?;
         self.next_participant = self.next_participant.saturating_add(1);
@@ -199,11 +247,7 @@ impl<H: TransportHandle> Control<H> {
             release: release_version(request),
             timer,
         };
-        // REQ: FOC-3: the first INVITE to a pre-defined group without a session starts it.
-        if self.starts_session(room_id) {
-            return self.start_session(now, participant, pending);
-        }
-        self.hold_or_join(now, participant, pending)
+        Ok((participant, pending))
     }
 
     /// The authenticated originator: the first P-Asserted-Identity, preferring a SIP URI
@@ -298,10 +342,19 @@ impl<H: TransportHandle> Control<H> {
         local: &MsrpUri,
         room: RoomId,
     ) -> Result<MsrpCapabilities, Refusal> {
+        self.capabilities_accepting(local, room, &self.config.accept_types)
+    }
+
+    /// As [`Control::capabilities`], accepting `types` only.
+    pub(super) fn capabilities_accepting(
+        &self,
+        local: &MsrpUri,
+        room: RoomId,
+        types: &[MediaRange],
+    ) -> Result<MsrpCapabilities, Refusal> {
         let path = Path::parse(&Bytes::from(local.to_string()))
             .map_err(|_| (500, None, RejectReason::Internal))?;
-        let Some(accept) = AcceptTypes::from_ranges(self.config.accept_types.iter().cloned())
-        else {
+        let Some(accept) = AcceptTypes::from_ranges(types.iter().cloned()) else {
             return Err((
                 488,
                 Some((305, "no accept-types configured".to_owned())),

@@ -120,6 +120,7 @@ mod invite;
 mod policy;
 mod session;
 mod start;
+mod temporary;
 mod timers;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -136,7 +137,8 @@ use simpleim_sip::{
 };
 
 pub use config::{
-    ControlConfig, ControlLimits, IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT, MsrpEndpoint, RoomConfig,
+    ControlConfig, ControlLimits, GroupServices, IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT,
+    MsrpEndpoint, RoomConfig,
 };
 pub use error::{CommandError, RoomError};
 pub use event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
@@ -146,6 +148,7 @@ pub use invite::{
 };
 pub use policy::{GroupPolicy, Members, RoomPolicy};
 pub use start::FinalStatusPolicy;
+pub use temporary::{LMM_ICSI, LmmConfig, SERVICE_NOT_AUTHORISED};
 
 use invite::PendingJoin;
 use start::{Leg, Start};
@@ -170,6 +173,8 @@ struct Room {
     members: Vec<ParticipantId>,
     /// Joins waiting for the host.
     pending: usize,
+    /// What a temporary room is for (REQ: LMM-1, FOC-4); `None` for a configured room.
+    temporary: Option<temporary::TemporaryKind>,
 }
 
 /// A room identity for lookup: scheme security, user, host (lower case) and port. URI
@@ -475,6 +480,7 @@ impl<H: TransportHandle> Control<H> {
                 key,
                 members: Vec::new(),
                 pending: 0,
+                temporary: None,
             },
         );
         Ok(id)
@@ -518,6 +524,9 @@ impl<H: TransportHandle> Control<H> {
             .ok_or(CommandError::UnknownRoom(room))?;
         let mut first = Ok(());
         for p in members {
+            if !self.participants.contains_key(&p) {
+                continue; // already gone (a large message's room ends with its sender)
+            }
             let r = self.remove(now, p, LeaveReason::RoomEnded);
             if first.is_ok() {
                 first = r;
@@ -798,15 +807,22 @@ impl<H: TransportHandle> Control<H> {
             participant,
             reason,
         });
-        if reason == LeaveReason::Bye {
-            return Ok(());
-        }
+        let sent = if reason == LeaveReason::Bye {
+            Ok(())
+        } else {
+            self.send_bye(now, &mut p)
+        };
+        self.after_leave(now, p.room, participant);
+        sent
+    }
+
+    fn send_bye(&mut self, now: Instant, p: &mut Participant<H>) -> Result<(), CommandError> {
         let mut ids = &mut *self.config.ids;
         let bye = p
             .dialog
             .request(Method::Bye, &self.config.sent_by, &mut ids)?
             .build()?;
-        self.layer.send_request(now, p.handle, bye)?;
+        self.layer.send_request(now, p.handle.clone(), bye)?;
         Ok(())
     }
 }

@@ -191,6 +191,7 @@ impl<H: TransportHandle> Control<H> {
                 r.pending = r.pending.saturating_sub(1);
             }
             self.reject_event(Some(p.room), status, why);
+            self.release_if_idle(p.room);
         }
     }
 

@@ -8,7 +8,10 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use simpleim_sdp::negotiate::{Offerer, PendingOffer, SdpAnswer};
+use simpleim_sdp::attr::{AcceptTypes, MediaRange};
+use simpleim_sdp::negotiate::{
+    Offerer, PendingOffer, SdpAnswer, SdpOffer, answer_session, merge_accept_types,
+};
 use simpleim_sip::dialog::{Dialog, SessionTimer};
 use simpleim_sip::header::{AcceptContact, ContentType, OMA_SIP_IM, Supported, UserAgent};
 use simpleim_sip::transaction::{ClientKey, TransportHandle, cancel_request};
@@ -286,13 +289,13 @@ impl<H: TransportHandle + Clone> Control<H> {
         if code < 300 {
             let abandoned = self.starts.get(&room).is_none_or(|s| s.abandoned);
             match self.member_joins(now, leg, response, abandoned) {
-                Ok(()) if !abandoned => {
+                Ok(types) if !abandoned => {
                     if let Some(s) = self.starts.get_mut(&room) {
                         s.answered = true;
                     }
-                    self.answer_inviter(now, room);
+                    self.answer_inviter(now, room, &types);
                 }
-                Ok(()) => {}
+                Ok(_) => {}
                 Err(status) => {
                     if let Some(s) = self.starts.get_mut(&room) {
                         s.failed.push(status);
@@ -326,7 +329,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         mut leg: Leg<H>,
         response: &Response,
         abandoned: bool,
-    ) -> Result<(), u16> {
+    ) -> Result<Vec<MediaRange>, u16> {
         let mut dialog = Dialog::new_uac(&leg.request, response).map_err(|_| 502u16)?;
         dialog.handle_response(response).map_err(|_| 502u16)?;
         let ids = &mut *self.config.ids;
@@ -360,6 +363,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         let room = leg.room;
         let participant = leg.participant;
         let identity = leg.target.uri().clone();
+        let types = session.accept_types.clone();
         let private_messages = self
             .rooms
             .get(&room)
@@ -404,7 +408,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         // The ACK is sent: the dialog is confirmed at once.
         self.events
             .push_back(ControlEvent::Confirmed { room, participant });
-        Ok(())
+        Ok(types)
     }
 
     /// Ends a dialog the focus will not use with a BYE.
@@ -436,15 +440,20 @@ impl<H: TransportHandle + Clone> Control<H> {
         }
     }
 
-    /// The first member answered: the inviter's join goes on (to the host or answered).
-    fn answer_inviter(&mut self, now: Instant, room: RoomId) {
+    /// The first member answered: the inviter's join goes on (to the host or answered),
+    /// its SDP answer narrowed to the accept-types of the member's answer (seed 002
+    /// §7.2.1.2, §7.2.1.3: "selected ... from those contained in the SDP offer ... and those
+    /// in the SDP answer"; when nothing is common the focus's own answer stands, and its
+    /// switch checks each recipient's types, REQ: SW-1).
+    fn answer_inviter(&mut self, now: Instant, room: RoomId, member_types: &[MediaRange]) {
         let Some(s) = self.starts.get_mut(&room) else {
             return;
         };
         let inviter = s.inviter;
-        let Some(join) = s.join.take() else {
+        let Some(mut join) = s.join.take() else {
             return;
         };
+        self.narrow_answer(&mut join, member_types);
         self.pending_by_key.remove(&join.key);
         if let Some(r) = self.rooms.get_mut(&room) {
             r.pending = r.pending.saturating_sub(1);
@@ -456,6 +465,32 @@ impl<H: TransportHandle + Clone> Control<H> {
                 self.send(now, key, b);
             }
             self.reject_event(Some(room), status, why);
+        }
+    }
+
+    /// Rewrites a held join's SDP answer with the accept-types the member's answer shares.
+    fn narrow_answer(&self, join: &mut PendingJoin<H>, member_types: &[MediaRange]) {
+        let (Some(ours), Some(theirs), Some(local)) = (
+            AcceptTypes::from_ranges(join.session.accept_types.iter().cloned()),
+            AcceptTypes::from_ranges(member_types.iter().cloned()),
+            AcceptTypes::from_ranges(self.config.accept_types.iter().cloned()),
+        ) else {
+            return;
+        };
+        let merged = merge_accept_types(&ours, &theirs, &local);
+        if merged.is_empty() || merged == join.session.accept_types {
+            return;
+        }
+        let Ok(caps) = self.capabilities_accepting(&join.session.local, join.room, &merged) else {
+            return;
+        };
+        let Ok(offer) = SdpOffer::parse(join.request.body()) else {
+            return;
+        };
+        let origin = self.origin(join.sdp_session_id, 1);
+        if let Ok((answer, negotiated)) = answer_session(&offer, &caps, &origin) {
+            join.answer = answer.to_bytes();
+            join.session.accept_types = negotiated.accept_types().to_vec();
         }
     }
 
@@ -472,6 +507,7 @@ impl<H: TransportHandle + Clone> Control<H> {
             return;
         };
         if s.abandoned {
+            self.release_if_idle(room);
             return;
         }
         if let Some(join) = s.join {
@@ -491,6 +527,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         } else if !s.answered && self.participants.contains_key(&s.inviter) {
             let _ = self.remove(now, s.inviter, LeaveReason::Removed);
         }
+        self.release_if_idle(room);
     }
 
     /// The inviter's INVITE was cancelled (or its transaction ended): the member legs are

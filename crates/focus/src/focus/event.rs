@@ -69,6 +69,19 @@ pub struct SubscriptionId(pub(crate) u64);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum FocusEvent<C> {
+    /// The focus created a temporary room (a large message, REQ: LMM-1; an ad-hoc group,
+    /// REQ: FOC-4); it is released by itself ([`FocusEvent::RoomReleased`]).
+    RoomCreated {
+        /// The room.
+        room: RoomId,
+        /// Its session identity.
+        identity: String,
+    },
+    /// A temporary room is over and forgotten.
+    RoomReleased {
+        /// The room.
+        room: RoomId,
+    },
     /// A participant is in: the 200 OK went with its SDP answer (and its alias, REQ:
     /// ALIAS-3), the switch serves it (REQ: SW-2), subscribers were notified (REQ: FOC-2).
     Joined {

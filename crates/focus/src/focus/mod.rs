@@ -368,9 +368,25 @@ where
     pub fn add_room(&mut self, config: RoomConfig) -> Result<RoomId, RoomError> {
         let identity = config.identity.to_string();
         let display = config.display_name.clone();
+        let group = config.group_identity.as_ref().map(ToString::to_string);
         let id = self.control.add_room(config)?;
+        self.serve_room(id, identity, group, display);
+        Ok(id)
+    }
+
+    /// The switch, alias table and conference state of a room the control plane knows.
+    fn serve_room(
+        &mut self,
+        id: RoomId,
+        identity: String,
+        group: Option<String>,
+        display: Option<String>,
+    ) {
         let mut switch_config =
             SwitchConfig::new(Bytes::from(identity.clone()), (self.id_factory)());
+        if let Some(group) = group {
+            switch_config.conference_uris.push(Bytes::from(group));
+        }
         switch_config.limits = self.switch_limits;
         switch_config.allow_private_messages = self.allow_private_messages;
         let mut state = ConferenceState::new(&identity, self.limits.max_members);
@@ -389,7 +405,16 @@ where
                 state,
             },
         );
-        Ok(id)
+    }
+
+    /// A temporary room is over: its subscriptions end (`noresource`) and it is forgotten.
+    fn release_room(&mut self, now: Instant, room: RoomId) {
+        self.end_subscriptions(now, room);
+        self.rooms.remove(&room);
+        if self.cursor == Some(room) {
+            self.cursor = None;
+        }
+        self.events.push_back(FocusEvent::RoomReleased { room });
     }
 
     /// Ends a room's session: a BYE to every participant (REQ: FOC-6). The room stays and
@@ -600,6 +625,20 @@ where
                 );
             }
             ControlEvent::Confirmed { participant, .. } => self.on_confirmed(participant),
+            ControlEvent::RoomCreated {
+                room,
+                identity,
+                group,
+                display_name,
+            } => {
+                let group = group.map(|g| g.to_string());
+                self.serve_room(room, identity.to_string(), group, display_name);
+                self.events.push_back(FocusEvent::RoomCreated {
+                    room,
+                    identity: identity.to_string(),
+                });
+            }
+            ControlEvent::RoomReleased { room } => self.release_room(now, room),
             ControlEvent::Left {
                 room,
                 participant,
