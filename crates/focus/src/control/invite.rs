@@ -116,17 +116,7 @@ impl<H: TransportHandle> Control<H> {
             return Err((403, None, RejectReason::NotIm));
         }
         // Step 2: a room of ours.
-        let room_id = match Uri::parse(&request.uri_bytes()) {
-            Ok(Uri::Sip(uri)) => self.room_index.get(&RoomKey::of(&uri)).copied(),
-            _ => None,
-        };
-        let Some(room_id) = room_id else {
-            return Err((
-                404,
-                Some((WARN_MISC, CONFERENCE_URI_DOES_NOT_EXIST.to_owned())),
-                RejectReason::UnknownConference,
-            ));
-        };
+        let room_id = self.addressed_room(request)?;
         *room_out = Some(room_id);
         // Step 3: the request does not come from a focus.
         if h.typed_all::<Contact>()
@@ -248,6 +238,21 @@ impl<H: TransportHandle> Control<H> {
             timer,
         };
         Ok((participant, pending))
+    }
+
+    /// The room a request's Request-URI names, or the 404 of seed 002 §7.2.1.3 step 2.
+    pub(super) fn addressed_room(&self, request: &Request) -> Result<RoomId, Refusal> {
+        let room = match Uri::parse(&request.uri_bytes()) {
+            Ok(Uri::Sip(uri)) => self.room_index.get(&RoomKey::of(&uri)).copied(),
+            _ => None,
+        };
+        room.ok_or_else(|| {
+            (
+                404,
+                Some((WARN_MISC, CONFERENCE_URI_DOES_NOT_EXIST.to_owned())),
+                RejectReason::UnknownConference,
+            )
+        })
     }
 
     /// The authenticated originator: the first P-Asserted-Identity, preferring a SIP URI

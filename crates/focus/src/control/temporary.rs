@@ -31,14 +31,13 @@ use simpleim_sip::header::{AcceptContact, PrivValue, Privacy};
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
 use simpleim_sip::{Request, SipUri, Uri};
 
+use super::Control;
 use super::config::{GroupServices, RoomConfig};
 use super::event::{ControlEvent, ParticipantId, RejectReason, RoomId};
 use super::invite::{
-    ANONYMITY_NOT_ALLOWED, Admitted, CONFERENCE_URI_DOES_NOT_EXIST, Refusal, WARN_ANONYMITY,
-    WARN_MISC, release_version,
+    ANONYMITY_NOT_ALLOWED, Admitted, Refusal, WARN_ANONYMITY, WARN_MISC, release_version,
 };
 use super::policy::{GroupPolicy, Members};
-use super::{Control, RoomKey};
 
 /// Seed 003 step 1: the Warning text of an unauthorised Large Message Mode request.
 pub const SERVICE_NOT_AUTHORISED: &str = "Service not authorised";
@@ -121,17 +120,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         };
         // Step 1: the authenticated originator, and the group's initiation policy.
         let identity = self.originator(request).ok_or_else(not_authorised)?;
-        let group = match Uri::parse(&request.uri_bytes()) {
-            Ok(Uri::Sip(uri)) => self.room_index.get(&RoomKey::of(&uri)).copied(),
-            _ => None,
-        };
-        let Some(group) = group else {
-            return Err((
-                404,
-                Some((WARN_MISC, CONFERENCE_URI_DOES_NOT_EXIST.to_owned())),
-                RejectReason::UnknownConference,
-            ));
-        };
+        let group = self.addressed_room(request)?;
         *room_out = Some(group);
         let Some(room) = self.rooms.get(&group) else {
             return Err((404, None, RejectReason::UnknownConference));
