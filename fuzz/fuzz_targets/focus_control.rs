@@ -16,15 +16,18 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use simpleim_focus::control::{
-    Control, ControlConfig, ControlEvent, MsrpEndpoint, ParticipantId, RoomConfig,
+    Control, ControlConfig, ControlEvent, GroupServices, MsrpEndpoint, ParticipantId, RoomConfig,
 };
 use simpleim_sip::dialog::SentBy;
 use simpleim_sip::transaction::{TransactionConfig, TransportHandle, cancel_request};
-use simpleim_sip::{HeaderName, Message, Request, Response, SeededIds, Uri};
+use simpleim_sip::{HeaderName, Message, NameAddr, Request, Response, SeededIds, Uri};
 
 const ROOM: &str = "sip:chat@conf.example.com";
+const FACTORY: &str = "sip:factory@conf.example.com";
+const LMM: &str = "*;+g.3gpp.icsi-ref=\"urn%3Aurn-7%3A3gpp-service.ims.icsi.oma.cpm.largemsg\"";
 const MAX_PARTICIPANTS: usize = 3;
 const MAX_PENDING: usize = 2;
+const MAX_ROOMS: usize = 4;
 
 /// A handle: odd ones are reliable (TCP), even ones UDP.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -49,8 +52,12 @@ enum Sdp {
 #[derive(Arbitrary, Debug)]
 struct InviteFields {
     user: u8,
-    /// 0: the room, 1: another user at the focus, 2: the room with parameters, else fuzzed.
+    /// 0: the room, 1: another user at the focus, 2: the room with parameters, 3: fuzzed,
+    /// 4: the conference factory with a list of invitees (FOC-4), 5: the room as a large
+    /// message (LMM-1).
     uri: u8,
+    /// Invitees of a conference-factory INVITE, as user numbers.
+    invitees: Vec<u8>,
     uri_text: String,
     accept_contact: bool,
     isfocus: bool,
@@ -114,6 +121,12 @@ enum Op {
     Advance {
         millis: u16,
     },
+    /// A response to a request the focus sent (its INVITEs to members, refreshes, BYEs).
+    Respond {
+        which: u8,
+        code: u16,
+        sdp: bool,
+    },
 }
 
 const OFFER_HEAD: &str =
@@ -141,10 +154,11 @@ fn sdp(s: &Sdp, user: u8) -> Option<String> {
 
 fn invite_text(f: &InviteFields) -> String {
     let user = f.user % 8;
-    let uri = match f.uri % 4 {
-        0 => ROOM.to_owned(),
+    let uri = match f.uri % 6 {
+        0 | 5 => ROOM.to_owned(),
         1 => "sip:other@conf.example.com".to_owned(),
         2 => format!("{ROOM};transport=tcp"),
+        4 => FACTORY.to_owned(),
         _ => f.uri_text.chars().take(80).collect(),
     };
     let transport = if f.handle & 1 == 1 { "TCP" } else { "UDP" };
@@ -168,6 +182,9 @@ fn invite_text(f: &InviteFields) -> String {
     if f.accept_contact {
         s.push_str("Accept-Contact: *;+g.oma.sip-im;require;explicit\r\n");
     }
+    if f.uri % 6 == 5 {
+        s.push_str(&format!("Accept-Contact: {LMM}\r\n"));
+    }
     if f.asserted {
         s.push_str(&format!(
             "P-Asserted-Identity: <sip:u{user}@example.org>\r\n"
@@ -179,6 +196,29 @@ fn invite_text(f: &InviteFields) -> String {
     if let Some(ua) = &f.user_agent {
         let ua: String = ua.chars().take(40).collect();
         s.push_str(&format!("User-Agent: {ua}\r\n"));
+    }
+    let list_body = (f.uri % 6 == 4).then(|| {
+        let entries: String = f
+            .invitees
+            .iter()
+            .take(6)
+            .map(|u| format!("<entry uri=\"sip:u{}@example.org\"/>", u % 8))
+            .collect();
+        let offer = sdp(&f.sdp, user).unwrap_or_default();
+        format!(
+            "--rl\r\nContent-Type: application/sdp\r\n\r\n{offer}\r\n--rl\r\n\
+             Content-Type: application/resource-lists+xml\r\n\
+             Content-Disposition: recipient-list\r\n\r\n\
+             <?xml version=\"1.0\"?><resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\">\
+             <list>{entries}</list></resource-lists>\r\n--rl--\r\n"
+        )
+    });
+    if let Some(body) = list_body {
+        s.push_str(&format!(
+            "Content-Type: multipart/mixed;boundary=rl\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ));
+        return s;
     }
     match sdp(&f.sdp, user) {
         Some(body) => s.push_str(&format!(
@@ -200,11 +240,21 @@ struct Host {
     finals: Vec<(Response, Handle)>,
     pending: Vec<ParticipantId>,
     joined: Vec<ParticipantId>,
+    /// Requests the focus sent, with their handle (bounded).
+    sent: Vec<(Request, Handle)>,
+    /// Whether the group features (members, LMM, the factory) are on.
+    groups: bool,
 }
 
 impl Host {
     fn drain(&mut self) {
         while let Some(t) = self.control.poll_transmit() {
+            if let Message::Request(r) = &t.message {
+                self.sent.push((r.clone(), t.handle.clone()));
+                if self.sent.len() > 16 {
+                    self.sent.remove(0);
+                }
+            }
             if let Message::Response(r) = &t.message {
                 let invite = r
                     .headers()
@@ -241,7 +291,16 @@ impl Host {
             n <= MAX_PARTICIPANTS,
             "{n} participants, limit {MAX_PARTICIPANTS}"
         );
-        assert!(self.control.participant_count() <= MAX_PARTICIPANTS);
+        if self.groups {
+            // Temporary rooms (FOC-4, LMM-1) hold at most their invitees and the inviter.
+            for (room, _) in self.control.rooms() {
+                assert!(self.control.participants(room).len() <= MAX_PARTICIPANTS.max(7));
+            }
+            assert!(self.control.rooms().len() <= MAX_ROOMS);
+            assert!(self.control.invitations_in_progress() <= MAX_PENDING * 8);
+        } else {
+            assert!(self.control.participant_count() <= MAX_PARTICIPANTS);
+        }
         assert!(self.control.pending_count() <= MAX_PENDING);
     }
 
@@ -280,13 +339,34 @@ fuzz_target!(|input: (u8, Vec<Op>)| {
     config.require_asserted_identity = flags & 1 == 1;
     config.confirm_joins = flags & 2 == 2;
     config.limits.max_pending = MAX_PENDING;
+    let groups = flags & 4 == 4;
+    if groups {
+        config.limits.max_rooms = MAX_ROOMS;
+        config.limits.max_adhoc_group_size = 6;
+        if let Ok(Uri::Sip(factory)) = Uri::parse(&Bytes::from_static(FACTORY.as_bytes())) {
+            config.conference_factory = Some(factory);
+        }
+    }
+    if flags & 8 == 8 {
+        config.session_timer = None;
+    }
     let mut control = Control::new(config);
     let Ok(Uri::Sip(identity)) = Uri::parse(&Bytes::from_static(ROOM.as_bytes())) else {
         panic!("the room URI parses");
     };
-    let room = control
-        .add_room(RoomConfig::new(identity).with_max_participants(MAX_PARTICIPANTS))
-        .expect("one room");
+    let mut room_config = RoomConfig::new(identity).with_max_participants(MAX_PARTICIPANTS);
+    if groups {
+        // A pre-defined group of three (FOC-3) that supports Large Message Mode (LMM-1).
+        room_config = room_config.with_members(
+            (5..8)
+                .filter_map(|u| {
+                    NameAddr::parse(&Bytes::from(format!("<sip:u{u}@example.org>"))).ok()
+                })
+                .collect(),
+        );
+        room_config.services = GroupServices::with_large_message();
+    }
+    let room = control.add_room(room_config).expect("one room");
     let mut host = Host {
         control,
         room,
@@ -296,6 +376,8 @@ fuzz_target!(|input: (u8, Vec<Op>)| {
         finals: Vec::new(),
         pending: Vec::new(),
         joined: Vec::new(),
+        sent: Vec::new(),
+        groups,
     };
     for (seq, op) in ops.into_iter().take(64).enumerate() {
         match op {
@@ -429,6 +511,27 @@ fuzz_target!(|input: (u8, Vec<Op>)| {
                 host.control
                     .handle_transport_error(host.now, &Handle(handle % 4));
                 host.drain();
+            }
+            Op::Respond {
+                which,
+                code,
+                sdp: with_sdp,
+            } => {
+                if host.sent.is_empty() {
+                    continue;
+                }
+                let (request, handle) = host.sent[usize::from(which) % host.sent.len()].clone();
+                let code = 100 + code % 600;
+                let mut b =
+                    Response::for_request(&request, code, &mut SeededIds::new(u64::from(which)))
+                        .header(HeaderName::Contact, "<sip:m@192.0.2.7>");
+                if with_sdp && (200..300).contains(&code) {
+                    let answer = sdp(&Sdp::Offer, 9).unwrap_or_default();
+                    b = b.body("application/sdp", answer);
+                }
+                if let Ok(r) = b.build() {
+                    host.receive(handle, r.as_bytes().clone());
+                }
             }
             Op::Advance { millis } => {
                 host.now += Duration::from_millis(u64::from(millis));

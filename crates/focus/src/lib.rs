@@ -39,3 +39,8 @@ pub use focus::{
     IdFactory, SubscriptionId,
 };
 // --- end focus ---
+
+// --- resource lists and client helpers (owner: resource_lists/, client/) ---
+pub mod client;
+pub mod resource_lists;
+// --- end resource lists and client helpers ---

@@ -1733,3 +1733,134 @@ fn the_inviters_answer_keeps_only_the_types_the_first_member_accepted() {
         "{answer}"
     );
 }
+
+// --- FOC-4: ad-hoc groups from the conference factory ------------------------------------
+
+const FACTORY: &str = "sip:factory@conf.example.net";
+
+/// Bob's INVITE to the conference factory with his offer and a list of invitees.
+fn adhoc_invite(n: u32, invitees: &[&str]) -> Request {
+    let list = simpleim_focus::resource_lists::ResourceLists::from_uris(invitees.iter().copied());
+    let body = simpleim_focus::resource_lists::recipient_list_body(
+        Bytes::from_static(OFFER.as_bytes()),
+        &list,
+        "rl-boundary-1",
+    )
+    .unwrap();
+    let mut invite = Invite::new(n);
+    invite.uri = FACTORY;
+    invite.sdp = None;
+    let request = invite.build();
+    // The same request with the multipart body.
+    let text = String::from_utf8_lossy(request.as_bytes()).into_owned();
+    let head = text.trim_end_matches("Content-Length: 0\r\n\r\n");
+    let bytes = format!(
+        "{head}Content-Type: {}\r\nContent-Length: {}\r\n\r\n{}",
+        String::from_utf8_lossy(&body.content_type),
+        body.body.len(),
+        String::from_utf8_lossy(&body.body)
+    );
+    match Message::parse_datagram(Bytes::from(bytes)).unwrap() {
+        Message::Request(r) => r,
+        Message::Response(_) => unreachable!(),
+    }
+}
+
+fn factory_config() -> ControlConfig {
+    let mut cfg = config();
+    cfg.conference_factory = Some(sip_uri(FACTORY));
+    cfg
+}
+
+#[test]
+fn an_adhoc_invite_creates_a_session_and_invites_the_list_once_each() {
+    // REQ: FOC-4 (seed 004 §6.1.3.2.2: the session identity in the Contact of the 200)
+    let mut h = Harness::new(factory_config(), RoomConfig::new(sip_uri(ROOM)));
+    // RFC 3261 §19.1.4: the host compares case-insensitively, the user part does not.
+    let invite = adhoc_invite(
+        1,
+        &[ALICE, CAROL, "sip:alice@EXAMPLE.org", "sip:bob@example.org"],
+    );
+    h.receive(Peer::Udp("bob"), invite);
+    let session = h
+        .events
+        .iter()
+        .find_map(|e| match e {
+            ControlEvent::RoomCreated { identity, .. } => Some(identity.to_string()),
+            _ => None,
+        })
+        .expect("a temporary room");
+    assert!(session.starts_with("sip:factory-adhoc-"), "{session}");
+    let targets: Vec<String> = member_invites(&h)
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.uri_bytes()).into_owned())
+        .collect();
+    assert_eq!(targets, [ALICE, CAROL], "deduplicated, without the inviter");
+    let to_alice = invite_to(&h, ALICE);
+    h.receive(Peer::Udp("alice"), member_answer(&to_alice, 200, 21));
+    let ok = h.last_response();
+    assert_eq!(ok.code(), 200);
+    let contact = header(&ok, HeaderName::Contact)[0].clone();
+    assert!(
+        contact.contains(&session) && contact.ends_with(";isfocus"),
+        "{contact}"
+    );
+    assert!(String::from_utf8_lossy(&ok.body()).contains("a=path:msrp://msrp.conf.example.net"));
+    h.take();
+
+    // Someone not on the list cannot join the session.
+    let mut dave = Invite::new(2);
+    dave.asserted = Some("<sip:dave@example.org>");
+    let session_uri: &'static str = Box::leak(session.into_boxed_str());
+    dave.uri = session_uri;
+    let (r, _) = {
+        h.receive(Peer::Udp("dave"), dave.build());
+        (h.last_response(), ())
+    };
+    assert_eq!(r.code(), 403);
+}
+
+#[test]
+fn an_adhoc_list_over_the_maximum_size_is_403() {
+    // REQ: FOC-4 (MAX-ADHOC-GROUP-SIZE), SEC-2
+    let mut cfg = factory_config();
+    cfg.limits.max_adhoc_group_size = 1;
+    let mut h = Harness::new(cfg, RoomConfig::new(sip_uri(ROOM)));
+    h.receive(Peer::Udp("bob"), adhoc_invite(1, &[ALICE, CAROL]));
+    let r = h.last_response();
+    assert_eq!(r.code(), 403);
+    assert_eq!(
+        warning(&r),
+        Some((399, "Maximum ad-hoc group size exceeded".to_owned()))
+    );
+    assert_eq!(rejected_why(&h.events), RejectReason::GroupTooLarge);
+    assert!(member_invites(&h).is_empty());
+    assert_eq!(h.control.rooms().len(), 1);
+}
+
+#[test]
+fn an_invite_to_the_factory_without_a_list_is_refused() {
+    // REQ: FOC-4
+    let mut h = Harness::new(factory_config(), RoomConfig::new(sip_uri(ROOM)));
+    let mut plain = Invite::new(1);
+    plain.uri = FACTORY;
+    h.receive(Peer::Udp("bob"), plain.build());
+    let r = h.last_response();
+    assert!((400..500).contains(&r.code()), "{r:?}");
+    assert!(member_invites(&h).is_empty());
+    assert_eq!(h.control.rooms().len(), 1, "no room was created");
+}
+
+#[test]
+fn a_group_start_invites_no_more_members_than_the_room_holds() {
+    // REQ: FOC-3, SEC-2 (regression: a fuzzed group of three members in a room of three got
+    // four participants)
+    let mut h = Harness::new(config(), group_room().with_max_participants(2));
+    let mut invite = Invite::new(1);
+    invite.asserted = Some("<sip:dave@example.org>");
+    h.receive(Peer::Udp("dave"), invite.build());
+    assert_eq!(member_invites(&h).len(), 1, "Dave and one member fit");
+    let first = member_invites(&h).remove(0);
+    h.receive(Peer::Udp("m"), member_answer(&first, 200, 21));
+    assert_eq!(h.control.participants(h.room).len(), 2);
+}

@@ -34,6 +34,9 @@ pub struct ControlLimits {
     /// INVITE beyond it is answered 503 (Service Unavailable) before any other check.
     /// Default 1 000.
     pub max_pending: usize,
+    /// Invitees of an ad-hoc group (REQ: FOC-4, the seeds' MAX-ADHOC-GROUP-SIZE): a longer
+    /// list gets 403. Default 100.
+    pub max_adhoc_group_size: usize,
 }
 
 impl Default for ControlLimits {
@@ -42,6 +45,7 @@ impl Default for ControlLimits {
             max_rooms: 10_000,
             max_participants: 1_000,
             max_pending: 1_000,
+            max_adhoc_group_size: 100,
         }
     }
 }
@@ -122,6 +126,9 @@ pub struct ControlConfig {
     pub session_timer: Option<SessionTimerConfig>,
     /// Large Message Mode (REQ: LMM-1): how its requests are recognised and checked.
     pub lmm: LmmConfig,
+    /// The conference-factory URI (REQ: FOC-4): an INVITE to it with a list of invitees
+    /// creates an ad-hoc group. `None` (the default): no ad-hoc groups.
+    pub conference_factory: Option<SipUri>,
     /// The transaction layer's configuration (timers, bound, its own id generator).
     pub transaction: TransactionConfig,
     /// Where tags, branches, SDP session ids and MSRP session-ids come from (seed it from a
@@ -157,6 +164,7 @@ impl ControlConfig {
             limits: ControlLimits::default(),
             session_timer: Some(SessionTimerConfig::default()),
             lmm: LmmConfig::default(),
+            conference_factory: None,
             transaction,
             ids,
         }
@@ -180,6 +188,7 @@ impl fmt::Debug for ControlConfig {
             .field("limits", &self.limits)
             .field("session_timer", &self.session_timer)
             .field("lmm", &self.lmm)
+            .field("conference_factory", &self.conference_factory)
             .field("transaction", &self.transaction)
             .finish_non_exhaustive()
     }

@@ -105,6 +105,8 @@ pub enum RejectReason {
     Cancelled,
     /// A pre-defined group's session could not start: every member failed (REQ: FOC-3).
     MembersFailed,
+    /// An ad-hoc group's list names more invitees than allowed (REQ: FOC-4; 403).
+    GroupTooLarge,
     /// The group does not support the service asked for (seed 003 step 2; 404).
     ServiceNotSupported,
     /// The User-Agent's release is not one the focus accepts (seed 003 step 4; 403 with

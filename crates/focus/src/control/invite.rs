@@ -11,12 +11,13 @@ use simpleim_sdp::attr::{AcceptTypes, AcceptWrappedTypes, MediaRange, Path};
 use simpleim_sdp::negotiate::{MsrpCapabilities, SdpOffer, answer_session};
 use simpleim_sip::dialog::{Dialog, Negotiated, SessionTimer};
 use simpleim_sip::header::{
-    AcceptContact, Contact, ContentType, MinSe, OMA_SIP_IM, PAssertedIdentity, PrivValue, Privacy,
-    Server, Supported, UserAgent,
+    AcceptContact, Contact, MinSe, OMA_SIP_IM, PAssertedIdentity, PrivValue, Privacy, Server,
+    Supported, UserAgent,
 };
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
 use simpleim_sip::{HeaderName, IdKind, NameAddr, Request, Response, ResponseBuilder, Uri};
 
+use super::adhoc::offer_bytes;
 use super::config::{IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT};
 use super::error::CommandError;
 use super::event::{ControlEvent, MsrpSession, ParticipantId, RejectReason, RoomId};
@@ -100,7 +101,7 @@ impl<H: TransportHandle> Control<H> {
         room_out: &mut Option<RoomId>,
     ) -> Result<(), Refusal> {
         let h = request.headers();
-        if self.pending.len() >= self.config.limits.max_pending {
+        if self.pending_count() >= self.config.limits.max_pending {
             return Err((503, None, RejectReason::Overloaded));
         }
         // REQ: LMM-1: a large message to a group has checks of its own (seed 003).
@@ -115,20 +116,16 @@ impl<H: TransportHandle> Control<H> {
         if !im {
             return Err((403, None, RejectReason::NotIm));
         }
+        // REQ: FOC-4: an ad-hoc group from the conference factory (after step 3).
+        if self.is_factory_request(request) {
+            self.refuse_focus_contact(request)?;
+            return self.admit_adhoc(now, key, request, handle, room_out);
+        }
         // Step 2: a room of ours.
         let room_id = self.addressed_room(request)?;
         *room_out = Some(room_id);
         // Step 3: the request does not come from a focus.
-        if h.typed_all::<Contact>()
-            .filter_map(Result::ok)
-            .any(|c| c.is_focus())
-        {
-            return Err((
-                403,
-                Some((WARN_MISC, ISFOCUS_ALREADY_ASSIGNED.to_owned())),
-                RejectReason::IsFocusAssigned,
-            ));
-        }
+        self.refuse_focus_contact(request)?;
         // Step 4: the authenticated originator (REQ: SEC-1) and the initiation policy.
         let Some(identity) = self.originator(request) else {
             return Err((403, None, RejectReason::NotAuthorized));
@@ -157,11 +154,7 @@ impl<H: TransportHandle> Control<H> {
             ));
         }
         // Capacity (before the media, so that a full room allocates nothing).
-        let max = room
-            .config
-            .max_participants
-            .unwrap_or(self.config.limits.max_participants);
-        if room.members.len().saturating_add(room.pending) >= max {
+        if self.room_free(room_id) == 0 {
             return Err((
                 486,
                 Some((WARN_MISC, TOO_MANY_PARTICIPANTS.to_owned())),
@@ -240,6 +233,35 @@ impl<H: TransportHandle> Control<H> {
         Ok((participant, pending))
     }
 
+    /// How many more participants `room` takes (its own limit, else the control's), counting
+    /// the joins waiting.
+    pub(super) fn room_free(&self, room: RoomId) -> usize {
+        self.rooms.get(&room).map_or(0, |r| {
+            let max = r
+                .config
+                .max_participants
+                .unwrap_or(self.config.limits.max_participants);
+            max.saturating_sub(r.members.len().saturating_add(r.pending))
+        })
+    }
+
+    /// Step 3: 403 "isfocus already assigned" when the Contact is a focus.
+    fn refuse_focus_contact(&self, request: &Request) -> Result<(), Refusal> {
+        let focus = request
+            .headers()
+            .typed_all::<Contact>()
+            .filter_map(Result::ok)
+            .any(|c| c.is_focus());
+        if focus {
+            return Err((
+                403,
+                Some((WARN_MISC, ISFOCUS_ALREADY_ASSIGNED.to_owned())),
+                RejectReason::IsFocusAssigned,
+            ));
+        }
+        Ok(())
+    }
+
     /// The room a request's Request-URI names, or the 404 of seed 002 §7.2.1.3 step 2.
     pub(super) fn addressed_room(&self, request: &Request) -> Result<RoomId, Refusal> {
         let room = match Uri::parse(&request.uri_bytes()) {
@@ -285,12 +307,8 @@ impl<H: TransportHandle> Control<H> {
         room: RoomId,
         participant: ParticipantId,
     ) -> Result<(MsrpSession, Bytes, u64), Refusal> {
-        let is_sdp = matches!(
-            request.headers().typed::<ContentType>(),
-            Some(Ok(ct)) if ct.media().mtype().eq_ignore_ascii_case(b"application")
-                && ct.media().subtype().eq_ignore_ascii_case(b"sdp")
-        );
-        if request.body().is_empty() || !is_sdp {
+        // An SDP body, or the SDP part of an ad-hoc group's multipart body (REQ: FOC-4).
+        let Some(body) = offer_bytes(request).filter(|b| !b.is_empty()) else {
             // An INVITE without an offer would need an offer in the 200 and the answer in the
             // ACK; the focus does not offer (RFC 3264 allows refusing it).
             return Err((
@@ -298,8 +316,8 @@ impl<H: TransportHandle> Control<H> {
                 Some((304, "SDP offer required".to_owned())),
                 RejectReason::Media("no SDP offer".to_owned()),
             ));
-        }
-        let offer = SdpOffer::parse(request.body()).map_err(|e| {
+        };
+        let offer = SdpOffer::parse(body).map_err(|e| {
             (
                 400,
                 None,

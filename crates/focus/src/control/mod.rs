@@ -113,6 +113,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod adhoc;
 mod config;
 mod error;
 mod event;
@@ -136,6 +137,7 @@ use simpleim_sip::{
     HeaderName, Host, Message, Method, Request, Response, ResponseBuilder, SipUri, Uri,
 };
 
+pub use adhoc::ADHOC_GROUP_TOO_LARGE;
 pub use config::{
     ControlConfig, ControlLimits, GroupServices, IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT,
     MsrpEndpoint, RoomConfig,
@@ -246,6 +248,9 @@ pub struct Control<H> {
     /// Requests the host sent, until their transaction ends.
     host_clients: HashSet<ClientKey>,
     events: VecDeque<ControlEvent>,
+    /// What requests must be to be served (RFC 3261 §8.2): the sip crate's defaults, with
+    /// `recipient-list-invite` (RFC 5366) when a conference factory is configured.
+    policy: simpleim_sip::Policy,
     /// Pre-defined group sessions being started (REQ: FOC-3), by room.
     starts: HashMap<RoomId, Start<H>>,
     /// The focus's INVITEs to members, until their final response.
@@ -273,6 +278,10 @@ impl<H: TransportHandle> Control<H> {
                 simpleim_sip::SeededIds::new(0),
             )),
         );
+        let mut policy = simpleim_sip::Policy::default();
+        if config.conference_factory.is_some() {
+            policy.extensions.push("recipient-list-invite");
+        }
         Self {
             config,
             layer: TransactionLayer::new(transaction),
@@ -286,6 +295,7 @@ impl<H: TransportHandle> Control<H> {
             host_requests: HashMap::new(),
             host_clients: HashSet::new(),
             events: VecDeque::new(),
+            policy,
             starts: HashMap::new(),
             legs: HashMap::new(),
             outbound: None,
@@ -688,8 +698,9 @@ impl<H: TransportHandle> Control<H> {
 
     /// A new request (not ACK, not CANCEL).
     fn on_request(&mut self, now: Instant, key: ServerKey, request: &Request, handle: H) {
-        if let Err(rejection) = request.validate() {
-            let b = rejection.response(request, &simpleim_sip::Policy::default(), &mut self.ids());
+        if let Err(rejection) = request.validate_with(&self.policy) {
+            let policy = self.policy.clone();
+            let b = rejection.response(request, &policy, &mut self.ids());
             let b = if rejection.status == 501 || rejection.status == 405 {
                 self.with_allow(b)
             } else {

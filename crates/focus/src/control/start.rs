@@ -120,6 +120,9 @@ impl<H: TransportHandle + Clone> Control<H> {
                     .collect()
             })
             .unwrap_or_default();
+        // The room's capacity bounds the invitations: the inviter and as many members as fit.
+        let mut targets = targets;
+        targets.truncate(self.room_free(room).saturating_sub(1));
         if targets.is_empty() {
             // No one to invite: the inviter is the session (it joins as usual).
             return self.hold_or_join(now, participant, join);
@@ -347,9 +350,17 @@ impl<H: TransportHandle + Clone> Control<H> {
             let answer = SdpAnswer::parse(response.body()).ok().filter(|_| is_sdp)?;
             offer.accept_answer(answer).ok()
         });
-        let (Some(negotiated), false) = (negotiated, abandoned) else {
+        // REQ: SEC-2: a member that answers when the room is full goes again (486).
+        let full = self.room_free(leg.room) == 0;
+        let (Some(negotiated), false, false) = (negotiated, abandoned, full) else {
             self.bye_dialog(now, &mut dialog, leg.handle);
-            return Err(if abandoned { 487 } else { 488 });
+            return Err(if abandoned {
+                487
+            } else if full {
+                486
+            } else {
+                488
+            });
         };
         let session = MsrpSession {
             local: leg.local,
@@ -484,7 +495,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         let Ok(caps) = self.capabilities_accepting(&join.session.local, join.room, &merged) else {
             return;
         };
-        let Ok(offer) = SdpOffer::parse(join.request.body()) else {
+        let Some(Ok(offer)) = super::adhoc::offer_bytes(&join.request).map(SdpOffer::parse) else {
             return;
         };
         let origin = self.origin(join.sdp_session_id, 1);
