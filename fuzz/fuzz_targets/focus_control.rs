@@ -433,14 +433,22 @@ fuzz_target!(|input: (u8, Vec<Op>)| {
                     continue;
                 }
                 let (r, handle) = host.finals[usize::from(which) % host.finals.len()].clone();
-                let method = match method % 8 {
+                let method = match method % 9 {
                     0 | 1 => "BYE".to_owned(),
                     2 => "UPDATE".to_owned(),
                     3 => "INVITE".to_owned(),
                     4 => "OPTIONS".to_owned(),
                     5 => "MESSAGE".to_owned(),
                     6 => "SUBSCRIBE".to_owned(),
+                    7 => "REFER".to_owned(),
                     _ => name.chars().take(16).collect(),
+                };
+                // A REFER names someone to invite (RFC 4579 §5.5), maybe anonymously.
+                let refer = if method == "REFER" {
+                    let privacy = if cseq & 1 == 1 { "Privacy: id\r\n" } else { "" };
+                    format!("Refer-To: <sip:u{}@example.org>\r\n{privacy}", cseq % 8)
+                } else {
+                    String::new()
                 };
                 let body = if body {
                     sdp(&Sdp::Offer, 0).unwrap_or_default()
@@ -453,7 +461,7 @@ fuzz_target!(|input: (u8, Vec<Op>)| {
                     "Content-Type: application/sdp\r\n".to_owned()
                 };
                 let text = format!(
-                    "{method} {ROOM} SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKdlg{seq}\r\nMax-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {} {method}\r\nContact: <sip:u@192.0.2.9>\r\n{ct}Content-Length: {}\r\n\r\n{body}",
+                    "{method} {ROOM} SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKdlg{seq}\r\nMax-Forwards: 70\r\nFrom: {}\r\nTo: {}\r\nCall-ID: {}\r\nCSeq: {} {method}\r\nContact: <sip:u@192.0.2.9>\r\n{refer}{ct}Content-Length: {}\r\n\r\n{body}",
                     header(&r, HeaderName::From),
                     header(&r, HeaderName::To),
                     header(&r, HeaderName::CallId),

@@ -334,7 +334,8 @@ fn oma_invite_fixture_joins_with_the_focus_answer() {
             Method::Bye,
             Method::Cancel,
             Method::Options,
-            Method::Update
+            Method::Update,
+            Method::Refer
         ]
     );
     let server = header(ok, HeaderName::Server);
@@ -964,7 +965,7 @@ fn options_unknown_methods_and_unknown_dialogs() {
     h.receive(Peer::Udp("bob"), options);
     let r = h.last_response();
     assert_eq!(r.code(), 200);
-    assert_eq!(header(&r, HeaderName::Allow).len(), 6);
+    assert_eq!(header(&r, HeaderName::Allow).len(), 7);
     assert_eq!(header(&r, HeaderName::Accept), ["application/sdp"]);
 
     let message = Request::builder(Method::Message, ROOM)
@@ -980,7 +981,7 @@ fn options_unknown_methods_and_unknown_dialogs() {
     h.receive(Peer::Udp("bob"), message);
     let r = h.last_response();
     assert_eq!(r.code(), 405);
-    assert_eq!(header(&r, HeaderName::Allow).len(), 6);
+    assert_eq!(header(&r, HeaderName::Allow).len(), 7);
 
     let unknown = Request::builder(Method::Extension(Bytes::from_static(b"FOO")), ROOM)
         .header(HeaderName::Via, "SIP/2.0/UDP 192.0.2.9;branch=z9hG4bKfoo")
@@ -1863,4 +1864,108 @@ fn a_group_start_invites_no_more_members_than_the_room_holds() {
     let first = member_invites(&h).remove(0);
     h.receive(Peer::Udp("m"), member_answer(&first, 200, 21));
     assert_eq!(h.control.participants(h.room).len(), 2);
+}
+
+// --- ALIAS-1, REFER variant: a participant asks the focus to invite someone --------------
+
+fn notifies(h: &Harness) -> Vec<(String, String)> {
+    sent_requests(h, &Method::Notify)
+        .iter()
+        .map(|r| {
+            let state = r
+                .headers()
+                .get_named("Subscription-State")
+                .next()
+                .unwrap()
+                .value();
+            (
+                String::from_utf8_lossy(&r.body()).into_owned(),
+                String::from_utf8_lossy(&state).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_refer_from_a_participant_invites_the_referee_and_notifies_the_outcome() {
+    // REQ: ALIAS-1 (REFER without method), FOC-2 (RFC 4579 §5.5, RFC 3515)
+    let mut h = Harness::default_room();
+    let (_, ok, _) = join(&mut h, 1);
+    let refer = in_dialog_with(
+        Method::Refer,
+        &ok,
+        2,
+        None,
+        &[("Refer-To", "<sip:carol@example.org>")],
+    );
+    h.receive(Peer::Udp("bob"), refer);
+    assert_eq!(h.last_response().code(), 202);
+    assert_eq!(
+        notifies(&h),
+        [(
+            "SIP/2.0 100 Trying\r\n".to_owned(),
+            "active;expires=60".to_owned()
+        )]
+    );
+    let to_carol = invite_to(&h, CAROL);
+    h.take();
+    h.receive(Peer::Udp("carol"), member_answer(&to_carol, 200, 22));
+    assert_eq!(sent_requests(&h, &Method::Ack).len(), 1);
+    assert_eq!(
+        notifies(&h),
+        [(
+            "SIP/2.0 200 OK\r\n".to_owned(),
+            "terminated;reason=noresource".to_owned()
+        )]
+    );
+    assert_eq!(h.control.participants(h.room).len(), 2);
+
+    // Referring someone already in the room is refused.
+    h.take();
+    let again = in_dialog_with(
+        Method::Refer,
+        &ok,
+        3,
+        None,
+        &[("Refer-To", "<sip:carol@example.org>")],
+    );
+    h.receive(Peer::Udp("bob"), again);
+    assert_eq!(h.last_response().code(), 403);
+    assert!(member_invites(&h).is_empty());
+}
+
+#[test]
+fn an_anonymous_refer_where_anonymity_is_not_allowed_is_403_warning_119() {
+    // REQ: ALIAS-1 (seed 000 §7.2.3.2: "a SIP REFER request that is without a method
+    // parameter ... or ... INVITE and the user requests for privacy")
+    let mut h = Harness::default_room();
+    let (_, ok, _) = join(&mut h, 1);
+    for (cseq, refer_to) in [
+        (2, "<sip:carol@example.org>"),
+        (3, "<sip:carol@example.org;method=INVITE>"),
+    ] {
+        let refer = in_dialog_with(
+            Method::Refer,
+            &ok,
+            cseq,
+            None,
+            &[("Refer-To", refer_to), ("Privacy", "id")],
+        );
+        h.receive(Peer::Udp("bob"), refer);
+        let r = h.last_response();
+        assert_eq!(r.code(), 403, "{refer_to}");
+        assert_eq!(warning(&r), Some((119, "Anonymity not allowed".to_owned())));
+        assert!(member_invites(&h).is_empty());
+        h.take();
+    }
+    // Another method in Refer-To is not supported.
+    let bye = in_dialog_with(
+        Method::Refer,
+        &ok,
+        4,
+        None,
+        &[("Refer-To", "<sip:carol@example.org;method=BYE>")],
+    );
+    h.receive(Peer::Udp("bob"), bye);
+    assert_eq!(h.last_response().code(), 501);
 }

@@ -458,6 +458,7 @@ impl<H: TransportHandle> Control<H> {
             participant,
             Participant {
                 room,
+                identity: identity.clone(),
                 handle,
                 dialog,
                 session,

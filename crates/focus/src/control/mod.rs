@@ -33,9 +33,11 @@
 //! re-INVITE offering the current media, REQ: FOC-5), and removes with a BYE a participant
 //! whose session expired ([`LeaveReason::SessionExpired`]).
 //! | OPTIONS | 200 with Allow, Accept, Server |
+//! | REFER in a participant's dialog | the invitee INVITEd, 202, NOTIFYs of the outcome (RFC 3515); 403 + Warning 119 when anonymous and not allowed (ALIAS-1) |
+//! | REFER outside a dialog | 403 + Warning 399 "Not a participant" |
 //! | a request in an unknown dialog | 481 |
 //! | one of [`ControlConfig::host_methods`], outside a participant's dialog | [`ControlEvent::HostRequest`]: the host answers with [`Control::respond`] |
-//! | another known method (SUBSCRIBE, MESSAGE, REFER, ...) | 405 with Allow |
+//! | another known method (SUBSCRIBE, MESSAGE, ...) | 405 with Allow |
 //! | an unknown method | 501 |
 //!
 //! `Allow` lists what the control answers itself: INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE,
@@ -119,6 +121,7 @@ mod error;
 mod event;
 mod invite;
 mod policy;
+mod refer;
 mod session;
 mod start;
 mod temporary;
@@ -149,6 +152,7 @@ pub use invite::{
     TOO_MANY_PARTICIPANTS, WARN_ANONYMITY, WARN_MISC,
 };
 pub use policy::{GroupPolicy, Members, RoomPolicy};
+pub use refer::{ALREADY_IN_ROOM, NOT_A_PARTICIPANT};
 pub use start::FinalStatusPolicy;
 pub use temporary::{LMM_ICSI, LmmConfig, SERVICE_NOT_AUTHORISED};
 
@@ -156,13 +160,14 @@ use invite::PendingJoin;
 use start::{Leg, Start};
 
 /// The methods the control answers itself, for `Allow` (RFC 3261 §20.5).
-pub const ALLOWED_METHODS: [Method; 6] = [
+pub const ALLOWED_METHODS: [Method; 7] = [
     Method::Invite,
     Method::Ack,
     Method::Bye,
     Method::Cancel,
     Method::Options,
     Method::Update,
+    Method::Refer,
 ];
 
 /// A room: its configuration and who is in it.
@@ -214,6 +219,8 @@ impl RoomKey {
 #[derive(Debug)]
 struct Participant<H> {
     room: RoomId,
+    /// Its authenticated identity (REQ: SEC-1).
+    identity: Uri,
     /// Where its requests came from: the focus's requests to it go there.
     handle: H,
     dialog: Dialog,
@@ -735,6 +742,13 @@ impl<H: TransportHandle> Control<H> {
                 self.send(now, key, b);
             }
             (_, Some(id)) => self.on_in_dialog(now, key, request, &id),
+            (Method::Refer, None) => {
+                // RFC 4579 §5.5 through a participant's dialog only: who is not in the room
+                // cannot add others to it.
+                let b = Response::for_request(request, 403, &mut self.ids());
+                let b = self.warning(b, WARN_MISC, NOT_A_PARTICIPANT);
+                self.send(now, key, b);
+            }
             (Method::Bye | Method::Update, None) => {
                 // A dialog's request without a To tag cannot be ours.
                 let b = Response::for_request(request, 481, &mut self.ids());

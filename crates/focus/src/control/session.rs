@@ -45,6 +45,10 @@ impl<H: TransportHandle> Control<H> {
                 self.on_modify(now, key, request, pid);
                 return;
             }
+            Method::Refer => {
+                self.on_refer(now, key, request, pid);
+                return;
+            }
             Method::Options => 200,
             ref m if ALLOWED_METHODS.contains(m) => 200,
             _ => 405,

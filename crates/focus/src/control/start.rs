@@ -83,6 +83,8 @@ pub(super) struct Leg<H> {
     pub(super) provisional: bool,
     /// Whether a CANCEL is owed as soon as the first provisional comes.
     pub(super) cancel: bool,
+    /// The participant whose REFER made this INVITE (RFC 4579 §5.5): it is told the outcome.
+    pub(super) referrer: Option<ParticipantId>,
 }
 
 impl<H: TransportHandle + Clone> Control<H> {
@@ -181,7 +183,7 @@ impl<H: TransportHandle + Clone> Control<H> {
     }
 
     /// Sends the focus's INVITE to `target` with an MSRP offer; the status when it cannot.
-    fn invite_member(
+    pub(super) fn invite_member(
         &mut self,
         now: Instant,
         room: RoomId,
@@ -258,6 +260,7 @@ impl<H: TransportHandle + Clone> Control<H> {
                 local,
                 provisional: false,
                 cancel: false,
+                referrer: None,
             },
         );
         Ok(key)
@@ -289,6 +292,14 @@ impl<H: TransportHandle + Clone> Control<H> {
         if let Some(s) = self.starts.get_mut(&room) {
             s.open.retain(|k| *k != key);
         }
+        if let Some(referrer) = leg.referrer {
+            // RFC 3515 §2.4.5: the final NOTIFY carries the invitee's final status.
+            self.notify_referrer(now, referrer, code, true);
+            if code < 300 {
+                let _ = self.member_joins(now, leg, response, false);
+            }
+            return;
+        }
         if code < 300 {
             let abandoned = self.starts.get(&room).is_none_or(|s| s.abandoned);
             match self.member_joins(now, leg, response, abandoned) {
@@ -316,6 +327,9 @@ impl<H: TransportHandle + Clone> Control<H> {
         let Some(leg) = self.legs.remove(&key) else {
             return;
         };
+        if let Some(referrer) = leg.referrer {
+            self.notify_referrer(now, referrer, status, true);
+        }
         if let Some(s) = self.starts.get_mut(&leg.room) {
             s.open.retain(|k| *k != key);
             s.failed.push(status);
@@ -391,6 +405,7 @@ impl<H: TransportHandle + Clone> Control<H> {
             participant,
             Participant {
                 room,
+                identity: identity.clone(),
                 handle: leg.handle,
                 dialog,
                 session,
