@@ -1969,3 +1969,49 @@ fn an_anonymous_refer_where_anonymity_is_not_allowed_is_403_warning_119() {
     h.receive(Peer::Udp("bob"), bye);
     assert_eq!(h.last_response().code(), 501);
 }
+
+// --- FOC-3: groups from the directory ----------------------------------------------------
+
+#[test]
+fn a_group_of_the_directory_becomes_a_room_on_its_first_invite() {
+    // REQ: FOC-3 (the Shared-Group XDM document as the directory's model)
+    let mut directory = simpleim_focus::control::MemoryDirectory::new();
+    let members = [ALICE, CAROL]
+        .iter()
+        .map(|m| simpleim_sip::NameAddr::new(uri(m)))
+        .collect();
+    let mut team = simpleim_focus::control::GroupDefinition::new(
+        sip_uri("sip:team@conf.example.net"),
+        members,
+    );
+    team.display_name = Some("The team".to_owned());
+    directory.insert(team);
+    assert_eq!(directory.len(), 1);
+    let mut cfg = config();
+    cfg.directory = Some(Box::new(directory));
+    let mut h = Harness::new(cfg, RoomConfig::new(sip_uri(ROOM)));
+    let mut invite = Invite::new(1);
+    invite.uri = "sip:team@conf.example.net";
+    h.receive(Peer::Udp("bob"), invite.build());
+    let created = h.events.iter().find_map(|e| match e {
+        ControlEvent::RoomCreated {
+            room,
+            identity,
+            display_name,
+            ..
+        } => Some((*room, identity.to_string(), display_name.clone())),
+        _ => None,
+    });
+    let (room, identity, name) = created.expect("the group became a room");
+    assert_eq!(identity, "sip:team@conf.example.net");
+    assert_eq!(name.as_deref(), Some("The team"));
+    assert_eq!(member_invites(&h).len(), 2, "its session starts (FOC-3)");
+    assert_eq!(h.control.rooms().len(), 2);
+    // A URI in no room and not in the directory is still 404.
+    h.take();
+    let mut other = Invite::new(2);
+    other.uri = "sip:nobody@conf.example.net";
+    h.receive(Peer::Udp("bob"), other.build());
+    assert_eq!(h.last_response().code(), 404);
+    assert!(h.control.room(room).is_some());
+}

@@ -9,6 +9,7 @@ use simpleim_sip::header::Server;
 use simpleim_sip::transaction::TransactionConfig;
 use simpleim_sip::{IdGenerator, Method, NameAddr, SipUri};
 
+use super::directory::GroupDirectory;
 use super::policy::{GroupPolicy, RoomPolicy};
 use super::start::FinalStatusPolicy;
 use super::temporary::LmmConfig;
@@ -129,6 +130,10 @@ pub struct ControlConfig {
     /// The conference-factory URI (REQ: FOC-4): an INVITE to it with a list of invitees
     /// creates an ad-hoc group. `None` (the default): no ad-hoc groups.
     pub conference_factory: Option<SipUri>,
+    /// Pre-defined groups served on demand (REQ: FOC-3): a request to a URI without a room
+    /// is looked up here, and a group found becomes a room. `None` (the default): only rooms
+    /// added with `add_room`.
+    pub directory: Option<Box<dyn GroupDirectory>>,
     /// The transaction layer's configuration (timers, bound, its own id generator).
     pub transaction: TransactionConfig,
     /// Where tags, branches, SDP session ids and MSRP session-ids come from (seed it from a
@@ -165,6 +170,7 @@ impl ControlConfig {
             session_timer: Some(SessionTimerConfig::default()),
             lmm: LmmConfig::default(),
             conference_factory: None,
+            directory: None,
             transaction,
             ids,
         }
@@ -189,6 +195,7 @@ impl fmt::Debug for ControlConfig {
             .field("session_timer", &self.session_timer)
             .field("lmm", &self.lmm)
             .field("conference_factory", &self.conference_factory)
+            .field("directory", &self.directory)
             .field("transaction", &self.transaction)
             .finish_non_exhaustive()
     }

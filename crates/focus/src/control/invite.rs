@@ -263,11 +263,24 @@ impl<H: TransportHandle> Control<H> {
     }
 
     /// The room a request's Request-URI names, or the 404 of seed 002 §7.2.1.3 step 2.
-    pub(super) fn addressed_room(&self, request: &Request) -> Result<RoomId, Refusal> {
-        let room = match Uri::parse(&request.uri_bytes()) {
-            Ok(Uri::Sip(uri)) => self.room_index.get(&RoomKey::of(&uri)).copied(),
+    /// A group of the [`GroupDirectory`](super::GroupDirectory) becomes a room on its first
+    /// request (REQ: FOC-3).
+    pub(super) fn addressed_room(&mut self, request: &Request) -> Result<RoomId, Refusal> {
+        let uri = match Uri::parse(&request.uri_bytes()) {
+            Ok(Uri::Sip(uri)) => Some(uri),
             _ => None,
         };
+        let mut room = uri
+            .as_ref()
+            .and_then(|u| self.room_index.get(&RoomKey::of(u)).copied());
+        if room.is_none() {
+            let found = uri
+                .as_ref()
+                .and_then(|u| self.config.directory.as_ref().and_then(|d| d.group(u)));
+            if let Some(group) = found {
+                room = self.serve_group(&group);
+            }
+        }
         room.ok_or_else(|| {
             (
                 404,

@@ -117,6 +117,7 @@
 
 mod adhoc;
 mod config;
+mod directory;
 mod error;
 mod event;
 mod invite;
@@ -145,6 +146,7 @@ pub use config::{
     ControlConfig, ControlLimits, GroupServices, IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT,
     MsrpEndpoint, RoomConfig,
 };
+pub use directory::{GroupDefinition, GroupDirectory, MemoryDirectory};
 pub use error::{CommandError, RoomError};
 pub use event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
 pub use invite::{

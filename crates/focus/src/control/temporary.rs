@@ -241,6 +241,19 @@ impl<H: TransportHandle + Clone> Control<H> {
         Ok(room)
     }
 
+    /// A directory's group becomes a room, announced to the host like a temporary one but
+    /// kept (REQ: FOC-3).
+    pub(super) fn serve_group(&mut self, group: &super::GroupDefinition) -> Option<RoomId> {
+        let room = self.add_room(group.room_config()).ok()?;
+        self.events.push_back(ControlEvent::RoomCreated {
+            room,
+            identity: group.identity.clone(),
+            group: None,
+            display_name: group.display_name.clone(),
+        });
+        Some(room)
+    }
+
     /// Forgets a temporary room nobody uses any more ([`ControlEvent::RoomReleased`]).
     pub(super) fn release_if_idle(&mut self, room: RoomId) {
         let idle = self
