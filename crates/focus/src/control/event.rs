@@ -124,9 +124,10 @@ pub enum RejectReason {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ControlEvent {
-    /// The focus created a temporary room (a large message, REQ: LMM-1; an ad-hoc group,
-    /// REQ: FOC-4): serve it like an added room. Its session identity is the Contact of the
-    /// 200 (with `isfocus`).
+    /// The focus created a room: serve it like an added room. A temporary one (a large
+    /// message, REQ: LMM-1; an ad-hoc group, REQ: FOC-4) has a fresh session identity (the
+    /// Contact of the 200, with `isfocus`) and is released by itself
+    /// ([`ControlEvent::RoomReleased`]); a group of the directory (REQ: FOC-3) is kept.
     RoomCreated {
         /// The room.
         room: RoomId,

@@ -69,8 +69,9 @@ pub struct SubscriptionId(pub(crate) u64);
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum FocusEvent<C> {
-    /// The focus created a temporary room (a large message, REQ: LMM-1; an ad-hoc group,
-    /// REQ: FOC-4); it is released by itself ([`FocusEvent::RoomReleased`]).
+    /// The focus created a room: a temporary one (a large message, REQ: LMM-1; an ad-hoc
+    /// group, REQ: FOC-4), released by itself ([`FocusEvent::RoomReleased`]), or one for a
+    /// group of the directory (REQ: FOC-3), kept like an added room.
     RoomCreated {
         /// The room.
         room: RoomId,
