@@ -822,3 +822,75 @@ fn a_group_whose_members_all_decline_refuses_the_inviter_with_the_lowest_status(
         }
     )));
 }
+
+#[test]
+fn a_large_message_reaches_every_member_and_the_senders_bye_ends_it() {
+    // REQ: LMM-1 (seed 003: relay each SEND to every member; BYE to every member)
+    let members = [("Alice", "alice"), ("Carol", "carol")]
+        .iter()
+        .map(|(d, n)| {
+            NameAddr::parse(&Bytes::from(format!("\"{d}\" <sip:{n}@example.com>"))).unwrap()
+        })
+        .collect();
+    let mut sim = Sim::with_room(
+        |_| {},
+        |r| {
+            let mut r = r.with_members(members);
+            r.services = simpleim_focus::control::GroupServices::with_large_message();
+            r
+        },
+    );
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let c = sim.add_client("carol", Some("Carol"), false);
+    sim.clients[b].large_message = true;
+    sim.send_invite(b);
+    let temp = sim
+        .events
+        .iter()
+        .find_map(|e| match e {
+            FocusEvent::RoomCreated { room, .. } => Some(*room),
+            _ => None,
+        })
+        .expect("a temporary room");
+    sim.answer_invite(a, 200);
+    sim.answer_invite(c, 200);
+    let ok = sim.final_response(b).expect("Bob's 200 on Alice's 200");
+    assert!(header_of(&ok, "Contact").ends_with(";isfocus"));
+    sim.ack(b);
+    sim.open_msrp(b);
+    sim.open_msrp(a);
+    sim.open_msrp(c);
+    assert_eq!(sim.focus.switch(temp).unwrap().participant_count(), 3);
+    assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 0);
+
+    // The large message, addressed to the group, reaches both members.
+    let big = "x".repeat(100_000);
+    sim.send_cpim(b, "sip:bob@example.com", &big);
+    for m in [a, c] {
+        let got = sim.clients[m].messages();
+        assert_eq!(got.len(), 1, "{}", sim.clients[m].name);
+        assert!(got[0].len() > 100_000);
+    }
+
+    // Bob's BYE ends it for everyone, and the room goes.
+    sim.leave(b);
+    assert_eq!(requests(&sim, a, &Method::Bye).len(), 1);
+    assert_eq!(requests(&sim, c, &Method::Bye).len(), 1);
+    assert!(
+        sim.events
+            .iter()
+            .any(|e| matches!(e, FocusEvent::RoomReleased { room } if *room == temp))
+    );
+    assert!(sim.focus.switch(temp).is_none());
+}
+
+fn header_of(r: &simpleim_sip::Response, name: &str) -> String {
+    let v = r
+        .headers()
+        .get_named(name)
+        .next()
+        .unwrap_or_else(|| panic!("no {name}"))
+        .value();
+    String::from_utf8_lossy(&v).into_owned()
+}

@@ -94,6 +94,8 @@ pub struct Client {
     pub setup: String,
     /// The focus's INVITE to it, when the focus invited it (REQ: FOC-3).
     pub invited: Option<Request>,
+    /// Whether its INVITE asks for the CPM Large Message Mode (REQ: LMM-1) instead of IM.
+    pub large_message: bool,
     cseq: u32,
     /// The CSeq number of its last INVITE (for a CANCEL).
     invite_cseq: u32,
@@ -249,6 +251,7 @@ impl Sim {
             user_agent: Some("IM-client/OMA1.0".to_owned()),
             setup: "active".to_owned(),
             invited: None,
+            large_message: false,
             cseq: 1,
             invite_cseq: 0,
         });
@@ -333,9 +336,17 @@ impl Sim {
              t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
              a=accept-wrapped-types:*\r\n{max_size}a=path:{path}\r\na=setup:{setup}\r\n"
         );
+        let accept_contact = if self.clients[i].large_message {
+            format!(
+                "*;+g.3gpp.icsi-ref=\"{}\"",
+                simpleim_focus::control::LMM_ICSI
+            )
+        } else {
+            "*;+g.oma.sip-im".to_owned()
+        };
         let mut b = self
             .base(i, Method::Invite, &format!("<{ROOM}>"))
-            .header_named("Accept-Contact", "*;+g.oma.sip-im");
+            .header_named("Accept-Contact", accept_contact);
         if let Some(ua) = self.clients[i].user_agent.clone() {
             b = b.header_named("User-Agent", ua);
         }
