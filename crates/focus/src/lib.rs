@@ -11,6 +11,10 @@
 //!   plane: rooms, INVITE checks, join, leave), [`switch`] ([`Switch`], the MSRP switch of one
 //!   room), [`alias`] (chat aliases and nicknames) and [`conference_info`] (RFC 4575
 //!   documents and the per-room state behind them).
+//! - Beside the rooms: [`resource_lists`] (RFC 4826 lists and the RFC 5366 recipient-list
+//!   body of ad-hoc groups), [`client`] (the OMA IM client's requests and its reading of the
+//!   focus's answers) and [`deferred`] ([`Deferred`], store-and-forward of messages for users
+//!   who are offline, with its push on registration and transcripts).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -44,3 +48,8 @@ pub use focus::{
 pub mod client;
 pub mod resource_lists;
 // --- end resource lists and client helpers ---
+
+// --- deferred messages (owner: deferred/) ---
+pub mod deferred;
+pub use deferred::{Deferred, DeferredConfig, DeferredEvent, DeferredStore, DeferredTransmit};
+// --- end deferred messages ---

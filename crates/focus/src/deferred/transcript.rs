@@ -1,0 +1,577 @@
+//! Session transcripts as an XML document (REQ: DEF-3; seed 004 §7.4.5.3).
+//!
+//! The seed names IM-XDMS for the schema, which is not among the seeds: this module defines
+//! its own. Should the IM-XDMS schema turn up, only this file changes.
+//!
+//! The schema is documented in the [module documentation](super#transcripts).
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use quick_xml::events::{BytesDecl, BytesRef, BytesStart, BytesText, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::{NsReader, Writer};
+
+use super::error::{TranscriptError, TranscriptErrorKind};
+use super::store::TranscriptEntry;
+use super::time::Timestamp;
+
+/// The namespace of the transcript documents of this crate.
+pub const TRANSCRIPT_NAMESPACE: &str = "urn:simpleim:params:xml:ns:transcript";
+/// The content type of a transcript document.
+pub const TRANSCRIPT_CONTENT_TYPE: &str = "application/vnd.simpleim.transcript+xml";
+
+/// Bounds on reading a transcript document (REQ: SEC-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct TranscriptLimits {
+    /// The largest input, in bytes. Default 16 MiB.
+    pub max_size: usize,
+    /// The most `<message>` entries. Default 10 000.
+    pub max_entries: usize,
+    /// The deepest nesting (the root counts 1). Default 16.
+    pub max_depth: usize,
+}
+
+impl Default for TranscriptLimits {
+    fn default() -> Self {
+        Self {
+            max_size: 16 * 1024 * 1024,
+            max_entries: 10_000,
+            max_depth: 16,
+        }
+    }
+}
+
+// --- writing -------------------------------------------------------------------------------
+
+/// Whether XML 1.0 allows `c` in a document (§2.2 `Char`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+        || c >= '\u{10000}'
+}
+
+/// `text` escaped for element content: the markup characters, CR as a character reference,
+/// characters XML forbids as U+FFFD.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c if is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+fn leaf<W: std::io::Write>(w: &mut Writer<W>, name: &str, text: &str) -> std::io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::from_escaped(escape(text)))?;
+    Ok(())
+}
+
+fn message<W: std::io::Write>(w: &mut Writer<W>, e: &TranscriptEntry) -> std::io::Result<()> {
+    leaf(w, "originator", &e.originator)?;
+    leaf(w, "destination", &e.destination)?;
+    leaf(w, "received", &e.received.to_rfc3339())?;
+    leaf(w, "session-id", &e.session_id)?;
+    leaf(w, "content-type", &e.content_type)?;
+    let text = core::str::from_utf8(&e.body)
+        .ok()
+        .filter(|t| t.chars().all(is_xml_char));
+    let body = match text {
+        Some(t) => w
+            .create_element("body")
+            .with_attribute(("encoding", "text"))
+            .write_text_content(BytesText::from_escaped(escape(t))),
+        None => w
+            .create_element("body")
+            .with_attribute(("encoding", "base64"))
+            .write_text_content(BytesText::from_escaped(base64_encode(&e.body))),
+    };
+    body.map(|_| ())
+}
+
+/// The transcript document for `entries`, in the order given (the schema is in the
+/// [`deferred`](super#transcripts) module documentation).
+///
+/// ```
+/// use bytes::Bytes;
+/// use simpleim_focus::deferred::{Timestamp, TranscriptEntry, parse_transcript, transcript_xml};
+///
+/// let entries = vec![TranscriptEntry::new(
+///     "sip:alice@example.com",
+///     "sip:chat@conf.example.com",
+///     Timestamp::from_unix_seconds(1_014_296_523),
+///     "sip:chat@conf.example.com",
+///     "text/plain",
+///     Bytes::from_static(b"Watson, come here.\r\n"),
+/// )];
+/// let xml = transcript_xml(&entries);
+/// assert!(xml.contains("<received>2002-02-21T13:02:03Z</received>"));
+/// assert_eq!(parse_transcript(xml.as_bytes())?, entries);
+/// # Ok::<(), simpleim_focus::deferred::TranscriptError>(())
+/// ```
+#[must_use]
+pub fn transcript_xml(entries: &[TranscriptEntry]) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written = w
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| {
+            w.create_element("transcript")
+                .with_attribute(("xmlns", TRANSCRIPT_NAMESPACE))
+                .write_inner_content(|w| {
+                    for e in entries {
+                        w.create_element("message")
+                            .write_inner_content(|w| message(w, e))?;
+                    }
+                    Ok(())
+                })
+                .map(|_| ())
+        });
+    // Writing to a Vec cannot fail; were it to, the document would be empty.
+    if written.is_err() {
+        return String::new();
+    }
+    // Everything written is UTF-8 text.
+    String::from_utf8(w.into_inner()).unwrap_or_default()
+}
+
+// --- base64 (RFC 4648 §4) ------------------------------------------------------------------
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    let sym = |i: u32| char::from(B64.get((i & 63) as usize).copied().unwrap_or(b'A'));
+    for chunk in data.chunks(3) {
+        let b = |i: usize| u32::from(chunk.get(i).copied().unwrap_or(0));
+        let n = (b(0) << 16) | (b(1) << 8) | b(2);
+        out.push(sym(n >> 18));
+        out.push(sym(n >> 12));
+        out.push(if chunk.len() > 1 { sym(n >> 6) } else { '=' });
+        out.push(if chunk.len() > 2 { sym(n) } else { '=' });
+    }
+    out
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| B64.iter().position(|&b| b == c).map(|p| p as u32);
+    let symbols: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if symbols.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(symbols.len() / 4 * 3);
+    let quads = symbols.len() / 4;
+    for (i, quad) in symbols.chunks(4).enumerate() {
+        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != quads) {
+            return None;
+        }
+        let mut n = 0u32;
+        for (j, &c) in quad.iter().enumerate() {
+            let v = if j >= 4 - pad { 0 } else { value(c)? };
+            n = (n << 6) | v;
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(bytes.get(..3 - pad).unwrap_or_default());
+    }
+    Some(out)
+}
+
+// --- reading -------------------------------------------------------------------------------
+
+/// Reads a transcript document with the default [`TranscriptLimits`].
+///
+/// # Errors
+/// A [`TranscriptError`] with its kind and byte offset.
+pub fn parse_transcript(input: &[u8]) -> Result<Vec<TranscriptEntry>, TranscriptError> {
+    parse_transcript_with(input, TranscriptLimits::default())
+}
+
+/// Reads a transcript document within `limits`.
+///
+/// # Errors
+/// A [`TranscriptError`] with its kind and byte offset.
+pub fn parse_transcript_with(
+    input: &[u8],
+    limits: TranscriptLimits,
+) -> Result<Vec<TranscriptEntry>, TranscriptError> {
+    if input.len() > limits.max_size {
+        return Err(TranscriptError::new(
+            TranscriptErrorKind::Limit,
+            limits.max_size,
+        ));
+    }
+    let mut r = Reader::new(input, limits.max_depth);
+    let root = r.root()?;
+    if !(root.own && root.local == b"transcript") {
+        return Err(TranscriptError::new(TranscriptErrorKind::Root, root.offset));
+    }
+    let mut entries = Vec::new();
+    while let Some(child) = r.child(&root)? {
+        if !(child.own && child.local == b"message") {
+            r.skip(&child)?;
+            continue;
+        }
+        if entries.len() >= limits.max_entries {
+            return Err(TranscriptError::new(
+                TranscriptErrorKind::Limit,
+                child.offset,
+            ));
+        }
+        entries.push(entry(&mut r, &child)?);
+    }
+    r.finish()?;
+    Ok(entries)
+}
+
+fn entry(r: &mut Reader<'_>, message: &Element) -> Result<TranscriptEntry, TranscriptError> {
+    let missing = |e: &Element| TranscriptError::new(TranscriptErrorKind::Missing, e.offset);
+    let value = |e: &Element| TranscriptError::new(TranscriptErrorKind::Value, e.offset);
+    let mut fields: [Option<String>; 5] = Default::default();
+    let mut body = None;
+    while let Some(child) = r.child(message)? {
+        let slot = match (child.own, child.local.as_slice()) {
+            (true, b"originator") => 0,
+            (true, b"destination") => 1,
+            (true, b"received") => 2,
+            (true, b"session-id") => 3,
+            (true, b"content-type") => 4,
+            (true, b"body") => {
+                let encoding = child.encoding.clone();
+                let text = r.text(&child)?;
+                if body.is_some() {
+                    return Err(missing(&child));
+                }
+                body = Some(match encoding.as_deref() {
+                    None | Some("text") => Bytes::from(text),
+                    Some("base64") => Bytes::from(base64_decode(&text).ok_or(value(&child))?),
+                    Some(_) => return Err(value(&child)),
+                });
+                continue;
+            }
+            _ => {
+                r.skip(&child)?;
+                continue;
+            }
+        };
+        let text = r.text(&child)?;
+        let field = fields.get_mut(slot).ok_or(value(&child))?;
+        if field.is_some() {
+            return Err(missing(&child));
+        }
+        *field = Some(text);
+    }
+    let [originator, destination, received, session_id, content_type] = fields;
+    let take = |f: Option<String>| f.ok_or(missing(message));
+    let received = take(received)?;
+    let received = Timestamp::parse_rfc3339(received.trim_matches([' ', '\t', '\n', '\r']))
+        .ok_or(value(message))?;
+    Ok(TranscriptEntry {
+        originator: take(originator)?,
+        destination: take(destination)?,
+        received,
+        session_id: take(session_id)?,
+        content_type: take(content_type)?,
+        body: body.ok_or(missing(message))?,
+    })
+}
+
+/// An opened element.
+struct Element {
+    /// In the transcript namespace.
+    own: bool,
+    local: Vec<u8>,
+    /// The unqualified `encoding` attribute (the only one read).
+    encoding: Option<String>,
+    /// `<x/>`.
+    empty: bool,
+    offset: usize,
+}
+
+enum Node<'i> {
+    Open(Element),
+    Close,
+    Text(Cow<'i, str>),
+    Decl(BytesDecl<'i>),
+    Skip,
+    Eof,
+}
+
+/// A bounded pull reader: no DTD, no unknown entities, XML 1.0 characters only.
+struct Reader<'i> {
+    inner: NsReader<&'i [u8]>,
+    depth: usize,
+    max_depth: usize,
+    at_start: bool,
+}
+
+fn xml_error(offset: usize) -> TranscriptError {
+    TranscriptError::new(TranscriptErrorKind::Xml, offset)
+}
+
+impl<'i> Reader<'i> {
+    fn new(input: &'i [u8], max_depth: usize) -> Self {
+        let mut inner = NsReader::from_reader(input);
+        let config = inner.config_mut();
+        config.check_comments = true;
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.allow_unmatched_ends = false;
+        config.allow_dangling_amp = false;
+        config.trim_text(false);
+        Self {
+            inner,
+            depth: 0,
+            max_depth,
+            at_start: true,
+        }
+    }
+
+    fn next(&mut self) -> Result<(usize, Node<'i>), TranscriptError> {
+        let offset = usize::try_from(self.inner.buffer_position()).unwrap_or(usize::MAX);
+        let (own, event) = match self.inner.read_resolved_event() {
+            Ok((ResolveResult::Bound(ns), event)) => {
+                (ns.as_ref() == TRANSCRIPT_NAMESPACE.as_bytes(), event)
+            }
+            Ok((ResolveResult::Unbound, event)) => (false, event),
+            Ok((ResolveResult::Unknown(_), _)) => return Err(xml_error(offset)),
+            Err(_) => {
+                let at = usize::try_from(self.inner.error_position()).unwrap_or(offset);
+                return Err(xml_error(at));
+            }
+        };
+        let at_start = std::mem::replace(&mut self.at_start, false);
+        let node = match event {
+            Event::Start(start) => Node::Open(self.open(own, &start, false, offset)?),
+            Event::Empty(start) => {
+                let element = self.open(own, &start, true, offset)?;
+                self.depth = self.depth.saturating_sub(1);
+                Node::Open(element)
+            }
+            Event::End(_) => {
+                self.depth = self.depth.saturating_sub(1);
+                Node::Close
+            }
+            Event::Text(text) => {
+                checked(text.xml10_content().map_err(|_| xml_error(offset))?, offset)?
+            }
+            Event::CData(data) => {
+                checked(data.xml10_content().map_err(|_| xml_error(offset))?, offset)?
+            }
+            Event::GeneralRef(reference) => Node::Text(resolve_reference(&reference, offset)?),
+            Event::Decl(decl) if at_start => Node::Decl(decl),
+            // No DTD: entities it could declare are never expanded.
+            Event::Decl(_) | Event::DocType(_) => return Err(xml_error(offset)),
+            Event::Comment(_) | Event::PI(_) => Node::Skip,
+            Event::Eof => Node::Eof,
+        };
+        Ok((offset, node))
+    }
+
+    fn open(
+        &mut self,
+        own: bool,
+        start: &BytesStart<'_>,
+        empty: bool,
+        offset: usize,
+    ) -> Result<Element, TranscriptError> {
+        self.depth = self.depth.saturating_add(1);
+        if self.depth > self.max_depth {
+            return Err(TranscriptError::new(TranscriptErrorKind::Limit, offset));
+        }
+        let mut encoding = None;
+        for attribute in start.attributes() {
+            let attribute = attribute.map_err(|_| xml_error(offset))?;
+            let (ns, local) = self.inner.resolve_attribute(attribute.key);
+            let value = attribute
+                .decode_and_unescape_value(self.inner.decoder())
+                .map_err(|_| xml_error(offset))?;
+            if !value.chars().all(is_xml_char) {
+                return Err(xml_error(offset));
+            }
+            match ns {
+                ResolveResult::Unknown(_) => return Err(xml_error(offset)),
+                ResolveResult::Unbound if local.as_ref() == b"encoding" => {
+                    encoding = Some(value.trim().to_owned());
+                }
+                _ => {}
+            }
+        }
+        Ok(Element {
+            own,
+            local: start.local_name().as_ref().to_vec(),
+            encoding,
+            empty,
+            offset,
+        })
+    }
+
+    /// The root element, after the prolog.
+    fn root(&mut self) -> Result<Element, TranscriptError> {
+        loop {
+            match self.next()? {
+                (_, Node::Open(element)) => return Ok(element),
+                (offset, Node::Decl(decl)) => check_declaration(&decl, offset)?,
+                (_, Node::Skip) => {}
+                (_, Node::Text(text)) if is_whitespace(&text) => {}
+                (offset, _) => return Err(xml_error(offset)),
+            }
+        }
+    }
+
+    /// The next child element of `parent`, `None` at its end tag.
+    fn child(&mut self, parent: &Element) -> Result<Option<Element>, TranscriptError> {
+        if parent.empty {
+            return Ok(None);
+        }
+        loop {
+            match self.next()? {
+                (_, Node::Open(element)) => return Ok(Some(element)),
+                (_, Node::Close) => return Ok(None),
+                (_, Node::Skip) => {}
+                (_, Node::Text(text)) if is_whitespace(&text) => {}
+                (offset, Node::Text(_)) => {
+                    return Err(TranscriptError::new(TranscriptErrorKind::Value, offset));
+                }
+                (offset, Node::Decl(_) | Node::Eof) => return Err(xml_error(offset)),
+            }
+        }
+    }
+
+    /// The text of a leaf element, as written (references resolved).
+    fn text(&mut self, element: &Element) -> Result<String, TranscriptError> {
+        let mut value = String::new();
+        if element.empty {
+            return Ok(value);
+        }
+        loop {
+            match self.next()? {
+                (_, Node::Text(text)) => value.push_str(&text),
+                (_, Node::Close) => return Ok(value),
+                (_, Node::Skip) => {}
+                (offset, Node::Open(_)) => {
+                    return Err(TranscriptError::new(TranscriptErrorKind::Value, offset));
+                }
+                (offset, Node::Decl(_) | Node::Eof) => return Err(xml_error(offset)),
+            }
+        }
+    }
+
+    /// Reads past `element` and everything in it.
+    fn skip(&mut self, element: &Element) -> Result<(), TranscriptError> {
+        if element.empty {
+            return Ok(());
+        }
+        let level = self.depth;
+        loop {
+            match self.next()? {
+                (_, Node::Close) if self.depth < level => return Ok(()),
+                (offset, Node::Decl(_) | Node::Eof) => return Err(xml_error(offset)),
+                _ => {}
+            }
+        }
+    }
+
+    /// After the root: only comments, processing instructions and white space.
+    fn finish(&mut self) -> Result<(), TranscriptError> {
+        loop {
+            match self.next()? {
+                (_, Node::Eof) => return Ok(()),
+                (_, Node::Skip) => {}
+                (_, Node::Text(text)) if is_whitespace(&text) => {}
+                (offset, _) => return Err(xml_error(offset)),
+            }
+        }
+    }
+}
+
+fn is_whitespace(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+fn checked(text: Cow<'_, str>, offset: usize) -> Result<Node<'_>, TranscriptError> {
+    if text.chars().all(is_xml_char) {
+        Ok(Node::Text(text))
+    } else {
+        Err(xml_error(offset))
+    }
+}
+
+/// Character references and the five predefined entities; anything else would need a DTD.
+fn resolve_reference(
+    reference: &BytesRef<'_>,
+    offset: usize,
+) -> Result<Cow<'static, str>, TranscriptError> {
+    let c = if reference.is_char_ref() {
+        match reference.resolve_char_ref() {
+            Ok(Some(c)) if is_xml_char(c) => c,
+            _ => return Err(xml_error(offset)),
+        }
+    } else {
+        match reference.as_ref() {
+            b"lt" => '<',
+            b"gt" => '>',
+            b"amp" => '&',
+            b"apos" => '\'',
+            b"quot" => '"',
+            _ => return Err(xml_error(offset)),
+        }
+    };
+    Ok(Cow::Owned(String::from(c)))
+}
+
+/// Only UTF-8 is read.
+fn check_declaration(decl: &BytesDecl<'_>, offset: usize) -> Result<(), TranscriptError> {
+    match decl.encoding() {
+        None => Ok(()),
+        Some(Ok(name)) if name.eq_ignore_ascii_case(b"utf-8") => Ok(()),
+        Some(_) => Err(xml_error(offset)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for n in 0..10 {
+            let data: Vec<u8> = (0..n).map(|i| (i * 37 + 200) as u8).collect();
+            let text = base64_encode(&data);
+            assert_eq!(base64_decode(&text), Some(data));
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+        assert_eq!(base64_decode("Zm9v\nYmE="), Some(b"fooba".to_vec()));
+        assert_eq!(base64_decode("Zm8"), None);
+        assert_eq!(base64_decode("Zm==Zm9v"), None);
+        assert_eq!(base64_decode("Z!9v"), None);
+    }
+
+    #[test]
+    fn refuses_what_it_must() {
+        let kind = |s: &str| parse_transcript(s.as_bytes()).map_err(|e| e.kind);
+        assert_eq!(kind("<x/>"), Err(TranscriptErrorKind::Root));
+        assert_eq!(
+            kind("<!DOCTYPE t [<!ENTITY a 'b'>]><transcript/>"),
+            Err(TranscriptErrorKind::Xml)
+        );
+        assert_eq!(
+            kind(&format!(
+                "<transcript xmlns='{TRANSCRIPT_NAMESPACE}'><message/></transcript>"
+            )),
+            Err(TranscriptErrorKind::Missing)
+        );
+        assert_eq!(
+            kind(&format!("<transcript xmlns='{TRANSCRIPT_NAMESPACE}'/>")),
+            Ok(Vec::new())
+        );
+    }
+}
