@@ -39,8 +39,8 @@ pub mod conference_info;
 // --- focus (owner: focus/) ---
 pub mod focus;
 pub use focus::{
-    CloseReason, Connect, Focus, FocusConfig, FocusError, FocusEvent, FocusLimits, FocusTransmit,
-    IdFactory, SubscriptionId,
+    CloseReason, Connect, DeferredSetup, Focus, FocusConfig, FocusError, FocusEvent, FocusLimits,
+    FocusTransmit, IdFactory, SubscriptionId,
 };
 // --- end focus ---
 

@@ -894,3 +894,104 @@ fn header_of(r: &simpleim_sip::Response, name: &str) -> String {
         .value();
     String::from_utf8_lossy(&v).into_owned()
 }
+
+// --- 7. deferred messages through the focus --------------------------------------------------
+
+fn with_deferred() -> Sim {
+    use simpleim_focus::deferred::{DeferredConfig, MemoryStore, StoreLimits};
+    let addr = |s: &str| {
+        NameAddr::new(simpleim_sip::Uri::parse(&Bytes::copy_from_slice(s.as_bytes())).unwrap())
+    };
+    let mut next = 5000;
+    let config = DeferredConfig::new(
+        addr("sip:im-store@conf.example.com"),
+        addr("sip:im-store@conf.example.com;transport=tcp"),
+        simpleim_sip::dialog::SentBy::new("TCP", "conf.example.com", None),
+        simpleim_focus::control::MsrpEndpoint::tcp("conf.example.com", 2856),
+        Box::new(simpleim_sip::SeededIds::new(77)),
+        Box::new(move || {
+            next += 1;
+            Box::new(simpleim_msrp::SeededIds::new(next)) as Box<dyn simpleim_msrp::IdGenerator>
+        }),
+    );
+    let store = Box::new(MemoryStore::new(StoreLimits::default()));
+    Sim::with_config(|c| {
+        c.deferred = Some(simpleim_focus::DeferredSetup::new(config, store));
+    })
+}
+
+fn stored_for(sim: &Sim, user: &str) -> usize {
+    use simpleim_focus::deferred::{Aor, DeferredStore};
+    let store = sim.focus.deferred().unwrap().store();
+    store
+        .list(&Aor::parse(user).unwrap(), None, 100)
+        .unwrap()
+        .len()
+}
+
+fn register(user: &str, n: u32, expires: u32) -> Request {
+    let text = format!(
+        "REGISTER sip:conf.example.com SIP/2.0\r\n\
+         Via: SIP/2.0/TCP scscf.example.com;branch=z9hG4bKreg{n}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:scscf.example.com>;tag=s{n}\r\n\
+         To: <sip:{user}@example.com>\r\n\
+         Call-ID: reg-{user}\r\n\
+         CSeq: {n} REGISTER\r\n\
+         Contact: <sip:scscf.example.com>\r\n\
+         Expires: {expires}\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    match Message::parse_datagram(Bytes::from(text)).unwrap() {
+        Message::Request(r) => r,
+        Message::Response(_) => unreachable!(),
+    }
+}
+
+#[test]
+fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
+    // REQ: DEF-1 (202 when stored), DEF-2 (third-party REGISTER, push: INVITE, one SEND per
+    // stored message, BYE)
+    let mut sim = with_deferred();
+    let now = sim.now;
+    // 2025-11-21T05:20:00Z, the wall-clock time of the simulated start.
+    sim.focus.set_wall_clock(
+        now,
+        simpleim_focus::deferred::Timestamp::from_unix_seconds(1_763_702_400),
+    );
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    let r = sim.message(a, "sip:bob@example.com", "Hello Bob, call me");
+    assert_eq!(r.code(), 202);
+    assert_eq!(stored_for(&sim, "sip:bob@example.com"), 1);
+
+    sim.from_proxy(&register("bob", 1, 600));
+    let invite = requests(&sim, b, &Method::Invite);
+    assert_eq!(invite.len(), 1, "the push's INVITE");
+    let offer = String::from_utf8_lossy(&invite[0].body()).into_owned();
+    assert!(offer.contains("msrp://conf.example.com:2856/"), "{offer}");
+    sim.answer_invite(b, 200);
+    assert_eq!(requests(&sim, b, &Method::Ack).len(), 1);
+    sim.open_push_msrp(b);
+    let got = sim.clients[b].messages();
+    assert_eq!(got.len(), 1);
+    // Bob's answer accepts message/cpim only, so the stored MESSAGE comes CPIM-wrapped (the
+    // message/sip form of seed 004 App. H needs a=accept-types with message/sip): From
+    // Alice, To Bob, DateTime when the focus received it.
+    let cpim = simpleim_cpim::CpimMessage::parse(got[0].clone()).unwrap();
+    let head = cpim.head();
+    assert_eq!(head.from().unwrap().unwrap().uri(), "sip:alice@example.com");
+    let text = String::from_utf8_lossy(&got[0]).into_owned();
+    assert!(text.contains("DateTime: 2025-11-21T05:20:00Z"), "{text}");
+    assert_eq!(cpim.payload().as_ref(), b"Hello Bob, call me");
+    assert_eq!(stored_for(&sim, "sip:bob@example.com"), 0);
+    assert_eq!(
+        requests(&sim, b, &Method::Bye).len(),
+        1,
+        "the push ends with BYE"
+    );
+    let delivered = std::iter::from_fn(|| sim.focus.poll_deferred_event())
+        .filter(|e| matches!(e, simpleim_focus::DeferredEvent::Delivered { .. }))
+        .count();
+    assert_eq!(delivered, 1);
+}

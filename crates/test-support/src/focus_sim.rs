@@ -96,6 +96,9 @@ pub struct Client {
     pub invited: Option<Request>,
     /// Whether its INVITE asks for the CPM Large Message Mode (REQ: LMM-1) instead of IM.
     pub large_message: bool,
+    /// Whether its MSRP connection is a deferred-messaging push's (REQ: DEF-2), driven
+    /// through [`Focus::handle_push_msrp`].
+    pub push: bool,
     cseq: u32,
     /// The CSeq number of its last INVITE (for a CANCEL).
     invite_cseq: u32,
@@ -157,6 +160,8 @@ pub struct Sim {
     pub clients: Vec<Client>,
     /// Every event of the focus.
     pub events: Vec<FocusEvent<MsrpConn>>,
+    /// What the focus sent to [`PROXY`] for the SIP/IP core itself (no client's).
+    pub proxy_in: Vec<Message>,
     /// The client each dialog through [`PROXY`] belongs to, by Call-ID.
     proxy_calls: Vec<(Bytes, usize)>,
     /// The connections the focus asked to open ([`Focus::poll_connect`]) for clients whose
@@ -227,6 +232,7 @@ impl Sim {
             room,
             clients: Vec::new(),
             events: Vec::new(),
+            proxy_in: Vec::new(),
             proxy_calls: Vec::new(),
             connects: Vec::new(),
         }
@@ -252,6 +258,7 @@ impl Sim {
             setup: "active".to_owned(),
             invited: None,
             large_message: false,
+            push: false,
             cseq: 1,
             invite_cseq: 0,
         });
@@ -433,26 +440,21 @@ impl Sim {
 
     /// The client a message the focus sent to [`PROXY`] is for: an INVITE by its
     /// Request-URI (remembered by Call-ID), anything else by its Call-ID.
-    fn proxy_client(&mut self, message: &Message) -> usize {
+    fn proxy_client(&mut self, message: &Message) -> Option<usize> {
         let call_id = message
             .headers()
             .get(HeaderName::CallId)
             .map(|h| h.value())
             .unwrap_or_default();
         if let Some((_, i)) = self.proxy_calls.iter().find(|(c, _)| *c == call_id) {
-            return *i;
+            return Some(*i);
         }
         let target = message
             .as_request()
-            .map(|r| String::from_utf8_lossy(&r.uri_bytes()).into_owned())
-            .unwrap_or_default();
-        let i = self
-            .clients
-            .iter()
-            .position(|c| c.identity == target)
-            .unwrap_or_else(|| panic!("no client for {target}"));
+            .map(|r| String::from_utf8_lossy(&r.uri_bytes()).into_owned())?;
+        let i = self.clients.iter().position(|c| c.identity == target)?;
         self.proxy_calls.push((call_id, i));
-        i
+        Some(i)
     }
 
     /// Client `i` acknowledges the 200 to its INVITE.
@@ -513,6 +515,70 @@ impl Sim {
         );
         self.focus.handle_msrp(self.now, conn, bind.as_bytes());
         self.settle();
+    }
+
+    /// Client `i` (its 200 to a push's INVITE sent, REQ: DEF-2) connects to the
+    /// deferred-messaging service's MSRP port: its [`Session`] starts, bound by a bodiless
+    /// SEND.
+    pub fn open_push_msrp(&mut self, i: usize) {
+        let path = self.clients[i].msrp_uri();
+        let focus_path = self.focus_path(i);
+        let config = SessionConfig::new(
+            path.parse().unwrap(),
+            focus_path.parse().unwrap(),
+            Box::new(simpleim_msrp::SeededIds::new(177 + i as u64)),
+        );
+        self.clients[i].session = Some(Session::new(config));
+        self.clients[i].push = true;
+        let conn = MsrpConn(i);
+        self.clients[i].conn = Some(conn);
+        self.focus.handle_push_msrp_connected(self.now, conn, None);
+        let bind = format!(
+            "MSRP push{i} SEND\r\nTo-Path: {focus_path}\r\nFrom-Path: {path}\r\n\
+             Message-ID: push{i}\r\nByte-Range: 1-0/0\r\n-------push{i}$\r\n"
+        );
+        self.focus.handle_push_msrp(self.now, conn, bind.as_bytes());
+        self.settle();
+    }
+
+    /// A request from the SIP/IP core ([`PROXY`]), e.g. a third-party REGISTER.
+    pub fn from_proxy(&mut self, request: &Request) {
+        let message = Message::parse_datagram(request.as_bytes().clone()).unwrap();
+        self.focus.handle_sip(self.now, PROXY, message);
+        self.settle();
+    }
+
+    /// Client `i` sends a SIP MESSAGE to `to` (pager mode) and gets its final response.
+    pub fn message(&mut self, i: usize, to: &str, text: &str) -> Response {
+        let request = self
+            .base(i, Method::Message, &format!("<{to}>"))
+            .body("text/plain", text.to_owned())
+            .build()
+            .unwrap();
+        let text = String::from_utf8_lossy(request.as_bytes()).replacen(
+            &format!("MESSAGE {ROOM} "),
+            &format!("MESSAGE {to} "),
+            1,
+        );
+        let request = match Message::parse_datagram(Bytes::from(text)).unwrap() {
+            Message::Request(r) => r,
+            Message::Response(_) => unreachable!(),
+        };
+        self.deliver_sip(i, request);
+        self.clients[i]
+            .sip_in
+            .iter()
+            .rev()
+            .find_map(|m| {
+                m.as_response()
+                    .filter(|r| {
+                        r.headers()
+                            .get(HeaderName::CSeq)
+                            .is_some_and(|h| h.value().ends_with(b"MESSAGE"))
+                    })
+                    .cloned()
+            })
+            .unwrap()
     }
 
     /// The focus's path: from client `i`'s 200 (alone, or in the multipart body), or from
@@ -737,7 +803,12 @@ impl Sim {
                         let to = if t.handle == PROXY {
                             self.proxy_client(&message)
                         } else {
-                            t.handle.0
+                            Some(t.handle.0)
+                        };
+                        let Some(to) = to else {
+                            // For the SIP/IP core itself (the answer to its REGISTER, ...).
+                            self.proxy_in.push(message);
+                            continue;
                         };
                         if let Message::Request(r) = &message {
                             if *r.method() == Method::Notify {
@@ -794,7 +865,11 @@ impl Sim {
                 }
                 if !out.is_empty() {
                     moved = true;
-                    self.focus.handle_msrp(self.now, conn, &out);
+                    if self.clients[i].push {
+                        self.focus.handle_push_msrp(self.now, conn, &out);
+                    } else {
+                        self.focus.handle_msrp(self.now, conn, &out);
+                    }
                 }
             }
             if !moved {

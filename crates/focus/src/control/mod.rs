@@ -602,6 +602,17 @@ impl<H: TransportHandle> Control<H> {
         Ok(r?)
     }
 
+    /// Sends the host's ACK for a 2xx to an INVITE it sent with [`Control::send_request`]
+    /// (RFC 3261 §13.2.2.4; not a transaction: the layer answers retransmissions of the 2xx
+    /// with it).
+    ///
+    /// # Errors
+    /// The transaction layer's refusal.
+    pub fn send_ack(&mut self, now: Instant, handle: H, ack: Request) -> Result<(), CommandError> {
+        self.layer.send_ack(now, handle, ack)?;
+        Ok(())
+    }
+
     /// Sends a request of the host's (a NOTIFY of a subscription, ...) on `handle` through the
     /// transaction layer, which retransmits it; its response comes as
     /// [`ControlEvent::HostResponse`], or [`ControlEvent::HostRequestFailed`].
@@ -777,7 +788,12 @@ impl<H: TransportHandle> Control<H> {
     /// `b` with Allow (RFC 3261 §20.5).
     fn with_allow(&self, b: ResponseBuilder) -> ResponseBuilder {
         let mut b = b;
-        for m in ALLOWED_METHODS.iter().chain(&self.config.host_methods) {
+        let host = self
+            .config
+            .host_methods
+            .iter()
+            .filter(|m| !ALLOWED_METHODS.contains(m));
+        for m in ALLOWED_METHODS.iter().chain(host) {
             b = b.typed(&Allow::new(m.clone()));
         }
         b

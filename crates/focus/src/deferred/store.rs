@@ -250,3 +250,32 @@ pub trait DeferredStore {
     /// The store's failure.
     fn transcript(&self, query: &TranscriptQuery) -> Result<Vec<TranscriptEntry>, StoreError>;
 }
+
+/// A boxed store is a store (the composed focus keeps its service's store as a trait
+/// object).
+impl<T: DeferredStore + ?Sized> DeferredStore for Box<T> {
+    fn put(&mut self, message: DeferredMessage) -> Result<StoredId, StoreError> {
+        (**self).put(message)
+    }
+
+    fn list(
+        &self,
+        user: &Aor,
+        after: Option<StoredId>,
+        limit: usize,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        (**self).list(user, after, limit)
+    }
+
+    fn take(&mut self, id: StoredId) -> Result<Option<StoredMessage>, StoreError> {
+        (**self).take(id)
+    }
+
+    fn append_transcript(&mut self, entry: TranscriptEntry) -> Result<(), StoreError> {
+        (**self).append_transcript(entry)
+    }
+
+    fn transcript(&self, query: &TranscriptQuery) -> Result<Vec<TranscriptEntry>, StoreError> {
+        (**self).transcript(query)
+    }
+}

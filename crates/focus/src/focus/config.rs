@@ -70,6 +70,9 @@ pub struct FocusConfig {
     pub max_subscription_expires: u32,
     /// Where identifiers come from.
     pub ids: IdFactory,
+    /// Deferred messaging (REQ: DEF-1, DEF-2, DEF-3) beside the rooms; `None` (the
+    /// default): MESSAGE and REGISTER get 405.
+    pub deferred: Option<super::deferred::DeferredSetup>,
 }
 
 impl FocusConfig {
@@ -88,6 +91,7 @@ impl FocusConfig {
             limits: FocusLimits::default(),
             max_subscription_expires: 3600,
             ids,
+            deferred: None,
         }
     }
 }
@@ -101,6 +105,7 @@ impl fmt::Debug for FocusConfig {
             .field("msrp_limits", &self.msrp_limits)
             .field("limits", &self.limits)
             .field("max_subscription_expires", &self.max_subscription_expires)
+            .field("deferred", &self.deferred)
             .finish_non_exhaustive()
     }
 }

@@ -148,6 +148,7 @@
 
 mod config;
 mod connection;
+mod deferred;
 mod event;
 mod ids;
 mod participants;
@@ -166,6 +167,7 @@ use simpleim_sip::dialog::DialogId;
 use simpleim_sip::transaction::{ClientKey, TransportHandle};
 
 pub use config::{FocusConfig, FocusLimits, IdFactory};
+pub use deferred::DeferredSetup;
 pub use event::{CloseReason, Connect, FocusError, FocusEvent, FocusTransmit, SubscriptionId};
 
 use crate::alias::{AliasRegistry, ChatAlias};
@@ -215,6 +217,17 @@ pub struct Focus<H, C> {
     /// ([`FocusLimits::bind_timeout`]); an entry whose subject is bound or gone by then is
     /// ignored.
     deadlines: BTreeSet<(Instant, Pending<C>)>,
+    /// The deferred-messaging service (REQ: DEF-1..3), when configured.
+    deferred:
+        Option<crate::deferred::Deferred<H, C, Box<dyn crate::deferred::DeferredStore + Send>>>,
+    /// Its requests in flight, by client transaction.
+    deferred_requests: HashMap<ClientKey, simpleim_sip::Request>,
+    /// Connections its pushes ask for.
+    push_connects: VecDeque<crate::deferred::PushConnect>,
+    /// Its events.
+    deferred_events: VecDeque<crate::deferred::DeferredEvent<H, C>>,
+    /// The wall clock: an instant and the time it was (see [`Focus::set_wall_clock`]).
+    wall_clock: Option<(Instant, crate::deferred::Timestamp)>,
 }
 
 /// What a bind deadline is for.
@@ -245,14 +258,23 @@ where
     #[must_use]
     pub fn new(config: FocusConfig) -> Self {
         let FocusConfig {
-            control,
+            mut control,
             switch_limits,
             allow_private_messages,
             msrp_limits,
             limits,
             max_subscription_expires,
             mut ids,
+            deferred,
         } = config;
+        if deferred.is_some() {
+            for m in deferred::DEFERRED_METHODS {
+                if !control.host_methods.contains(&m) {
+                    control.host_methods.push(m);
+                }
+            }
+        }
+        let deferred = deferred.map(|s| crate::deferred::Deferred::new(s.config, s.store));
         let own = ids();
         Self {
             control: Control::new(control),
@@ -276,6 +298,11 @@ where
             events: VecDeque::new(),
             cursor: None,
             deadlines: BTreeSet::new(),
+            deferred,
+            deferred_requests: HashMap::new(),
+            push_connects: VecDeque::new(),
+            deferred_events: VecDeque::new(),
+            wall_clock: None,
         }
     }
 
@@ -355,6 +382,12 @@ where
             self.drain_notifier(now, id, None);
         }
         self.expire_binds(now);
+        if let Some(d) = self.deferred.as_mut() {
+            if d.poll_timeout().is_some_and(|t| t <= now) {
+                d.handle_timeout(now);
+            }
+        }
+        self.drain_deferred(now, None);
         self.drive(now);
     }
 
@@ -554,6 +587,7 @@ where
             .chain(switches)
             .chain(subs)
             .chain(self.deadlines.first().map(|(t, _)| *t))
+            .chain(self.deferred.as_ref().and_then(|d| d.poll_timeout()))
             .min()
     }
 
@@ -649,9 +683,20 @@ where
                     .push_back(FocusEvent::Rejected { room, status, why });
             }
             ControlEvent::HostRequest { key, request } => {
-                self.on_subscribe(now, key, &request);
+                if self.deferred_request(now, key, &request) {
+                    return;
+                }
+                if *request.method() == simpleim_sip::Method::Bye {
+                    // Outside every participant's dialog and every push's (RFC 3261 §15.1.2).
+                    self.reply(now, key, &request, 481);
+                } else {
+                    self.on_subscribe(now, key, &request);
+                }
             }
             ControlEvent::HostResponse { key, response } => {
+                if self.deferred_response(now, key, &response) {
+                    return;
+                }
                 if let Some((id, _)) = self.notifies.remove(&key) {
                     if let Some(sub) = self.subs.get_mut(&id) {
                         sub.notifier.handle_response(now, &response);
@@ -659,7 +704,10 @@ where
                     self.drain_notifier(now, id, None);
                 }
             }
-            ControlEvent::HostRequestFailed { key, .. } => {
+            ControlEvent::HostRequestFailed { key, status } => {
+                if self.deferred_request_failed(now, key, status) {
+                    return;
+                }
                 if let Some((id, request)) = self.notifies.remove(&key) {
                     if let Some(sub) = self.subs.get_mut(&id) {
                         sub.notifier.handle_request_failed(now, &request);

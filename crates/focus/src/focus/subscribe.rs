@@ -147,7 +147,7 @@ where
     }
 
     /// Answers a handed-over request with a bare `status`.
-    fn reply(&mut self, now: Instant, key: ServerKey, request: &Request, status: u16) {
+    pub(super) fn reply(&mut self, now: Instant, key: ServerKey, request: &Request, status: u16) {
         let mut ids = SipIds((self.id_factory)());
         if let Ok(r) = Response::for_request(request, status, &mut ids).build() {
             let _ = self.control.respond(now, key, r);
