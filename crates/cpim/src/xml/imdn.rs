@@ -1,8 +1,7 @@
 //! `message/imdn+xml`: the Instant Message Disposition Notification document (RFC 5438 §7).
 
-use super::XmlLimits;
-use super::read::{Element, Ns, XmlReader, is_whitespace, set_once, trim};
 use super::write::{DECLARATION, push_leaf, push_tag};
+use super::{XmlElement, XmlLimits, XmlReader, is_xml_whitespace, set_once, trim_xml_whitespace};
 use crate::{ErrorKind, ParseError, Result};
 
 /// The IMDN XML namespace (RFC 5438 §7.1, §13.2).
@@ -199,11 +198,8 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(element: &Element<'_>) -> Option<Self> {
-        if element.ns != Ns::Own {
-            return None;
-        }
-        match element.local_name() {
+    fn of(element: &XmlElement<'_>) -> Option<Self> {
+        match element.name_in(IMDN_NAMESPACE)? {
             b"delivery-notification" => Some(Self::Delivery),
             b"display-notification" => Some(Self::Display),
             b"processing-notification" => Some(Self::Processing),
@@ -234,10 +230,11 @@ impl ImdnDocument {
     /// # Errors
     /// A located [`ParseError`]; see [the module doc](crate::xml) for the kinds.
     pub fn parse_with_limits(input: &[u8], limits: &XmlLimits) -> Result<Self> {
-        let mut reader = XmlReader::new(input, IMDN_NAMESPACE, limits)?;
+        let mut reader = XmlReader::new(input, &[IMDN_NAMESPACE], limits)?
+            .tolerate_undeclared_attribute_prefixes();
         let root = reader.root()?;
-        if !root.is(b"imdn") {
-            return Err(ParseError::new(ErrorKind::XmlElement, root.offset));
+        if !root.is(IMDN_NAMESPACE, "imdn") {
+            return Err(ParseError::new(ErrorKind::XmlElement, root.offset()));
         }
         let mut message_id = None;
         let mut date_time = None;
@@ -245,37 +242,37 @@ impl ImdnDocument {
         let mut original_recipient_uri = None;
         let mut subject = None;
         let mut notification = None;
-        while let Some(child) = reader.own_child(&root)? {
+        while let Some(child) = reader.known_child(&root)? {
             if let Some(kind) = Kind::of(&child) {
                 let value = parse_notification(&mut reader, &child, kind)?;
                 set_once(&mut notification, value, &child)?;
                 continue;
             }
-            let (slot, trimmed) = match (child.ns, child.local_name()) {
-                (Ns::Own, b"message-id") => (&mut message_id, true),
-                (Ns::Own, b"datetime") => (&mut date_time, true),
-                (Ns::Own, b"recipient-uri") => (&mut recipient_uri, true),
-                (Ns::Own, b"original-recipient-uri") => (&mut original_recipient_uri, true),
-                (Ns::Own, b"subject") => (&mut subject, false),
+            let (slot, trimmed) = match child.name_in(IMDN_NAMESPACE) {
+                Some(b"message-id") => (&mut message_id, true),
+                Some(b"datetime") => (&mut date_time, true),
+                Some(b"recipient-uri") => (&mut recipient_uri, true),
+                Some(b"original-recipient-uri") => (&mut original_recipient_uri, true),
+                Some(b"subject") => (&mut subject, false),
                 // Unknown names in our namespace or in none: the schema's `anyIMDN`
                 // excludes both, so they are errors, not extensions.
-                _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset)),
+                _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset())),
             };
             let text = reader.text(&child)?;
             let value = if trimmed {
-                trim(&text).to_owned()
+                trim_xml_whitespace(&text).to_owned()
             } else {
-                text
+                text.into_owned()
             };
             set_once(slot, value, &child)?;
         }
         reader.finish()?;
-        let missing = || ParseError::new(ErrorKind::XmlElement, root.offset);
+        let missing = || ParseError::new(ErrorKind::XmlElement, root.offset());
         let message_id = message_id.ok_or_else(missing)?;
         let date_time = date_time.ok_or_else(missing)?;
         // `message-id` is an xs:token: it cannot be empty.
         if message_id.is_empty() {
-            return Err(ParseError::new(ErrorKind::XmlValue, root.offset));
+            return Err(ParseError::new(ErrorKind::XmlValue, root.offset()));
         }
         Ok(Self {
             message_id,
@@ -329,40 +326,39 @@ impl ImdnDocument {
 /// allowed for `kind`, plus any extensions.
 fn parse_notification(
     reader: &mut XmlReader<'_>,
-    element: &Element<'_>,
+    element: &XmlElement<'_>,
     kind: Kind,
 ) -> Result<Notification> {
     let mut found = None;
-    while let Some(child) = reader.own_child(element)? {
-        if child.is(b"status") {
+    while let Some(child) = reader.known_child(element)? {
+        if child.is(IMDN_NAMESPACE, "status") {
             let status = parse_status(reader, &child, kind)?;
             set_once(&mut found, status, &child)?;
         } else {
-            return Err(ParseError::new(ErrorKind::XmlElement, child.offset));
+            return Err(ParseError::new(ErrorKind::XmlElement, child.offset()));
         }
     }
-    found.ok_or(ParseError::new(ErrorKind::XmlElement, element.offset))
+    found.ok_or(ParseError::new(ErrorKind::XmlElement, element.offset()))
 }
 
 fn parse_status(
     reader: &mut XmlReader<'_>,
-    element: &Element<'_>,
+    element: &XmlElement<'_>,
     kind: Kind,
 ) -> Result<Notification> {
     let mut found = None;
-    while let Some(child) = reader.own_child(element)? {
+    while let Some(child) = reader.known_child(element)? {
         // A name in our namespace that this notification kind does not allow (e.g.
         // `<displayed/>` in a delivery notification) is a bad value, not a bad structure.
-        let status = match child.ns {
-            Ns::Own => kind.status(child.local_name()),
-            _ => None,
-        }
-        .ok_or(ParseError::new(ErrorKind::XmlValue, child.offset))?;
+        let status = child
+            .name_in(IMDN_NAMESPACE)
+            .and_then(|name| kind.status(name))
+            .ok_or(ParseError::new(ErrorKind::XmlValue, child.offset()))?;
         // The status elements are `<empty/>` in the schema.
-        if !is_whitespace(&reader.text(&child)?) {
-            return Err(ParseError::new(ErrorKind::XmlValue, child.offset));
+        if !is_xml_whitespace(&reader.text(&child)?) {
+            return Err(ParseError::new(ErrorKind::XmlValue, child.offset()));
         }
         set_once(&mut found, status, &child)?;
     }
-    found.ok_or(ParseError::new(ErrorKind::XmlElement, element.offset))
+    found.ok_or(ParseError::new(ErrorKind::XmlElement, element.offset()))
 }

@@ -1,8 +1,7 @@
 //! `application/im-iscomposing+xml`: the message composition indication (RFC 3994).
 
-use super::XmlLimits;
-use super::read::{Ns, XmlReader, set_once, trim};
 use super::write::{DECLARATION, push_leaf};
+use super::{XmlLimits, XmlReader, set_once, trim_xml_whitespace};
 use crate::{ErrorKind, ParseError, Result};
 
 /// The is-composing XML namespace (RFC 3994 §4, §9).
@@ -73,43 +72,45 @@ impl IsComposing {
     /// # Errors
     /// A located [`ParseError`]; see [the module doc](crate::xml) for the kinds.
     pub fn parse_with_limits(input: &[u8], limits: &XmlLimits) -> Result<Self> {
-        let mut reader = XmlReader::new(input, ISCOMPOSING_NAMESPACE, limits)?;
+        let mut reader = XmlReader::new(input, &[ISCOMPOSING_NAMESPACE], limits)?
+            .tolerate_undeclared_attribute_prefixes();
         let root = reader.root()?;
-        if !root.is(b"isComposing") {
-            return Err(ParseError::new(ErrorKind::XmlElement, root.offset));
+        if !root.is(ISCOMPOSING_NAMESPACE, "isComposing") {
+            return Err(ParseError::new(ErrorKind::XmlElement, root.offset()));
         }
         let mut state = None;
         let mut lastactive = None;
         let mut contenttype = None;
         let mut refresh = None;
-        while let Some(child) = reader.own_child(&root)? {
-            let bad_value = ParseError::new(ErrorKind::XmlValue, child.offset);
-            match (child.ns, child.local_name()) {
-                (Ns::Own, b"state") => {
-                    let value = match trim(&reader.text(&child)?) {
+        while let Some(child) = reader.known_child(&root)? {
+            let bad_value = ParseError::new(ErrorKind::XmlValue, child.offset());
+            match child.name_in(ISCOMPOSING_NAMESPACE) {
+                Some(b"state") => {
+                    let value = match trim_xml_whitespace(&reader.text(&child)?) {
                         "active" => ComposingState::Active,
                         "idle" => ComposingState::Idle,
                         _ => return Err(bad_value),
                     };
                     set_once(&mut state, value, &child)?;
                 }
-                (Ns::Own, b"lastactive") => {
-                    let value = trim(&reader.text(&child)?).to_owned();
+                Some(b"lastactive") => {
+                    let value = trim_xml_whitespace(&reader.text(&child)?).to_owned();
                     set_once(&mut lastactive, value, &child)?;
                 }
-                (Ns::Own, b"contenttype") => {
-                    let value = trim(&reader.text(&child)?).to_owned();
+                Some(b"contenttype") => {
+                    let value = trim_xml_whitespace(&reader.text(&child)?).to_owned();
                     set_once(&mut contenttype, value, &child)?;
                 }
-                (Ns::Own, b"refresh") => {
-                    let value = positive_integer(trim(&reader.text(&child)?)).ok_or(bad_value)?;
+                Some(b"refresh") => {
+                    let value = positive_integer(trim_xml_whitespace(&reader.text(&child)?))
+                        .ok_or(bad_value)?;
                     set_once(&mut refresh, value, &child)?;
                 }
-                _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset)),
+                _ => return Err(ParseError::new(ErrorKind::XmlElement, child.offset())),
             }
         }
         reader.finish()?;
-        let state = state.ok_or(ParseError::new(ErrorKind::XmlElement, root.offset))?;
+        let state = state.ok_or(ParseError::new(ErrorKind::XmlElement, root.offset()))?;
         Ok(Self {
             state,
             lastactive,

@@ -1,6 +1,6 @@
 //! Output helpers shared by the XML documents: the declaration, tags and escaped leaf elements.
 
-use super::read::is_xml_char;
+use super::is_xml_char;
 
 /// The XML declaration every document we write starts with.
 pub(super) const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

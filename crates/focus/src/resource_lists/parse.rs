@@ -1,12 +1,14 @@
 //! Reading a resource-lists document into the [`ResourceLists`] model.
 
 use bytes::Bytes;
+use simpleim_cpim::xml::{XML_NAMESPACE, XmlElement, trim_xml_whitespace};
 
 use super::error::{ParseError, ParseErrorKind};
 use super::model::{
     CopyControl, DisplayName, Entry, EntryRef, External, List, ListItem, ResourceLists, Text,
 };
-use super::read::{Element, Ns, ParseLimits, XmlReader};
+use super::read::{ListsReader, ParseLimits, error};
+use super::{COPY_CONTROL_NAMESPACE, RESOURCE_LISTS_NAMESPACE as NS};
 
 impl ResourceLists {
     /// Parses a document with the default [`ParseLimits`]; see the module documentation for
@@ -24,21 +26,21 @@ impl ResourceLists {
     /// # Errors
     /// A [`ParseError`] with its kind and byte offset.
     pub fn parse_with_limits(input: &Bytes, limits: ParseLimits) -> Result<Self, ParseError> {
-        let mut r = XmlReader::new(input, limits)?;
-        let root = r.root()?;
-        if !root.is("resource-lists") {
-            return Err(root.error(ParseErrorKind::Root));
+        let mut r = ListsReader::new(input, limits)?;
+        let root = r.xml.root()?;
+        if !root.is(NS, "resource-lists") {
+            return Err(error(&root, ParseErrorKind::Root));
         }
         let mut doc = Self::default();
-        while let Some(child) = r.child(&root)? {
-            if child.is("list") {
+        while let Some(child) = r.xml.child(&root)? {
+            if child.is(NS, "list") {
                 doc.lists.push(list(&mut r, &child)?);
             } else {
                 // Extensions (RFC 4826 §3.2: `##other` after the lists) are skipped.
-                r.skip(&child)?;
+                r.xml.skip(&child)?;
             }
         }
-        r.finish()?;
+        r.xml.finish()?;
         Ok(doc)
     }
 }
@@ -52,39 +54,41 @@ fn trimmed(value: &Bytes) -> Bytes {
 }
 
 /// Text read by the reader is UTF-8 (it checks the encoding and every character).
-fn text(value: Bytes, element: &Element) -> Result<Text, ParseError> {
-    Text::from_utf8(value).ok_or(element.error(ParseErrorKind::Xml))
+fn text(value: Bytes, element: &XmlElement<'_>) -> Result<Text, ParseError> {
+    Text::from_utf8(value).ok_or(error(element, ParseErrorKind::Xml))
 }
 
-/// A required URI-like attribute: present and not empty once trimmed.
-fn required(element: &Element, name: &str) -> Result<Text, ParseError> {
+/// A required URI-like unqualified attribute: present and not empty once trimmed.
+fn required(r: &ListsReader<'_>, element: &XmlElement<'_>, name: &str) -> Result<Text, ParseError> {
     let value = element
-        .attr(Ns::None, name)
-        .ok_or(element.error(ParseErrorKind::MissingAttribute))?;
-    let value = trimmed(value);
+        .attribute(name)
+        .ok_or(error(element, ParseErrorKind::MissingAttribute))?;
+    let value = trimmed(&r.bytes(value));
     if value.is_empty() {
-        return Err(element.error(ParseErrorKind::Value));
+        return Err(error(element, ParseErrorKind::Value));
     }
     text(value, element)
 }
 
-fn optional(element: &Element, ns: Ns, name: &str) -> Result<Option<Text>, ParseError> {
-    element
-        .attr(ns, name)
-        .map(|v| text(v.clone(), element))
-        .transpose()
+/// An optional attribute `value` of `element`, as written.
+fn optional(
+    r: &ListsReader<'_>,
+    element: &XmlElement<'_>,
+    value: Option<&str>,
+) -> Result<Option<Text>, ParseError> {
+    value.map(|v| text(r.bytes(v), element)).transpose()
 }
 
 /// Reads `<display-name>` into `slot`, refusing a second one.
 fn display_name(
-    r: &mut XmlReader<'_>,
-    element: &Element,
+    r: &mut ListsReader<'_>,
+    element: &XmlElement<'_>,
     slot: &mut Option<DisplayName>,
 ) -> Result<(), ParseError> {
     if slot.is_some() {
-        return Err(element.error(ParseErrorKind::Element));
+        return Err(error(element, ParseErrorKind::Element));
     }
-    let lang = optional(element, Ns::Xml, "lang")?;
+    let lang = optional(r, element, element.attribute_in(XML_NAMESPACE, "lang"))?;
     let value = r.text(element)?;
     *slot = Some(DisplayName {
         text: text(value, element)?,
@@ -95,75 +99,73 @@ fn display_name(
 
 /// Reads the children of an entry-like element: its `<display-name>`; the rest is skipped.
 fn entry_children(
-    r: &mut XmlReader<'_>,
-    element: &Element,
+    r: &mut ListsReader<'_>,
+    element: &XmlElement<'_>,
 ) -> Result<Option<DisplayName>, ParseError> {
     let mut name = None;
-    while let Some(child) = r.child(element)? {
-        if child.is("display-name") {
+    while let Some(child) = r.xml.child(element)? {
+        if child.is(NS, "display-name") {
             display_name(r, &child, &mut name)?;
         } else {
-            r.skip(&child)?;
+            r.xml.skip(&child)?;
         }
     }
     Ok(name)
 }
 
-fn list(r: &mut XmlReader<'_>, element: &Element) -> Result<List, ParseError> {
+fn list(r: &mut ListsReader<'_>, element: &XmlElement<'_>) -> Result<List, ParseError> {
     let mut out = List {
-        name: optional(element, Ns::None, "name")?,
+        name: optional(r, element, element.attribute("name"))?,
         ..List::default()
     };
-    while let Some(child) = r.child(element)? {
-        if child.is("display-name") {
+    while let Some(child) = r.xml.child(element)? {
+        if child.is(NS, "display-name") {
             display_name(r, &child, &mut out.display_name)?;
-        } else if child.is("list") {
+        } else if child.is(NS, "list") {
             out.items.push(ListItem::List(list(r, &child)?));
-        } else if child.is("entry") {
+        } else if child.is(NS, "entry") {
             r.count_entry(&child)?;
             out.items.push(ListItem::Entry(entry(r, &child)?));
-        } else if child.is("entry-ref") {
+        } else if child.is(NS, "entry-ref") {
             r.count_entry(&child)?;
-            let reference = required(&child, "ref")?;
+            let reference = required(r, &child, "ref")?;
             out.items.push(ListItem::EntryRef(EntryRef {
                 reference,
                 display_name: entry_children(r, &child)?,
             }));
-        } else if child.is("external") {
+        } else if child.is(NS, "external") {
             r.count_entry(&child)?;
             let anchor = child
-                .attr(Ns::None, "anchor")
-                .map(|a| text(trimmed(a), &child))
+                .attribute("anchor")
+                .map(|a| text(trimmed(&r.bytes(a)), &child))
                 .transpose()?;
             out.items.push(ListItem::External(External {
                 anchor,
                 display_name: entry_children(r, &child)?,
             }));
         } else {
-            r.skip(&child)?;
+            r.xml.skip(&child)?;
         }
     }
     Ok(out)
 }
 
-fn entry(r: &mut XmlReader<'_>, element: &Element) -> Result<Entry, ParseError> {
-    let uri = required(element, "uri")?;
-    let copy_control = match element.attr(Ns::CopyControl, "copyControl") {
+fn entry(r: &mut ListsReader<'_>, element: &XmlElement<'_>) -> Result<Entry, ParseError> {
+    let uri = required(r, element, "uri")?;
+    let copy_control = match element.attribute_in(COPY_CONTROL_NAMESPACE, "copyControl") {
         None => None,
         Some(v) => Some(
-            core::str::from_utf8(&trimmed(v))
-                .ok()
-                .and_then(CopyControl::from_value)
-                .ok_or(element.error(ParseErrorKind::Value))?,
+            CopyControl::from_value(trim_xml_whitespace(v))
+                .ok_or(error(element, ParseErrorKind::Value))?,
         ),
     };
-    let anonymize = match element.attr(Ns::CopyControl, "anonymize") {
+    let anonymize = match element.attribute_in(COPY_CONTROL_NAMESPACE, "anonymize") {
         None => None,
         // xs:boolean (XML Schema Part 2 §3.2.2).
-        Some(v) => Some(match trimmed(v).as_ref() {
-            b"true" | b"1" => true,
-            b"false" | b"0" => false,
-            _ => return Err(element.error(ParseErrorKind::Value)),
+        Some(v) => Some(match trim_xml_whitespace(v) {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err(error(element, ParseErrorKind::Value)),
         }),
     };
     Ok(Entry {
