@@ -115,6 +115,7 @@ mod encode;
 mod error;
 mod frame;
 mod header;
+mod ident;
 
 pub use decode::{BodyPart, Decoded, Decoder, Limits};
 pub use encode::{

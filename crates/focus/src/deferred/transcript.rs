@@ -5,12 +5,12 @@
 //!
 //! The schema is documented in the [module documentation](super#transcripts).
 
-use std::borrow::Cow;
-
 use bytes::Bytes;
-use quick_xml::events::{BytesDecl, BytesRef, BytesStart, BytesText, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::{NsReader, Writer};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+use simpleim_cpim::xml::{
+    XmlElement, XmlError, XmlErrorKind, XmlLimits, XmlReader, is_xml_char, trim_xml_whitespace,
+};
 
 use super::error::{TranscriptError, TranscriptErrorKind};
 use super::store::TranscriptEntry;
@@ -44,12 +44,6 @@ impl Default for TranscriptLimits {
 }
 
 // --- writing -------------------------------------------------------------------------------
-
-/// Whether XML 1.0 allows `c` in a document (§2.2 `Char`).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
-        || c >= '\u{10000}'
-}
 
 /// `text` escaped for element content: the markup characters, CR as a character reference,
 /// characters XML forbids as U+FFFD.
@@ -193,7 +187,8 @@ pub fn parse_transcript(input: &[u8]) -> Result<Vec<TranscriptEntry>, Transcript
     parse_transcript_with(input, TranscriptLimits::default())
 }
 
-/// Reads a transcript document within `limits`.
+/// Reads a transcript document within `limits`, with the shared bounded reader
+/// ([`XmlReader`]: no DTD, no unknown entities, XML 1.0 characters only).
 ///
 /// # Errors
 /// A [`TranscriptError`] with its kind and byte offset.
@@ -201,27 +196,29 @@ pub fn parse_transcript_with(
     input: &[u8],
     limits: TranscriptLimits,
 ) -> Result<Vec<TranscriptEntry>, TranscriptError> {
-    if input.len() > limits.max_size {
-        return Err(TranscriptError::new(
-            TranscriptErrorKind::Limit,
-            limits.max_size,
-        ));
-    }
-    let mut r = Reader::new(input, limits.max_depth);
+    let mut xml = XmlLimits::default();
+    xml.max_size = limits.max_size;
+    xml.max_depth = limits.max_depth;
+    // Entries are bounded instead (`max_entries`); the size bounds the rest.
+    xml.max_elements = usize::MAX;
+    let mut r = XmlReader::new(input, &[TRANSCRIPT_NAMESPACE], &xml)?;
     let root = r.root()?;
-    if !(root.own && root.local == b"transcript") {
-        return Err(TranscriptError::new(TranscriptErrorKind::Root, root.offset));
+    if !root.is(TRANSCRIPT_NAMESPACE, "transcript") {
+        return Err(TranscriptError::new(
+            TranscriptErrorKind::Root,
+            root.offset(),
+        ));
     }
     let mut entries = Vec::new();
     while let Some(child) = r.child(&root)? {
-        if !(child.own && child.local == b"message") {
+        if !child.is(TRANSCRIPT_NAMESPACE, "message") {
             r.skip(&child)?;
             continue;
         }
         if entries.len() >= limits.max_entries {
             return Err(TranscriptError::new(
                 TranscriptErrorKind::Limit,
-                child.offset,
+                child.offset(),
             ));
         }
         entries.push(entry(&mut r, &child)?);
@@ -230,25 +227,49 @@ pub fn parse_transcript_with(
     Ok(entries)
 }
 
-fn entry(r: &mut Reader<'_>, message: &Element) -> Result<TranscriptEntry, TranscriptError> {
-    let missing = |e: &Element| TranscriptError::new(TranscriptErrorKind::Missing, e.offset);
-    let value = |e: &Element| TranscriptError::new(TranscriptErrorKind::Value, e.offset);
+/// The reader's failures in transcript terms: every bound is [`TranscriptErrorKind::Limit`],
+/// text where only elements may be and an element inside a leaf are
+/// [`TranscriptErrorKind::Value`], the rest (a non-UTF-8 declaration included)
+/// [`TranscriptErrorKind::Xml`]. The offset is kept.
+impl From<XmlError> for TranscriptError {
+    fn from(error: XmlError) -> Self {
+        let kind = match error.kind {
+            XmlErrorKind::TooLarge | XmlErrorKind::TooDeep | XmlErrorKind::TooManyElements => {
+                TranscriptErrorKind::Limit
+            }
+            XmlErrorKind::UnexpectedText | XmlErrorKind::UnexpectedElement => {
+                TranscriptErrorKind::Value
+            }
+            // Malformed, Encoding, and kinds the reader may add later.
+            _ => TranscriptErrorKind::Xml,
+        };
+        Self::new(kind, error.offset)
+    }
+}
+
+fn entry(
+    r: &mut XmlReader<'_>,
+    message: &XmlElement<'_>,
+) -> Result<TranscriptEntry, TranscriptError> {
+    let missing =
+        |e: &XmlElement<'_>| TranscriptError::new(TranscriptErrorKind::Missing, e.offset());
+    let value = |e: &XmlElement<'_>| TranscriptError::new(TranscriptErrorKind::Value, e.offset());
     let mut fields: [Option<String>; 5] = Default::default();
     let mut body = None;
     while let Some(child) = r.child(message)? {
-        let slot = match (child.own, child.local.as_slice()) {
-            (true, b"originator") => 0,
-            (true, b"destination") => 1,
-            (true, b"received") => 2,
-            (true, b"session-id") => 3,
-            (true, b"content-type") => 4,
-            (true, b"body") => {
-                let encoding = child.encoding.clone();
-                let text = r.text(&child)?;
+        let slot = match child.name_in(TRANSCRIPT_NAMESPACE) {
+            Some(b"originator") => 0,
+            Some(b"destination") => 1,
+            Some(b"received") => 2,
+            Some(b"session-id") => 3,
+            Some(b"content-type") => 4,
+            Some(b"body") => {
+                let text = r.text(&child)?.into_owned();
                 if body.is_some() {
                     return Err(missing(&child));
                 }
-                body = Some(match encoding.as_deref() {
+                // `str::trim`, not XML white space: what this parser has always accepted.
+                body = Some(match child.attribute("encoding").map(str::trim) {
                     None | Some("text") => Bytes::from(text),
                     Some("base64") => Bytes::from(base64_decode(&text).ok_or(value(&child))?),
                     Some(_) => return Err(value(&child)),
@@ -260,7 +281,7 @@ fn entry(r: &mut Reader<'_>, message: &Element) -> Result<TranscriptEntry, Trans
                 continue;
             }
         };
-        let text = r.text(&child)?;
+        let text = r.text(&child)?.into_owned();
         let field = fields.get_mut(slot).ok_or(value(&child))?;
         if field.is_some() {
             return Err(missing(&child));
@@ -270,8 +291,8 @@ fn entry(r: &mut Reader<'_>, message: &Element) -> Result<TranscriptEntry, Trans
     let [originator, destination, received, session_id, content_type] = fields;
     let take = |f: Option<String>| f.ok_or(missing(message));
     let received = take(received)?;
-    let received = Timestamp::parse_rfc3339(received.trim_matches([' ', '\t', '\n', '\r']))
-        .ok_or(value(message))?;
+    let received =
+        Timestamp::parse_rfc3339(trim_xml_whitespace(&received)).ok_or(value(message))?;
     Ok(TranscriptEntry {
         originator: take(originator)?,
         destination: take(destination)?,
@@ -280,260 +301,6 @@ fn entry(r: &mut Reader<'_>, message: &Element) -> Result<TranscriptEntry, Trans
         content_type: take(content_type)?,
         body: body.ok_or(missing(message))?,
     })
-}
-
-/// An opened element.
-struct Element {
-    /// In the transcript namespace.
-    own: bool,
-    local: Vec<u8>,
-    /// The unqualified `encoding` attribute (the only one read).
-    encoding: Option<String>,
-    /// `<x/>`.
-    empty: bool,
-    offset: usize,
-}
-
-enum Node<'i> {
-    Open(Element),
-    Close,
-    Text(Cow<'i, str>),
-    Decl(BytesDecl<'i>),
-    Skip,
-    Eof,
-}
-
-/// A bounded pull reader: no DTD, no unknown entities, XML 1.0 characters only.
-struct Reader<'i> {
-    inner: NsReader<&'i [u8]>,
-    depth: usize,
-    max_depth: usize,
-    at_start: bool,
-}
-
-fn xml_error(offset: usize) -> TranscriptError {
-    TranscriptError::new(TranscriptErrorKind::Xml, offset)
-}
-
-impl<'i> Reader<'i> {
-    fn new(input: &'i [u8], max_depth: usize) -> Self {
-        let mut inner = NsReader::from_reader(input);
-        let config = inner.config_mut();
-        config.check_comments = true;
-        config.check_end_names = true;
-        config.expand_empty_elements = false;
-        config.allow_unmatched_ends = false;
-        config.allow_dangling_amp = false;
-        config.trim_text(false);
-        Self {
-            inner,
-            depth: 0,
-            max_depth,
-            at_start: true,
-        }
-    }
-
-    fn next(&mut self) -> Result<(usize, Node<'i>), TranscriptError> {
-        let offset = usize::try_from(self.inner.buffer_position()).unwrap_or(usize::MAX);
-        let (own, event) = match self.inner.read_resolved_event() {
-            Ok((ResolveResult::Bound(ns), event)) => {
-                (ns.as_ref() == TRANSCRIPT_NAMESPACE.as_bytes(), event)
-            }
-            Ok((ResolveResult::Unbound, event)) => (false, event),
-            Ok((ResolveResult::Unknown(_), _)) => return Err(xml_error(offset)),
-            Err(_) => {
-                let at = usize::try_from(self.inner.error_position()).unwrap_or(offset);
-                return Err(xml_error(at));
-            }
-        };
-        let at_start = std::mem::replace(&mut self.at_start, false);
-        let node = match event {
-            Event::Start(start) => Node::Open(self.open(own, &start, false, offset)?),
-            Event::Empty(start) => {
-                let element = self.open(own, &start, true, offset)?;
-                self.depth = self.depth.saturating_sub(1);
-                Node::Open(element)
-            }
-            Event::End(_) => {
-                self.depth = self.depth.saturating_sub(1);
-                Node::Close
-            }
-            Event::Text(text) => {
-                checked(text.xml10_content().map_err(|_| xml_error(offset))?, offset)?
-            }
-            Event::CData(data) => {
-                checked(data.xml10_content().map_err(|_| xml_error(offset))?, offset)?
-            }
-            Event::GeneralRef(reference) => Node::Text(resolve_reference(&reference, offset)?),
-            Event::Decl(decl) if at_start => Node::Decl(decl),
-            // No DTD: entities it could declare are never expanded.
-            Event::Decl(_) | Event::DocType(_) => return Err(xml_error(offset)),
-            Event::Comment(_) | Event::PI(_) => Node::Skip,
-            Event::Eof => Node::Eof,
-        };
-        Ok((offset, node))
-    }
-
-    fn open(
-        &mut self,
-        own: bool,
-        start: &BytesStart<'_>,
-        empty: bool,
-        offset: usize,
-    ) -> Result<Element, TranscriptError> {
-        self.depth = self.depth.saturating_add(1);
-        if self.depth > self.max_depth {
-            return Err(TranscriptError::new(TranscriptErrorKind::Limit, offset));
-        }
-        let mut encoding = None;
-        for attribute in start.attributes() {
-            let attribute = attribute.map_err(|_| xml_error(offset))?;
-            let (ns, local) = self.inner.resolve_attribute(attribute.key);
-            let value = attribute
-                .decode_and_unescape_value(self.inner.decoder())
-                .map_err(|_| xml_error(offset))?;
-            if !value.chars().all(is_xml_char) {
-                return Err(xml_error(offset));
-            }
-            match ns {
-                ResolveResult::Unknown(_) => return Err(xml_error(offset)),
-                ResolveResult::Unbound if local.as_ref() == b"encoding" => {
-                    encoding = Some(value.trim().to_owned());
-                }
-                _ => {}
-            }
-        }
-        Ok(Element {
-            own,
-            local: start.local_name().as_ref().to_vec(),
-            encoding,
-            empty,
-            offset,
-        })
-    }
-
-    /// The root element, after the prolog.
-    fn root(&mut self) -> Result<Element, TranscriptError> {
-        loop {
-            match self.next()? {
-                (_, Node::Open(element)) => return Ok(element),
-                (offset, Node::Decl(decl)) => check_declaration(&decl, offset)?,
-                (_, Node::Skip) => {}
-                (_, Node::Text(text)) if is_whitespace(&text) => {}
-                (offset, _) => return Err(xml_error(offset)),
-            }
-        }
-    }
-
-    /// The next child element of `parent`, `None` at its end tag.
-    fn child(&mut self, parent: &Element) -> Result<Option<Element>, TranscriptError> {
-        if parent.empty {
-            return Ok(None);
-        }
-        loop {
-            match self.next()? {
-                (_, Node::Open(element)) => return Ok(Some(element)),
-                (_, Node::Close) => return Ok(None),
-                (_, Node::Skip) => {}
-                (_, Node::Text(text)) if is_whitespace(&text) => {}
-                (offset, Node::Text(_)) => {
-                    return Err(TranscriptError::new(TranscriptErrorKind::Value, offset));
-                }
-                (offset, Node::Decl(_) | Node::Eof) => return Err(xml_error(offset)),
-            }
-        }
-    }
-
-    /// The text of a leaf element, as written (references resolved).
-    fn text(&mut self, element: &Element) -> Result<String, TranscriptError> {
-        let mut value = String::new();
-        if element.empty {
-            return Ok(value);
-        }
-        loop {
-            match self.next()? {
-                (_, Node::Text(text)) => value.push_str(&text),
-                (_, Node::Close) => return Ok(value),
-                (_, Node::Skip) => {}
-                (offset, Node::Open(_)) => {
-                    return Err(TranscriptError::new(TranscriptErrorKind::Value, offset));
-                }
-                (offset, Node::Decl(_) | Node::Eof) => return Err(xml_error(offset)),
-            }
-        }
-    }
-
-    /// Reads past `element` and everything in it.
-    fn skip(&mut self, element: &Element) -> Result<(), TranscriptError> {
-        if element.empty {
-            return Ok(());
-        }
-        let level = self.depth;
-        loop {
-            match self.next()? {
-                (_, Node::Close) if self.depth < level => return Ok(()),
-                (offset, Node::Decl(_) | Node::Eof) => return Err(xml_error(offset)),
-                _ => {}
-            }
-        }
-    }
-
-    /// After the root: only comments, processing instructions and white space.
-    fn finish(&mut self) -> Result<(), TranscriptError> {
-        loop {
-            match self.next()? {
-                (_, Node::Eof) => return Ok(()),
-                (_, Node::Skip) => {}
-                (_, Node::Text(text)) if is_whitespace(&text) => {}
-                (offset, _) => return Err(xml_error(offset)),
-            }
-        }
-    }
-}
-
-fn is_whitespace(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
-fn checked(text: Cow<'_, str>, offset: usize) -> Result<Node<'_>, TranscriptError> {
-    if text.chars().all(is_xml_char) {
-        Ok(Node::Text(text))
-    } else {
-        Err(xml_error(offset))
-    }
-}
-
-/// Character references and the five predefined entities; anything else would need a DTD.
-fn resolve_reference(
-    reference: &BytesRef<'_>,
-    offset: usize,
-) -> Result<Cow<'static, str>, TranscriptError> {
-    let c = if reference.is_char_ref() {
-        match reference.resolve_char_ref() {
-            Ok(Some(c)) if is_xml_char(c) => c,
-            _ => return Err(xml_error(offset)),
-        }
-    } else {
-        match reference.as_ref() {
-            b"lt" => '<',
-            b"gt" => '>',
-            b"amp" => '&',
-            b"apos" => '\'',
-            b"quot" => '"',
-            _ => return Err(xml_error(offset)),
-        }
-    };
-    Ok(Cow::Owned(String::from(c)))
-}
-
-/// Only UTF-8 is read.
-fn check_declaration(decl: &BytesDecl<'_>, offset: usize) -> Result<(), TranscriptError> {
-    match decl.encoding() {
-        None => Ok(()),
-        Some(Ok(name)) if name.eq_ignore_ascii_case(b"utf-8") => Ok(()),
-        Some(_) => Err(xml_error(offset)),
-    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,12 @@
 //! methods and continuation flags.
 
 use std::fmt;
-use std::str::FromStr;
 
 use bytes::{Bytes, BytesMut};
 
 use super::Span;
 use crate::error::{ErrorKind, ParseError, Result};
-use crate::header::ident_error;
+use crate::ident::{Ident, ident_newtype};
 
 // --- transaction identifier ------------------------------------------------------------------
 
@@ -16,14 +15,11 @@ use crate::header::ident_error;
 /// first a letter or digit, the others letters, digits, `.`, `-`, `+`, `%` or `=`. It opens
 /// the start line and closes the frame in the end-line. Stored inline: `Copy`, no allocation.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TransactionId {
-    len: u8,
-    bytes: [u8; 32],
-}
+pub struct TransactionId(Ident);
 
 impl TransactionId {
     /// The longest identifier the grammar allows.
-    pub const MAX_LEN: usize = 32;
+    pub const MAX_LEN: usize = Ident::MAX_LEN;
 
     /// Checks and stores an identifier.
     ///
@@ -31,40 +27,21 @@ impl TransactionId {
     /// [`ErrorKind::TransactionId`] with the offset in `id` of the offending byte (or of the
     /// end, when the length is wrong).
     pub fn new(id: &[u8]) -> Result<Self> {
-        if let Some(at) = ident_error(id) {
-            return Err(ParseError::new(ErrorKind::TransactionId, at as u64));
-        }
-        let mut bytes = [0u8; 32];
-        if let Some(dst) = bytes.get_mut(..id.len()) {
-            dst.copy_from_slice(id);
-        }
-        // `ident_error` bounds the length to 32.
-        let len = u8::try_from(id.len()).unwrap_or(32);
-        Ok(Self { len, bytes })
-    }
-
-    /// The identifier's bytes (ASCII).
-    #[must_use]
-    pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    /// The identifier as text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        Ident::new(id)
+            .map(Self)
+            .map_err(|at| ParseError::new(ErrorKind::TransactionId, at as u64))
     }
 
     /// Its length in bytes (4 to 32).
     #[must_use]
     pub fn len(&self) -> usize {
-        usize::from(self.len)
+        self.0.len()
     }
 
     /// Always false: an identifier has at least 4 bytes.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.0.len() == 0
     }
 
     /// Writes this identifier's end-line, `-------<id><flag>` CRLF (without the CRLF that
@@ -89,25 +66,7 @@ impl Ord for TransactionId {
     }
 }
 
-impl fmt::Debug for TransactionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TransactionId({:?})", self.as_str())
-    }
-}
-
-impl fmt::Display for TransactionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for TransactionId {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Self::new(s.as_bytes())
-    }
-}
+ident_newtype!(TransactionId, "identifier");
 
 // --- method ----------------------------------------------------------------------------------
 

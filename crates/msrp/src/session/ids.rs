@@ -2,22 +2,16 @@
 //! (RFC 4975 §7.1, §7.1.1). No randomness lives in this crate: the host supplies it through
 //! [`IdGenerator`], and tests use [`SeededIds`] (DESIGN.md, "Sans-IO").
 
-use core::fmt;
-use core::str::FromStr;
-
 use crate::error::{ErrorKind, ParseError};
 use crate::frame::TransactionId;
-use crate::header::ident_error;
+use crate::ident::{Ident, ident_newtype};
 
 /// A Message-ID (RFC 4975 §7.1.1, §9 `ident`): 4 to 32 characters, the first a letter or
 /// digit, the others letters, digits, `.`, `-`, `+`, `%` or `=`. It names a whole message,
 /// whatever its chunks. Stored inline: `Copy`, no allocation, compared byte for byte
 /// (Message-IDs are case-sensitive).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MessageId {
-    len: u8,
-    bytes: [u8; 32],
-}
+pub struct MessageId(Ident);
 
 impl MessageId {
     /// Checks and stores a Message-ID.
@@ -26,65 +20,20 @@ impl MessageId {
     /// [`ErrorKind::MessageId`] with the offset in `id` of the offending byte (or of the end,
     /// when the length is wrong).
     pub fn new(id: &[u8]) -> Result<Self, ParseError> {
-        if let Some(at) = ident_error(id) {
-            return Err(ParseError::new(ErrorKind::MessageId, at as u64));
-        }
-        Ok(Self::from_ident(id))
-    }
-
-    /// Stores bytes already checked to be an `ident`.
-    fn from_ident(id: &[u8]) -> Self {
-        let mut bytes = [0u8; 32];
-        let len = id.len().min(32);
-        if let (Some(dst), Some(src)) = (bytes.get_mut(..len), id.get(..len)) {
-            dst.copy_from_slice(src);
-        }
-        // `len` is at most 32.
-        Self {
-            len: u8::try_from(len).unwrap_or(32),
-            bytes,
-        }
+        Ident::new(id)
+            .map(Self)
+            .map_err(|at| ParseError::new(ErrorKind::MessageId, at as u64))
     }
 
     /// A Message-ID made of 16 lower-case hexadecimal digits of `n` (64 bits, the amount of
     /// randomness RFC 4975 §7.1.1 suggests for an endpoint without a clock).
     #[must_use]
     pub fn from_u64(n: u64) -> Self {
-        Self::from_ident(&hex16(n))
-    }
-
-    /// The Message-ID's bytes (ASCII).
-    #[must_use]
-    pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    /// The Message-ID as text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+        Self(Ident::from_checked(&hex16(n)))
     }
 }
 
-impl fmt::Debug for MessageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "MessageId({:?})", self.as_str())
-    }
-}
-
-impl fmt::Display for MessageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MessageId {
-    type Err = ParseError;
-
-    fn from_str(s: &str) -> Result<Self, ParseError> {
-        Self::new(s.as_bytes())
-    }
-}
+ident_newtype!(MessageId, "Message-ID");
 
 /// `n` as 16 lower-case hexadecimal digits.
 pub(crate) fn hex16(n: u64) -> [u8; 16] {
