@@ -1,0 +1,627 @@
+//! A smoke test of `examples/chat_server` as a real process on loopback: two clients speak
+//! SIP over TCP and MSRP over TCP with std sockets, written with the library's own client
+//! helpers (`ImClient`, `simpleim_msrp::Session`).
+//!
+//! - Alice joins `sip:chat@127.0.0.1` and connects to the focus (`a=setup:active`); Bob joins
+//!   with `a=setup:passive`, so the server connects to him (`poll_connect`).
+//! - Alice's CPIM message reaches Bob byte for byte.
+//! - A SIP MESSAGE (over UDP) for a user who is not registered is answered 202 and is in the
+//!   SQLite file after the server exits.
+//! - SIGINT: both clients get a BYE, and the server exits 0.
+//! - A second test restarts the server on the same SQLite file: the stored message is still
+//!   there, and it is pushed to Carol over MSRP when she registers (REQ: DEF-2).
+//!
+//! The server binary is the example built by `cargo test` (examples are built before tests
+//! run), found beside this test's own executable: `<target>/<profile>/examples/chat_server`.
+//! When it is missing (a `cargo test --test chat_server_smoke` that did not build examples)
+//! the test says so and passes without running.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stderr,
+    clippy::disallowed_methods,
+    reason = "a test: failures panic, and it reads the clock as the clients' host"
+)]
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use simpleim::focus::client::{ClientConfig, ImClient, InviteOptions, JoinedSession, Registration};
+use simpleim::msrp::{Event, SendOptions, Session, SessionConfig};
+use simpleim::sdp::attr::Setup;
+use simpleim::sip::dialog::SentBy;
+use simpleim::sip::{
+    HeaderName, Limits, Message, Method, Request, Response, SeededIds, StreamDecoder, Uri,
+};
+
+const ROOM: &str = "sip:chat@127.0.0.1";
+/// The whole test stays well under 30 s; each wait has its own, shorter bound.
+const STEP: Duration = Duration::from_secs(5);
+
+/// The example binary beside this test's executable (`<target>/<profile>/deps/<test>`).
+fn server_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let bin = profile_dir
+        .join("examples")
+        .join(format!("chat_server{}", std::env::consts::EXE_SUFFIX));
+    bin.is_file().then_some(bin)
+}
+
+/// The server's log filter: `info`, or what `CHAT_SERVER_SMOKE_LOG` says (`debug`, ...);
+/// with that variable set the test also prints the server's log.
+fn log_level() -> String {
+    match std::env::var("CHAT_SERVER_SMOKE_LOG") {
+        Ok(level) if !level.is_empty() && level != "1" => level,
+        _ => "info".to_owned(),
+    }
+}
+
+/// A fresh directory for one test's database and logs.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "chat_server_smoke_{test}_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Numbers the servers' log files.
+static LOGS: AtomicUsize = AtomicUsize::new(0);
+
+/// The server process; killed if the test fails before it exits by itself.
+struct Server {
+    child: Child,
+    log: PathBuf,
+    db: PathBuf,
+    sip_tcp: SocketAddr,
+    sip_udp: SocketAddr,
+}
+
+impl Server {
+    /// Starts the server with its database and log in `dir`.
+    fn start(bin: &PathBuf, dir: &std::path::Path) -> Self {
+        let db = dir.join("smoke.db");
+        let log = dir.join(format!(
+            "server-{}.log",
+            LOGS.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut child = Command::new(bin)
+            .args(["--sip", "127.0.0.1:0", "--msrp", "127.0.0.1:0"])
+            .args(["--push-msrp", "127.0.0.1:0", "--log", &log_level(), "--db"])
+            .arg(&db)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        // The listening addresses, one `what address` per line, until `ready`.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + STEP;
+        let (mut sip_tcp, mut sip_udp) = (None, None);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                panic!(
+                    "the server did not say it was ready: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            };
+            let mut words = line.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some("sip-tcp"), Some(a)) => sip_tcp = a.parse().ok(),
+                (Some("sip-udp"), Some(a)) => sip_udp = a.parse().ok(),
+                (Some("room"), Some(uri)) => assert_eq!(uri, ROOM),
+                (Some("ready"), _) => break,
+                _ => {}
+            }
+        }
+        Self {
+            child,
+            log,
+            db,
+            sip_tcp: sip_tcp.unwrap(),
+            sip_udp: sip_udp.unwrap(),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGINT, as Ctrl-C would.
+    fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit by itself.
+    fn wait(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A client's SIP over one TCP connection.
+struct SipTcp {
+    stream: TcpStream,
+    decoder: StreamDecoder,
+    sent_by: SentBy,
+    ids: SeededIds,
+}
+
+impl SipTcp {
+    fn connect(to: SocketAddr, seed: u64) -> Self {
+        let stream = TcpStream::connect(to).unwrap();
+        let port = stream.local_addr().unwrap().port();
+        Self {
+            stream,
+            decoder: StreamDecoder::new(Limits::default()),
+            sent_by: SentBy::new("TCP", "127.0.0.1", Some(port)),
+            ids: SeededIds::new(seed),
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    /// The next message, within `deadline`.
+    fn next(&mut self, deadline: Instant) -> Message {
+        let mut buf = [0u8; 8192];
+        loop {
+            if let Some(m) = self.decoder.decode().unwrap() {
+                return m;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no SIP message in time");
+            self.stream.set_read_timeout(Some(left)).unwrap();
+            match self.stream.read(&mut buf) {
+                Ok(0) => panic!("the server closed the SIP connection"),
+                Ok(n) => self.decoder.push(&buf[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) => panic!("SIP read: {e}"),
+            }
+        }
+    }
+
+    /// Skips messages until one `matches`.
+    fn wait_for(&mut self, within: Duration, matches: impl Fn(&Message) -> bool) -> Message {
+        let deadline = Instant::now() + within;
+        loop {
+            let m = self.next(deadline);
+            if matches(&m) {
+                return m;
+            }
+        }
+    }
+}
+
+fn final_for(m: &Message, method: &str) -> bool {
+    m.as_response().is_some_and(|r| {
+        r.code() >= 200
+            && r.headers()
+                .get(HeaderName::CSeq)
+                .is_some_and(|c| c.value().ends_with(method.as_bytes()))
+    })
+}
+
+fn is_request(m: &Message, method: &Method) -> bool {
+    m.as_request().is_some_and(|r| r.method() == method)
+}
+
+/// Waits for a BYE and answers it 200.
+fn answer_bye(sip: &mut SipTcp) {
+    let Message::Request(bye) = sip.wait_for(STEP, |m| is_request(m, &Method::Bye)) else {
+        unreachable!()
+    };
+    let ok = Response::for_request(&bye, 200, &mut sip.ids)
+        .build()
+        .unwrap();
+    sip.send(ok.as_bytes());
+}
+
+/// One end of an MSRP session over a TCP connection.
+struct Peer {
+    stream: TcpStream,
+    session: Session,
+    events: Vec<Event>,
+}
+
+impl Peer {
+    fn new(stream: TcpStream, local: &str, remote: &str, seed: u64) -> Self {
+        let config = SessionConfig::new(
+            local.parse().unwrap(),
+            remote.parse().unwrap(),
+            Box::new(simpleim::msrp::SeededIds::new(seed)),
+        );
+        Self {
+            stream,
+            session: Session::new(config),
+            events: Vec::new(),
+        }
+    }
+
+    /// Connects to the first hop of `remote` (one URI here) and binds the connection with a
+    /// bodiless SEND, as the side that opened it (RFC 4975 §5.4).
+    fn connect(local: &str, remote: &str, seed: u64) -> Self {
+        let hop: simpleim::msrp::MsrpUri = remote.parse().unwrap();
+        let stream = TcpStream::connect(format!("127.0.0.1:{}", hop.port().unwrap())).unwrap();
+        let mut peer = Self::new(stream, local, remote, seed);
+        let tid = format!("bind{seed}");
+        let bind = format!(
+            "MSRP {tid} SEND\r\nTo-Path: {remote}\r\nFrom-Path: {local}\r\nMessage-ID: {tid}\r\n\
+             Byte-Range: 1-0/0\r\n-------{tid}$\r\n"
+        );
+        peer.stream.write_all(bind.as_bytes()).unwrap();
+        peer
+    }
+
+    /// Writes what the session has to send, reads for up to `wait`, hands the bytes over.
+    fn pump(&mut self, wait: Duration) {
+        while let Some(b) = self.session.poll_transmit() {
+            self.stream.write_all(&b).unwrap();
+        }
+        self.stream.set_read_timeout(Some(wait)).unwrap();
+        let mut buf = [0u8; 16 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => self.session.handle_bytes(Instant::now(), &buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => panic!("MSRP read: {e}"),
+        }
+        self.session.handle_timeout(Instant::now());
+        while let Some(b) = self.session.poll_transmit() {
+            self.stream.write_all(&b).unwrap();
+        }
+        while let Some(e) = self.session.poll_event() {
+            self.events.push(e);
+        }
+    }
+
+    /// Pumps until `done` holds for the events so far.
+    fn pump_until(&mut self, within: Duration, done: impl Fn(&[Event]) -> bool) {
+        let deadline = Instant::now() + within;
+        while !done(&self.events) {
+            assert!(
+                Instant::now() < deadline,
+                "MSRP: not in time: {:?}",
+                self.events
+            );
+            self.pump(Duration::from_millis(50));
+        }
+    }
+
+    /// The bodies of the messages received.
+    fn messages(&self) -> Vec<Bytes> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Message { body, .. } => Some(body.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A joined client: its SIP connection, its dialog, its MSRP path.
+struct Client {
+    sip: SipTcp,
+    joined: JoinedSession,
+    path: String,
+}
+
+/// Sends the INVITE that joins the room, reads the 200, sends the ACK.
+fn join(server: &Server, name: &str, setup: Setup, msrp_port: u16, seed: u64) -> Client {
+    let mut sip = SipTcp::connect(server.sip_tcp, seed);
+    let path = format!("msrp://127.0.0.1:{msrp_port}/{name}-s1;tcp");
+    let mut config =
+        ClientConfig::new(&format!("sip:{name}@127.0.0.1"), sip.sent_by.clone(), &path)
+            .unwrap()
+            .with_display_name(name);
+    config.msrp.setup = setup;
+    let mut client = ImClient::new(config, Box::new(SeededIds::new(seed + 1)));
+    let Ok(Uri::Sip(room)) = Uri::parse(&Bytes::from_static(ROOM.as_bytes())) else {
+        panic!("room URI")
+    };
+    let invite = client.join_group(&room, &InviteOptions::new()).unwrap();
+    sip.send(invite.request().as_bytes());
+    let Message::Response(ok) = sip.wait_for(STEP, |m| final_for(m, "INVITE")) else {
+        unreachable!()
+    };
+    assert_eq!(ok.code(), 200, "{name}'s join: {ok:?}\n{}", server.log());
+    let joined = invite.accept(&ok).unwrap();
+    let ack = joined
+        .dialog()
+        .ack(&ok, &sip.sent_by, &mut sip.ids)
+        .unwrap()
+        .build()
+        .unwrap();
+    sip.send(ack.as_bytes());
+    Client { sip, joined, path }
+}
+
+/// A pager-mode MESSAGE to Carol, who is not registered, over UDP: 202 (REQ: DEF-1).
+fn message_offline_user(server: &Server) {
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port();
+    let message = Request::builder(Method::Message, "sip:carol@127.0.0.1")
+        .header(
+            HeaderName::Via,
+            format!("SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKsmoke1;rport"),
+        )
+        .header(HeaderName::MaxForwards, 70)
+        .header_named("From", "\"alice\" <sip:alice@127.0.0.1>;tag=smoke1")
+        .header_named("To", "<sip:carol@127.0.0.1>")
+        .header(HeaderName::CallId, "smoke-message-1")
+        .header(HeaderName::CSeq, "1 MESSAGE")
+        .body("text/plain", CAROL_TEXT)
+        .build()
+        .unwrap();
+    udp.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let deadline = Instant::now() + STEP;
+    let mut buf = [0u8; 65_535];
+    // Sent again every 500 ms, as a UDP client's Timer E would.
+    loop {
+        assert!(Instant::now() < deadline, "no answer to the MESSAGE");
+        udp.send_to(message.as_bytes(), server.sip_udp).unwrap();
+        let Ok((n, _)) = udp.recv_from(&mut buf) else {
+            continue;
+        };
+        let m = Message::parse_datagram(Bytes::copy_from_slice(&buf[..n])).unwrap();
+        if final_for(&m, "MESSAGE") {
+            assert_eq!(m.as_response().unwrap().code(), 202, "{m:?}");
+            return;
+        }
+    }
+}
+
+const CAROL_TEXT: &str = "Carol, call me when you are back.";
+
+/// Stops the server with SIGINT and checks it exits 0 with `expected` in its log.
+fn stop(server: &mut Server, expected: &[&str]) -> String {
+    server.interrupt();
+    let status = server.wait(Duration::from_secs(10));
+    let log = server.log();
+    if std::env::var_os("CHAT_SERVER_SMOKE_LOG").is_some() {
+        eprintln!("{log}");
+    }
+    assert!(status.success(), "exit status {status:?}:\n{log}");
+    for e in expected {
+        assert!(log.contains(e), "no `{e}` in the log:\n{log}");
+    }
+    log
+}
+
+/// The messages stored in the server's file, as (recipient, body).
+fn stored(server: &Server) -> Vec<(String, Vec<u8>)> {
+    let db = rusqlite::Connection::open(&server.db).unwrap();
+    let mut s = db
+        .prepare("SELECT recipient, body FROM messages ORDER BY id")
+        .unwrap();
+    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn skip() {
+    eprintln!(
+        "chat_server_smoke: SKIPPED: the chat_server example is not built beside this test \
+         (run `cargo test`, which builds examples first, or `cargo build --example chat_server`)"
+    );
+}
+
+#[test]
+fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
+    let Some(bin) = server_binary() else {
+        return skip();
+    };
+    let started = Instant::now();
+    let dir = scratch_dir("chat");
+    let mut server = Server::start(&bin, &dir);
+
+    // Alice connects to the focus herself (a=setup:active).
+    let mut alice = join(&server, "alice", Setup::Active, 9, 10);
+    let focus_path = alice.joined.focus_path().to_string();
+    let mut alice_msrp = Peer::connect(&alice.path, &focus_path, 100);
+
+    // Bob waits for the focus to connect to him (a=setup:passive).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let bob_port = listener.local_addr().unwrap().port();
+    let mut bob = join(&server, "bob", Setup::Passive, bob_port, 20);
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + STEP;
+    let stream = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                assert!(
+                    Instant::now() < deadline,
+                    "the server did not connect to Bob:\n{}",
+                    server.log()
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    };
+    stream.set_nonblocking(false).unwrap();
+    let focus_path = bob.joined.focus_path().to_string();
+    let mut bob_msrp = Peer::new(stream, &bob.path, &focus_path, 200);
+    bob_msrp.pump(Duration::from_millis(100)); // the focus's bodiless SEND, answered 200
+
+    // Alice writes to the room; Bob gets the very bytes she sent.
+    let body = alice
+        .joined
+        .message("text/plain", "Hello Bob, from Alice over a real socket")
+        .unwrap();
+    alice_msrp
+        .session
+        .send_message(
+            Instant::now(),
+            "message/cpim",
+            body.clone(),
+            SendOptions::new(),
+        )
+        .unwrap();
+    alice_msrp.pump_until(STEP, |e| e.iter().any(|e| matches!(e, Event::Sent { .. })));
+    bob_msrp.pump_until(STEP, |e| {
+        e.iter().any(|e| matches!(e, Event::Message { .. }))
+    });
+    assert_eq!(bob_msrp.messages(), [body], "byte for byte");
+    assert!(
+        alice_msrp.messages().is_empty(),
+        "the sender does not get its own message back"
+    );
+
+    // A MESSAGE for Carol, who never registered: stored, 202.
+    message_offline_user(&server);
+
+    // Ctrl-C: a BYE to each participant, then exit 0.
+    server.interrupt();
+    answer_bye(&mut alice.sip);
+    answer_bye(&mut bob.sip);
+    stop(
+        &mut server,
+        &[
+            "joined",
+            "message relayed",
+            "message stored for an offline user",
+            "shutting down",
+            "deferred-message store flushed",
+        ],
+    );
+
+    // Nothing stored is lost: Carol's message is in the file.
+    assert_eq!(
+        stored(&server),
+        [(
+            "sip:carol@127.0.0.1".to_owned(),
+            CAROL_TEXT.as_bytes().to_vec()
+        )]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn a_stored_message_survives_a_restart_and_is_pushed_when_the_user_registers() {
+    let Some(bin) = server_binary() else {
+        return skip();
+    };
+    let dir = scratch_dir("push");
+
+    // A MESSAGE for Carol is stored; the server stops.
+    let mut server = Server::start(&bin, &dir);
+    message_offline_user(&server);
+    stop(&mut server, &["message stored for an offline user"]);
+
+    // A new server on the same file: Carol registers, and the message is pushed to her (REQ:
+    // DEF-2): an INVITE, one MSRP SEND, a BYE.
+    let mut server = Server::start(&bin, &dir);
+    let mut sip = SipTcp::connect(server.sip_tcp, 30);
+    let path = "msrp://127.0.0.1:9/carol-s1;tcp";
+    let config = ClientConfig::new("sip:carol@127.0.0.1", sip.sent_by.clone(), path).unwrap();
+    let mut carol = ImClient::new(config, Box::new(SeededIds::new(31)));
+    sip.send(carol.register(Registration::Im).unwrap().as_bytes());
+    let ok = sip.wait_for(STEP, |m| final_for(m, "REGISTER"));
+    assert_eq!(
+        ok.as_response().unwrap().code(),
+        200,
+        "{ok:?}\n{}",
+        server.log()
+    );
+
+    let Message::Request(invite) = sip.wait_for(STEP, |m| is_request(m, &Method::Invite)) else {
+        unreachable!()
+    };
+    let push_path = String::from_utf8_lossy(&invite.body())
+        .lines()
+        .find_map(|l| l.strip_prefix("a=path:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let answer = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=message 9 TCP/MSRP *\r\na=accept-types:message/cpim\r\n\
+         a=accept-wrapped-types:*\r\na=path:{path}\r\na=setup:active\r\n"
+    );
+    let ok = Response::for_request(&invite, 200, &mut sip.ids)
+        .header(HeaderName::Contact, "<sip:carol@127.0.0.1;transport=tcp>")
+        .body("application/sdp", answer)
+        .build()
+        .unwrap();
+    sip.send(ok.as_bytes());
+    sip.wait_for(STEP, |m| is_request(m, &Method::Ack));
+
+    // Carol connects to the service's own MSRP port (it offered a=setup:passive).
+    let mut push = Peer::connect(path, &push_path, 300);
+    push.pump_until(STEP, |e| {
+        e.iter().any(|e| matches!(e, Event::Message { .. }))
+    });
+    let got = push.messages();
+    let cpim = simpleim::cpim::CpimMessage::parse(got[0].clone()).unwrap();
+    assert_eq!(cpim.payload().as_ref(), CAROL_TEXT.as_bytes());
+    assert_eq!(
+        cpim.head().from().unwrap().unwrap().uri(),
+        "sip:alice@127.0.0.1"
+    );
+    answer_bye(&mut sip);
+
+    stop(
+        &mut server,
+        &["registered", "stored message delivered", "push ended"],
+    );
+    assert!(
+        stored(&server).is_empty(),
+        "delivered messages leave the store"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
