@@ -21,9 +21,9 @@ use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 use tracing::{debug, info, trace, warn};
 
+use crate::events;
 use crate::net::{self, Input, MsrpConn, Origin, Service, SipHandle, Writer};
 use crate::setup::Room;
-use crate::{events, fixups};
 
 /// How long shutdown waits for the BYEs to be answered.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -72,8 +72,6 @@ struct MsrpEntry {
 pub(crate) struct Host {
     pub(crate) focus: Focus<SipHandle, MsrpConn>,
     udp: Option<Arc<UdpSocket>>,
-    /// The Via transport the focus writes (rewritten for the other transport).
-    via_transport: &'static [u8],
     sip: HashMap<u64, SipConn>,
     msrp: HashMap<MsrpConn, MsrpEntry>,
     /// For the connections the focus asks for.
@@ -93,13 +91,11 @@ impl Host {
         focus: Focus<SipHandle, MsrpConn>,
         rooms: Vec<Room>,
         udp: Option<Arc<UdpSocket>>,
-        tcp: bool,
         inputs: mpsc::Sender<Input>,
     ) -> Self {
         Self {
             focus,
             udp,
-            via_transport: if tcp { b"TCP" } else { b"UDP" },
             sip: HashMap::new(),
             msrp: HashMap::new(),
             inputs,
@@ -300,7 +296,6 @@ impl Host {
                 }
             }
         }
-        let message = fixups::accept_require_pref(message);
         self.focus.handle_sip(t, handle, message);
     }
 
@@ -438,14 +433,14 @@ impl Host {
                 let Some(udp) = &self.udp else {
                     return;
                 };
-                let bytes = fixups::with_via_transport(message, self.via_transport, b"UDP");
+                let bytes = message.as_bytes().clone();
                 // UDP is unreliable anyway: the transaction layer retransmits what is lost.
                 if let Err(e) = udp.try_send_to(&bytes, peer) {
                     debug!(%peer, error = %e, "UDP send failed");
                 }
             }
             SipHandle::Tcp(conn) => {
-                let bytes = fixups::with_via_transport(message, self.via_transport, b"TCP");
+                let bytes = message.as_bytes().clone();
                 let sent = self.sip.get(&conn).map(|c| c.writer.tx.try_send(bytes));
                 match sent {
                     Some(Ok(())) => {}

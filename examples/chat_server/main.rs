@@ -25,8 +25,7 @@
 //!   identifier generators seeded from the operating system's random source.
 //! - `store`: the deferred messages and transcripts in SQLite, behind the `DeferredStore`
 //!   trait.
-//! - `config`: flags and config file; `events`: the structured logs; `fixups`: what the
-//!   host rewrites on the wire for gaps of the library.
+//! - `config`: flags and config file; `events`: the structured logs.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -35,7 +34,6 @@
 
 mod config;
 mod events;
-mod fixups;
 mod host;
 mod net;
 mod setup;
@@ -161,7 +159,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     net::spawn_msrp_listener(msrp, Service::Rooms, inputs_tx.clone());
     net::spawn_msrp_listener(push, Service::Push, inputs_tx.clone());
 
-    let host = host::Host::new(focus, rooms, sip_udp, settings.tcp, inputs_tx);
+    let host = host::Host::new(focus, rooms, sip_udp, inputs_tx);
     host.run(inputs_rx, stop_signal()).await;
     info!("bye");
     Ok(())

@@ -59,6 +59,14 @@ impl TransportHandle for SipHandle {
     fn is_reliable(&self) -> bool {
         matches!(self, Self::Tcp(_))
     }
+
+    /// The focus names this in the Via of what it sends on the handle (RFC 3261 §18.1.1).
+    fn transport(&self) -> Option<&str> {
+        Some(match self {
+            Self::Udp(_) => "UDP",
+            Self::Tcp(_) => "TCP",
+        })
+    }
 }
 
 impl fmt::Display for SipHandle {

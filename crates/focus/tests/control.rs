@@ -32,6 +32,10 @@ impl TransportHandle for Peer {
     fn is_reliable(&self) -> bool {
         matches!(self, Self::Tcp(_))
     }
+
+    fn transport(&self) -> Option<&str> {
+        Some(if self.is_reliable() { "TCP" } else { "UDP" })
+    }
 }
 
 const ROOM: &str = "sip:chat-42@conf.example.net";
@@ -2014,4 +2018,21 @@ fn a_group_of_the_directory_becomes_a_room_on_its_first_invite() {
     h.receive(Peer::Udp("bob"), other.build());
     assert_eq!(h.last_response().code(), 404);
     assert!(h.control.room(room).is_some());
+}
+
+#[test]
+fn requests_of_the_focus_name_the_transport_of_their_handle_in_via() {
+    // RFC 3261 §18.1.1 (the configured sent-by is UDP; Bob came over TCP)
+    let mut h = Harness::default_room();
+    let invite = Invite::new(1).build();
+    h.receive(Peer::Tcp(1), invite.clone());
+    let ok = h.last_response();
+    h.receive(Peer::Tcp(1), ack_for(&invite, &ok, "z9hG4bKack1"));
+    let pid = joined(&h.events).unwrap();
+    h.take();
+    h.control.remove_participant(h.now, pid).unwrap();
+    h.drain();
+    let bye = sent_requests(&h, &Method::Bye).remove(0);
+    let via = bye.headers().get(HeaderName::Via).unwrap().value();
+    assert!(via.starts_with(b"SIP/2.0/TCP conf.example.net"), "{via:?}");
 }

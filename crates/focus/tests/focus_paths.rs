@@ -995,3 +995,23 @@ fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
         .count();
     assert_eq!(delivered, 1);
 }
+
+#[test]
+fn a_register_requiring_pref_is_served_and_a_message_to_the_room_is_not_stored() {
+    // REQ: DEF-2 (an OMA client's REGISTER has Require: pref, seed 004 §6.1.1.1), DEF-1
+    let mut sim = with_deferred();
+    let text = String::from_utf8_lossy(register("bob", 1, 600).as_bytes()).replacen(
+        "Expires: 600\r\n",
+        "Expires: 600\r\nRequire: pref\r\n",
+        1,
+    );
+    let Message::Request(r) = Message::parse_datagram(Bytes::from(text)).unwrap() else {
+        unreachable!()
+    };
+    sim.from_proxy(&r);
+    let answer = sim.proxy_in.iter().find_map(Message::as_response).unwrap();
+    assert_eq!(answer.code(), 200, "{answer:?}");
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let r = sim.message(a, ROOM, "to the room");
+    assert_eq!(r.code(), 405, "not stored for a user called chat");
+}

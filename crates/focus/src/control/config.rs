@@ -134,6 +134,10 @@ pub struct ControlConfig {
     /// is looked up here, and a group found becomes a room. `None` (the default): only rooms
     /// added with `add_room`.
     pub directory: Option<Box<dyn GroupDirectory>>,
+    /// Option tags supported beyond the sip crate's defaults (RFC 3261 §8.2.2.3: a Require
+    /// naming another gets 420). The composed focus adds `pref` (RFC 3840) when it serves
+    /// REGISTER.
+    pub extensions: Vec<&'static str>,
     /// The transaction layer's configuration (timers, bound, its own id generator).
     pub transaction: TransactionConfig,
     /// Where tags, branches, SDP session ids and MSRP session-ids come from (seed it from a
@@ -171,6 +175,7 @@ impl ControlConfig {
             lmm: LmmConfig::default(),
             conference_factory: None,
             directory: None,
+            extensions: Vec::new(),
             transaction,
             ids,
         }
@@ -196,6 +201,7 @@ impl fmt::Debug for ControlConfig {
             .field("lmm", &self.lmm)
             .field("conference_factory", &self.conference_factory)
             .field("directory", &self.directory)
+            .field("extensions", &self.extensions)
             .field("transaction", &self.transaction)
             .finish_non_exhaustive()
     }

@@ -131,7 +131,7 @@ mod timers;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
-use simpleim_sip::dialog::{Dialog, DialogId, SessionTimer};
+use simpleim_sip::dialog::{Dialog, DialogId, SentBy, SessionTimer};
 use simpleim_sip::header::{Allow, Warning};
 use simpleim_sip::transaction::{
     ClientKey, ServerKey, TransactionEvent, TransactionKey, TransactionLayer, Transmit,
@@ -290,6 +290,15 @@ impl<H: TransportHandle> Control<H> {
         let mut policy = simpleim_sip::Policy::default();
         if config.conference_factory.is_some() {
             policy.extensions.push("recipient-list-invite");
+        }
+        for e in &config.extensions {
+            if !policy.extensions.contains(e) {
+                policy.extensions.push(e);
+            }
+        }
+        // A MESSAGE handed to the host (deferred messaging) may carry any body.
+        if config.host_methods.contains(&Method::Message) {
+            policy.content_types = vec!["*/*"];
         }
         Self {
             config,
@@ -780,6 +789,20 @@ impl<H: TransportHandle> Control<H> {
         }
     }
 
+    /// The sent-by of a request going out on `handle`: the configured one, on the handle's
+    /// transport when it names one (RFC 3261 §18.1.1).
+    pub(super) fn sent_by_for(&self, handle: &H) -> SentBy {
+        self.config.sent_by.on_transport(handle.transport())
+    }
+
+    /// [`Control::sent_by_for`] the handle of participant `pid`.
+    pub(super) fn sent_by_of(&self, pid: ParticipantId) -> SentBy {
+        match self.participants.get(&pid) {
+            Some(p) => self.sent_by_for(&p.handle),
+            None => self.config.sent_by.clone(),
+        }
+    }
+
     /// The generator for tags and ids, as a sized `IdGenerator`.
     fn ids(&mut self) -> &mut (dyn simpleim_sip::IdGenerator + Send) {
         &mut *self.config.ids
@@ -860,10 +883,11 @@ impl<H: TransportHandle> Control<H> {
     }
 
     fn send_bye(&mut self, now: Instant, p: &mut Participant<H>) -> Result<(), CommandError> {
+        let sent_by = self.sent_by_for(&p.handle);
         let mut ids = &mut *self.config.ids;
         let bye = p
             .dialog
-            .request(Method::Bye, &self.config.sent_by, &mut ids)?
+            .request(Method::Bye, &sent_by, &mut ids)?
             .build()?;
         self.layer.send_request(now, p.handle.clone(), bye)?;
         Ok(())

@@ -167,13 +167,12 @@ impl<H: TransportHandle + Clone> Control<H> {
         } else {
             "active;expires=60"
         };
+        let sent_by = self.sent_by_of(pid);
         let ids = &mut *self.config.ids;
         let Some(p) = self.participants.get_mut(&pid) else {
             return;
         };
-        let Ok(b) = p
-            .dialog
-            .request(Method::Notify, &self.config.sent_by, &mut &mut *ids)
+        let Ok(b) = p.dialog.request(Method::Notify, &sent_by, &mut &mut *ids)
         else {
             return;
         };

@@ -213,7 +213,9 @@ impl<H: TransportHandle + Clone> Control<H> {
         let tag = ids.next_id(IdKind::Tag);
         let call_id = ids.next_id(IdKind::CallId);
         let from = from.with_param("tag", Some(core::str::from_utf8(&tag).unwrap_or("t")));
-        let via = self.config.sent_by.via(&mut &mut *self.config.ids);
+        let via = self
+            .sent_by_for(&handle)
+            .via(&mut &mut *self.config.ids);
         let mut b = Request::builder(Method::Invite, target.uri().to_string())
             .typed(&via)
             .header(HeaderName::MaxForwards, 70)
@@ -349,9 +351,10 @@ impl<H: TransportHandle + Clone> Control<H> {
     ) -> Result<Vec<MediaRange>, u16> {
         let mut dialog = Dialog::new_uac(&leg.request, response).map_err(|_| 502u16)?;
         dialog.handle_response(response).map_err(|_| 502u16)?;
+        let sent_by = self.sent_by_for(&leg.handle);
         let ids = &mut *self.config.ids;
         let ack = dialog
-            .ack(response, &self.config.sent_by, &mut &mut *ids)
+            .ack(response, &sent_by, &mut &mut *ids)
             .and_then(|b| b.build().map_err(Into::into));
         if let Ok(ack) = ack {
             let _ = self.layer.send_ack(now, leg.handle.clone(), ack);
@@ -439,9 +442,10 @@ impl<H: TransportHandle + Clone> Control<H> {
 
     /// Ends a dialog the focus will not use with a BYE.
     fn bye_dialog(&mut self, now: Instant, dialog: &mut Dialog, handle: H) {
+        let sent_by = self.sent_by_for(&handle);
         let ids = &mut *self.config.ids;
         if let Ok(bye) = dialog
-            .request(Method::Bye, &self.config.sent_by, &mut &mut *ids)
+            .request(Method::Bye, &sent_by, &mut &mut *ids)
             .and_then(|b| b.build().map_err(Into::into))
         {
             let _ = self.layer.send_request(now, handle, bye);

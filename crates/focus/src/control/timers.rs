@@ -154,13 +154,12 @@ impl<H: TransportHandle> Control<H> {
         } else {
             Method::Invite
         };
+        let sent_by = self.sent_by_of(pid);
         let ids = &mut *self.config.ids;
         let Some(p) = self.participants.get_mut(&pid) else {
             return;
         };
-        let Ok(b) = p
-            .dialog
-            .request(method, &self.config.sent_by, &mut &mut *ids)
+        let Ok(b) = p.dialog.request(method, &sent_by, &mut &mut *ids)
         else {
             return;
         };
@@ -206,6 +205,7 @@ impl<H: TransportHandle> Control<H> {
             return;
         };
         let pid = refresh.participant;
+        let sent_by = self.sent_by_of(pid);
         let Some(p) = self.participants.get_mut(&pid) else {
             return;
         };
@@ -216,7 +216,7 @@ impl<H: TransportHandle> Control<H> {
                 let ids = &mut *self.config.ids;
                 if let Ok(ack) = p
                     .dialog
-                    .ack(response, &self.config.sent_by, &mut &mut *ids)
+                    .ack(response, &sent_by, &mut &mut *ids)
                     .and_then(|b| b.build().map_err(Into::into))
                 {
                     let _ = self.layer.send_ack(now, p.handle.clone(), ack);

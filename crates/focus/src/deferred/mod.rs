@@ -231,6 +231,9 @@ struct Registration<H> {
     uri: Bytes,
     /// When it expires (`None`: too far to compute).
     expires_at: Option<Instant>,
+    /// The transport its REGISTER came over (its top Via): the push's requests go back on
+    /// the same handle, so their Vias name it (RFC 3261 §18.1.1).
+    transport: Option<String>,
 }
 
 /// The deferred-messaging service; see the [module documentation](self).

@@ -13,7 +13,7 @@ use simpleim_msrp::{Host, MatchMode, MessageId, MsrpUri, Session, SessionConfig}
 use simpleim_sdp::Origin;
 use simpleim_sdp::attr::{AcceptTypes, MediaRange, Path};
 use simpleim_sdp::negotiate::{MsrpCapabilities, Offerer, PendingOffer, SdpAnswer};
-use simpleim_sip::dialog::{Dialog, DialogState};
+use simpleim_sip::dialog::{Dialog, DialogState, SentBy};
 use simpleim_sip::header::{CSeq, OMA_SIP_IM};
 use simpleim_sip::transaction::cancel_request;
 use simpleim_sip::{HeaderName, IdKind, Method, Request, Response};
@@ -102,7 +102,12 @@ where
             return;
         }
         let id = PushId(self.next_push);
-        let Some((push, invite)) = self.invite(id, user, &registration.uri, registration.handle)
+        let sent_by = self
+            .config
+            .sent_by
+            .on_transport(registration.transport.as_deref());
+        let Some((push, invite)) =
+            self.invite(id, user, &registration.uri, registration.handle, &sent_by)
         else {
             return;
         };
@@ -141,6 +146,7 @@ where
         user: &Aor,
         uri: &Bytes,
         handle: H,
+        sent_by: &SentBy,
     ) -> Option<(Push<H, C>, Request)> {
         let local = self.new_local_uri()?;
         let how = self.config.encapsulation;
@@ -170,7 +176,7 @@ where
         let (offer, sdp) = Offerer::new(caps).create_offer(&origin).ok()?;
         let tag = self.sip_id(IdKind::Tag);
         let call_id = self.sip_id(IdKind::CallId);
-        let via = self.config.sent_by.via(&mut self.config.sip_ids.as_mut());
+        let via = sent_by.via(&mut self.config.sip_ids.as_mut());
         let from = self
             .config
             .identity
@@ -276,11 +282,11 @@ where
                 let crossed = self.pushes.get(&id).and_then(|p| {
                     Dialog::new_uac(&p.invite, response)
                         .ok()
-                        .map(|d| (d, p.handle.clone()))
+                        .map(|d| (d, p.handle.clone(), self.sent_by_of(&p.invite)))
                 });
-                if let Some((mut dialog, handle)) = crossed {
-                    self.send_ack(handle.clone(), &dialog, response);
-                    self.send_bye(handle, &mut dialog);
+                if let Some((mut dialog, handle, sent_by)) = crossed {
+                    self.send_ack(handle.clone(), &sent_by, &dialog, response);
+                    self.send_bye(handle, &sent_by, &mut dialog);
                 }
                 self.forget(id);
             }
@@ -304,8 +310,9 @@ where
                 } else if let Ok(mut fork) = Dialog::new_uac(&p.invite, response) {
                     // A 2xx from another fork (RFC 3261 §13.2.2.4): ACK it and hang up.
                     let handle = p.handle.clone();
-                    self.send_ack(handle.clone(), &fork, response);
-                    self.send_bye(handle, &mut fork);
+                    let sent_by = self.sent_by_of(&p.invite);
+                    self.send_ack(handle.clone(), &sent_by, &fork, response);
+                    self.send_bye(handle, &sent_by, &mut fork);
                 }
             }
             State::Connecting | State::Sending => {}
@@ -355,7 +362,9 @@ where
             return;
         };
         let handle = p.handle.clone();
-        let ack = self.send_ack(handle, &dialog, response);
+        let transport = via_transport(&p.invite);
+        let sent_by = self.config.sent_by.on_transport(transport.as_deref());
+        let ack = self.send_ack(handle, &sent_by, &dialog, response);
         let Some(p) = self.pushes.get_mut(&id) else {
             return;
         };
@@ -403,12 +412,24 @@ where
         }
     }
 
+    /// The sent-by of the requests of a push: the configured one on the transport its INVITE
+    /// went on (RFC 3261 §18.1.1).
+    fn sent_by_of(&self, invite: &Request) -> SentBy {
+        self.config.sent_by.on_transport(via_transport(invite).as_deref())
+    }
+
     /// Sends the ACK of `response` in `dialog` (RFC 3261 §13.2.2.4) and returns it.
-    fn send_ack(&mut self, handle: H, dialog: &Dialog, response: &Response) -> Option<Request> {
+    fn send_ack(
+        &mut self,
+        handle: H,
+        sent_by: &SentBy,
+        dialog: &Dialog,
+        response: &Response,
+    ) -> Option<Request> {
         let ack = {
             let mut ids = self.config.sip_ids.as_mut();
             dialog
-                .ack(response, &self.config.sent_by, &mut ids)
+                .ack(response, sent_by, &mut ids)
                 .ok()
                 .and_then(|b| b.build().ok())
         }?;
@@ -420,14 +441,14 @@ where
     }
 
     /// Sends a BYE in `dialog` unless it is over.
-    fn send_bye(&mut self, handle: H, dialog: &mut Dialog) {
+    fn send_bye(&mut self, handle: H, sent_by: &SentBy, dialog: &mut Dialog) {
         if dialog.state() == DialogState::Terminated {
             return;
         }
         let bye = {
             let mut ids = self.config.sip_ids.as_mut();
             dialog
-                .request(Method::Bye, &self.config.sent_by, &mut ids)
+                .request(Method::Bye, sent_by, &mut ids)
                 .ok()
                 .and_then(|b| b.build().ok())
         };
@@ -491,7 +512,8 @@ where
         } else {
             self.by_call.remove(&p.call_id);
             if let Some(mut dialog) = p.dialog.take() {
-                self.send_bye(p.handle.clone(), &mut dialog);
+                let sent_by = self.sent_by_of(&p.invite);
+                self.send_bye(p.handle.clone(), &sent_by, &mut dialog);
             }
         }
         self.events.push_back(DeferredEvent::PushEnded {
@@ -534,4 +556,13 @@ where
             }
         }
     }
+}
+
+/// The transport of a request's top Via (`TCP`, `UDP`, ...), if it has one.
+pub(super) fn via_transport(request: &Request) -> Option<String> {
+    let via = request
+        .headers()
+        .typed::<simpleim_sip::header::Via>()?
+        .ok()?;
+    core::str::from_utf8(via.transport()).ok().map(str::to_owned)
 }

@@ -59,11 +59,13 @@ where
         if method == Method::Ack {
             return;
         }
-        // A store takes any body: the type is the sender's business.
-        let policy = Policy {
+        // A store takes any body: the type is the sender's business. An OMA client's
+        // REGISTER requires caller preferences (`pref`, RFC 3840; seed 004 §6.1.1.1).
+        let mut policy = Policy {
             content_types: vec!["*/*"],
             ..Policy::default()
         };
+        policy.extensions.push("pref");
         if let Err(rejection) = request.validate_with(&policy) {
             let mut ids = self.config.sip_ids.as_mut();
             let b = rejection.response(request, &policy, &mut ids);
@@ -154,6 +156,7 @@ where
             handle: handle.clone(),
             uri: to.uri().raw().clone(),
             expires_at,
+            transport: super::push::via_transport(request),
         };
         if let Some(old) = self.registrations.insert(user.clone(), registration) {
             if let Some(t) = old.expires_at {

@@ -84,6 +84,13 @@ where
         self.deferred.as_ref()
     }
 
+    /// The deferred-messaging service, to change its store (e.g. to flush it at shutdown).
+    pub fn deferred_mut(
+        &mut self,
+    ) -> Option<&mut crate::deferred::Deferred<H, C, Box<dyn DeferredStore + Send>>> {
+        self.deferred.as_mut()
+    }
+
     /// A request the control plane handed over that is the service's: MESSAGE, REGISTER,
     /// or a request in a push's dialog. False when it is not (no service, or another
     /// method).
@@ -97,7 +104,10 @@ where
         let Some(d) = self.deferred.as_mut() else {
             return false;
         };
-        let ours = matches!(request.method(), Method::Message | Method::Register)
+        // A MESSAGE to a room is not a user's (pager-mode group messages come later).
+        let to_room = matches!(simpleim_sip::Uri::parse(&request.uri_bytes()),
+            Ok(simpleim_sip::Uri::Sip(u)) if self.control.room_of(&u).is_some());
+        let ours = (matches!(request.method(), Method::Message | Method::Register) && !to_room)
             || d.owns_request(request);
         if !ours {
             return false;

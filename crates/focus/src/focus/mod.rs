@@ -273,6 +273,10 @@ where
                     control.host_methods.push(m);
                 }
             }
+            // An OMA client's REGISTER requires caller preferences (seed 004 §6.1.1.1).
+            if !control.extensions.contains(&"pref") {
+                control.extensions.push("pref");
+            }
         }
         let deferred = deferred.map(|s| crate::deferred::Deferred::new(s.config, s.store));
         let own = ids();

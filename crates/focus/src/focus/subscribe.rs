@@ -104,17 +104,19 @@ where
             return;
         };
         let contact = NameAddr::new(Uri::Sip(room_uri)).with_param("isfocus", None);
+        let Some(handle) = self.control.host_request_handle(key).cloned() else {
+            return;
+        };
+        // RFC 3261 §18.1.1: the NOTIFYs name the transport of the subscriber's handle.
+        let sent_by = self.control.config().sent_by.on_transport(handle.transport());
         let mut config = NotifierConfig::new(
             contact,
-            self.control.config().sent_by.clone(),
+            sent_by,
             CONFERENCE_EVENT_PACKAGE,
             Box::new(SipIds((self.id_factory)())),
         );
         config.max_expires = self.max_subscription_expires;
         config.default_expires = config.default_expires.min(self.max_subscription_expires);
-        let Some(handle) = self.control.host_request_handle(key).cloned() else {
-            return;
-        };
         match Notifier::accept(now, config, request, Some(body(&doc))) {
             Ok(notifier) => {
                 let id = SubscriptionId(self.next_sub);

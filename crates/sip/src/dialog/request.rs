@@ -57,6 +57,18 @@ impl SentBy {
         &self.transport
     }
 
+    /// The same sent-by with `transport` instead, when one is given (a request going out on
+    /// another transport than the configured one, RFC 3261 §18.1.1; see
+    /// [`TransportHandle::transport`](crate::transaction::TransportHandle::transport)).
+    #[must_use]
+    pub fn on_transport(&self, transport: Option<&str>) -> Self {
+        let mut s = self.clone();
+        if let Some(t) = transport {
+            t.clone_into(&mut s.transport);
+        }
+        s
+    }
+
     /// The sent-by host.
     #[must_use]
     pub fn host(&self) -> &str {

@@ -39,6 +39,14 @@ const MAX_T: Duration = Duration::from_secs(3600);
 pub trait TransportHandle: Clone + Eq + core::hash::Hash + fmt::Debug {
     /// True for a reliable transport (TCP, TLS, SCTP, WebSocket), false for UDP.
     fn is_reliable(&self) -> bool;
+
+    /// The transport token for the Via of a request sent on this handle (`UDP`, `TCP`, ...;
+    /// RFC 3261 §18.1.1: the Via names the transport the request goes on), when the TU's
+    /// [`SentBy`](crate::dialog::SentBy) should not decide it. Default `None`: a host whose
+    /// handles all use one transport need not say.
+    fn transport(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// How a [`TransactionLayer`](super::TransactionLayer) behaves. Start from
