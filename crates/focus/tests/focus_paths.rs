@@ -1015,3 +1015,38 @@ fn a_register_requiring_pref_is_served_and_a_message_to_the_room_is_not_stored()
     let r = sim.message(a, ROOM, "to the room");
     assert_eq!(r.code(), 405, "not stored for a user called chat");
 }
+
+#[test]
+fn room_messages_go_into_the_transcripts_returned_as_xml() {
+    // REQ: DEF-3 (originator, destination, time received, session id, content type)
+    let mut sim = with_deferred();
+    let now = sim.now;
+    sim.focus.set_wall_clock(
+        now,
+        simpleim_focus::deferred::Timestamp::from_unix_seconds(1_763_702_400),
+    );
+    let a = sim.add_client("alice", Some("Alice"), false);
+    let b = sim.add_client("bob", Some("Bob"), false);
+    sim.join(a);
+    sim.join(b);
+    sim.send_cpim(a, "sip:alice@example.com", "first");
+    sim.send_cpim(b, "sip:bob@example.com", "second");
+    // A spoofed From is refused (403) and not transcribed.
+    sim.send_cpim(b, "sip:mallory@example.com", "spoofed");
+    let doc = sim
+        .focus
+        .deferred()
+        .unwrap()
+        .transcript_document(&simpleim_focus::deferred::TranscriptQuery::new(10))
+        .unwrap();
+    let entries = simpleim_focus::deferred::parse_transcript(doc.as_bytes()).unwrap();
+    assert_eq!(entries.len(), 2, "{doc}");
+    assert_eq!(entries[0].originator, "sip:alice@example.com");
+    assert_eq!(entries[0].destination, ROOM);
+    assert_eq!(entries[0].session_id, ROOM);
+    assert_eq!(entries[0].content_type, "text/plain");
+    assert_eq!(entries[0].body.as_ref(), b"first");
+    assert_eq!(entries[0].received.to_rfc3339(), "2025-11-21T05:20:00Z");
+    assert_eq!(entries[1].originator, "sip:bob@example.com");
+    assert_eq!(entries[1].body.as_ref(), b"second");
+}

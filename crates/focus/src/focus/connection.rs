@@ -250,6 +250,9 @@ where
         let Some(room) = self.participants.get(&p).map(|x| x.room) else {
             return;
         };
+        if let Decoded::Frame(f) = &item {
+            self.hold_for_transcript(p, f);
+        }
         if let Some(r) = self.rooms.get_mut(&room) {
             r.switch.handle_decoded(now, p, item);
         }

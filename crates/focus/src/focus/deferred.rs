@@ -253,3 +253,119 @@ where
         self.deferred_events.pop_front()
     }
 }
+
+/// A room message held for its transcript until the switch routes it (REQ: DEF-3).
+#[derive(Debug)]
+pub(super) struct HeldMessage {
+    pub(super) participant: crate::control::ParticipantId,
+    pub(super) message_id: String,
+    pub(super) cpim: bytes::Bytes,
+}
+
+/// How many room messages wait for their routing at most (older ones are not transcribed).
+const MAX_HELD: usize = 64;
+
+impl<H, C> Focus<H, C>
+where
+    H: TransportHandle + Clone,
+    C: Clone + Eq + Hash + Ord + fmt::Debug,
+{
+    /// A SEND about to enter a room's switch: when the deferred service keeps transcripts
+    /// and the whole message is in this one chunk (`Byte-Range: 1-N/N`), its `message/cpim`
+    /// body is held (a `Bytes` clone, no copy) until the switch routes it.
+    pub(super) fn hold_for_transcript(
+        &mut self,
+        participant: crate::control::ParticipantId,
+        frame: &simpleim_msrp::Frame,
+    ) {
+        if self.deferred.is_none() || frame.head.method() != Some(&simpleim_msrp::Method::Send) {
+            return;
+        }
+        let whole = match frame.head.byte_range() {
+            Ok(Some(r)) => r.start == 1 && r.total.is_some() && r.end == r.total,
+            Ok(None) => true,
+            Err(_) => false,
+        };
+        let cpim = frame.head.content_type().is_some_and(|t| {
+            const CPIM: &[u8] = b"message/cpim";
+            t.get(..CPIM.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(CPIM))
+        });
+        let Ok(Some(id)) = frame.head.message_id() else {
+            return;
+        };
+        if !whole || !cpim || frame.flag != simpleim_msrp::Flag::Complete {
+            return;
+        }
+        if self.held.len() >= MAX_HELD {
+            self.held.pop_front();
+        }
+        self.held.push_back(HeldMessage {
+            participant,
+            message_id: id.to_owned(),
+            cpim: frame.body.clone(),
+        });
+    }
+
+    /// The switch routed (or refused) a message: a held one becomes a transcript entry
+    /// (originator and destination from its CPIM From and To, the payload's Content-Type,
+    /// the room as the session) or is dropped.
+    pub(super) fn transcribe(
+        &mut self,
+        now: Instant,
+        room: crate::control::RoomId,
+        participant: crate::control::ParticipantId,
+        message_id: &str,
+        routed: bool,
+    ) {
+        let Some(at) = self
+            .held
+            .iter()
+            .position(|h| h.participant == participant && h.message_id == message_id)
+        else {
+            return;
+        };
+        let Some(held) = self.held.remove(at) else {
+            return;
+        };
+        if !routed {
+            return;
+        }
+        let Ok(cpim) = simpleim_cpim::CpimMessage::parse(held.cpim) else {
+            return;
+        };
+        let head = cpim.head();
+        let originator = head
+            .from()
+            .and_then(Result::ok)
+            .map(|a| String::from_utf8_lossy(a.uri()).into_owned())
+            .unwrap_or_default();
+        let destination = head
+            .to()
+            .next()
+            .and_then(Result::ok)
+            .map(|a| String::from_utf8_lossy(a.uri()).into_owned())
+            .unwrap_or_default();
+        let content_type = head
+            .mime_header("Content-Type")
+            .map(|h| String::from_utf8_lossy(h.value()).trim().to_owned())
+            .unwrap_or_default();
+        let session = self
+            .rooms
+            .get(&room)
+            .map(|r| r.identity.clone())
+            .unwrap_or_default();
+        let received = self.wall(now);
+        let entry = crate::deferred::TranscriptEntry::new(
+            originator,
+            destination,
+            received,
+            session,
+            content_type,
+            cpim.payload(),
+        );
+        if let Some(d) = self.deferred.as_mut() {
+            let _ = d.store_mut().append_transcript(entry);
+        }
+    }
+}

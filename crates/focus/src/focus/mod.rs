@@ -226,6 +226,8 @@ pub struct Focus<H, C> {
     push_connects: VecDeque<crate::deferred::PushConnect>,
     /// Its events.
     deferred_events: VecDeque<crate::deferred::DeferredEvent<H, C>>,
+    /// Room messages held for their transcripts until routed (REQ: DEF-3).
+    held: VecDeque<deferred::HeldMessage>,
     /// The wall clock: an instant and the time it was (see [`Focus::set_wall_clock`]).
     wall_clock: Option<(Instant, crate::deferred::Timestamp)>,
 }
@@ -307,6 +309,7 @@ where
             push_connects: VecDeque::new(),
             deferred_events: VecDeque::new(),
             wall_clock: None,
+            held: VecDeque::new(),
         }
     }
 
@@ -729,7 +732,21 @@ where
                 self.drop_connection(participant, CloseReason::Stalled);
                 let _ = self.control.remove_participant(now, participant);
             }
-            event => self.events.push_back(FocusEvent::Msrp { room, event }),
+            event => {
+                // REQ: DEF-3: a routed room message goes into the transcripts.
+                match &event {
+                    SwitchEvent::Routed {
+                        from, message_id, ..
+                    } => self.transcribe(now, room, *from, message_id.as_str(), true),
+                    SwitchEvent::Refused {
+                        from,
+                        message_id: Some(message_id),
+                        ..
+                    } => self.transcribe(now, room, *from, message_id.as_str(), false),
+                    _ => {}
+                }
+                self.events.push_back(FocusEvent::Msrp { room, event });
+            }
         }
     }
 }

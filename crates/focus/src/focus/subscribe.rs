@@ -108,7 +108,11 @@ where
             return;
         };
         // RFC 3261 §18.1.1: the NOTIFYs name the transport of the subscriber's handle.
-        let sent_by = self.control.config().sent_by.on_transport(handle.transport());
+        let sent_by = self
+            .control
+            .config()
+            .sent_by
+            .on_transport(handle.transport());
         let mut config = NotifierConfig::new(
             contact,
             sent_by,
