@@ -13,6 +13,7 @@ pub use error::{ErrorKind, ParseError, Result};
 mod encode;
 mod model;
 mod parse;
+mod shape;
 
 pub use encode::{MediaBuilder, SessionBuilder};
 pub use model::{

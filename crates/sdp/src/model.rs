@@ -9,12 +9,13 @@ use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::parse::{self, FieldErr, Warning};
+use crate::shape;
 
 /// The line end written for new lines of a description.
 pub(crate) const CRLF: &[u8] = b"\r\n";
 
 /// `Span::colon` of a line that is not a well-formed `a=<name>:<value>` attribute.
-const NO_COLON: u32 = u32::MAX;
+pub(crate) const NO_COLON: u32 = u32::MAX;
 
 /// Where one line lies in its part's buffer, and what the parser learned about it. All
 /// positions are byte indexes into [`Part::buf`].
@@ -26,45 +27,44 @@ pub(crate) struct Span {
     pub(crate) attr_ok: bool,
     /// For `o=`, `c=`, `t=` and `m=` lines that parsing checked: the ends of the first fields,
     /// relative to the value, so that the typed read needs no second pass; or
-    /// [`parse::NO_ENDS`].
-    pub(crate) ends: parse::Ends,
-    /// The line, line end included.
+    /// [`shape::NO_ENDS`].
+    pub(crate) ends: shape::Ends,
+    /// The line, line end included. The value starts after `<type>=` (at `start` for an
+    /// empty line) and ends at `value_end`.
     pub(crate) start: u32,
     pub(crate) end: u32,
-    /// The value.
-    pub(crate) value_start: u32,
     pub(crate) value_end: u32,
     /// The `:` of an `a=<name>:<value>` line, or [`NO_COLON`].
     pub(crate) colon: u32,
-    /// Where the line was in the parsed input (0 for built lines).
-    pub(crate) offset: u32,
-    /// Its 1-based line number (0 for built lines).
+    /// Its 1-based line number (0 for built lines). A parsed line was at `Part::base + start`
+    /// in the input.
     pub(crate) number: u32,
 }
 
 impl Span {
-    /// A parsed line: `start..end` is the line with its end, `value` its value, `offset` and
-    /// `number` where it was in the input.
-    pub(crate) fn parsed(
-        kind: u8,
-        start: usize,
-        end: usize,
-        value: core::ops::Range<usize>,
-        offset: usize,
-        number: usize,
-    ) -> Self {
+    /// A line: `start..end` is the line with its end, its value ends at `value_end`, `number`
+    /// is its line number in the parsed input (0 for a built line). Positions past `u32::MAX`
+    /// (only a built part that large has them) saturate.
+    pub(crate) fn new(kind: u8, start: usize, end: usize, value_end: usize, number: usize) -> Self {
         let pos = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
         Self {
             kind,
             attr_ok: false,
-            ends: parse::NO_ENDS,
+            ends: shape::NO_ENDS,
             start: pos(start),
             end: pos(end),
-            value_start: pos(value.start),
-            value_end: pos(value.end),
+            value_end: pos(value_end),
             colon: NO_COLON,
-            offset: pos(offset),
             number: pos(number),
+        }
+    }
+
+    /// Where the value starts: after `<type>=`, or at the start of an empty line.
+    pub(crate) fn value_start(&self) -> u32 {
+        if self.kind == 0 {
+            self.start
+        } else {
+            self.start.saturating_add(2)
         }
     }
 
@@ -81,27 +81,45 @@ impl Span {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Part {
     pub(crate) buf: Bytes,
+    /// Where `buf` was in the parsed input (0 for a built part).
+    pub(crate) base: u32,
     pub(crate) spans: Vec<Span>,
+    /// The line types present, as [`kind_bit`]s (a superset after lines are removed): a
+    /// typed view of a type the part lacks returns without looking at the lines.
+    pub(crate) kinds: u32,
+}
+
+/// The bit of line type `kind` (a lower-case letter, or 0) in [`Part::kinds`].
+pub(crate) const fn kind_bit(kind: u8) -> u32 {
+    1 << (kind & 31)
 }
 
 impl Part {
     /// The lines, as views.
     pub(crate) fn lines(&self) -> Lines<'_> {
         Lines {
-            buf: &self.buf,
+            part: self,
             spans: self.spans.iter(),
         }
     }
 
+    /// The spans of the lines of `kind`, and maybe others (none when the part has none).
+    #[inline]
+    fn spans_of(&self, kind: u8) -> &[Span] {
+        if self.kinds & kind_bit(kind) == 0 {
+            &[]
+        } else {
+            &self.spans
+        }
+    }
+
     /// Lines of one type.
+    #[inline]
     fn of_kind(&self, kind: u8) -> impl Iterator<Item = Line<'_>> {
-        self.spans
+        self.spans_of(kind)
             .iter()
             .filter(move |s| s.kind == kind)
-            .map(|&span| Line {
-                buf: &self.buf,
-                span,
-            })
+            .map(|span| Line { part: self, span })
     }
 
     fn first_text(&self, kind: u8) -> Option<&str> {
@@ -109,21 +127,20 @@ impl Part {
     }
 
     /// The well-formed attributes with UTF-8 text, with the index of their line.
+    #[inline]
     fn attributes(&self) -> impl Iterator<Item = (usize, Attribute<'_>)> {
         // One UTF-8 check of the part from its first attribute on (attributes come last)
         // instead of two per attribute; a part that is not UTF-8 throughout is checked
         // attribute by attribute.
-        let first = self
-            .spans
+        let spans = self.spans_of(b'a');
+        let first = spans
             .iter()
             .filter(|s| s.kind == b'a' && s.attr_ok)
-            .map(|s| s.value_start as usize)
-            .min()
-            .unwrap_or(self.buf.len());
-        let text = self
-            .buf
-            .get(first..)
-            .and_then(|b| core::str::from_utf8(b).ok());
+            .map(|s| s.value_start() as usize)
+            .min();
+        // No attribute, no text to check.
+        let text = first.and_then(|first| text(&self.buf, first..self.buf.len()));
+        let first = first.unwrap_or_default();
         let slice = move |from: u32, to: u32| -> Option<&str> {
             let range = from as usize..to as usize;
             match text {
@@ -131,18 +148,18 @@ impl Part {
                 None => core::str::from_utf8(self.buf.get(range)?).ok(),
             }
         };
-        self.spans.iter().enumerate().filter_map(move |(i, s)| {
+        spans.iter().enumerate().filter_map(move |(i, s)| {
             if s.kind != b'a' || !s.attr_ok {
                 return None;
             }
             let attribute = if s.colon == NO_COLON {
                 Attribute {
-                    name: slice(s.value_start, s.value_end)?,
+                    name: slice(s.value_start(), s.value_end)?,
                     value: None,
                 }
             } else {
                 Attribute {
-                    name: slice(s.value_start, s.colon)?,
+                    name: slice(s.value_start(), s.colon)?,
                     value: Some(slice(s.colon.saturating_add(1), s.value_end)?),
                 }
             };
@@ -161,13 +178,12 @@ impl Part {
         buf.put_slice(value);
         let value_end = buf.len();
         buf.put_slice(eol);
-        let mut span = Span::parsed(kind, start, buf.len(), start + 2..value_end, 0, 0);
-        span.offset = 0;
-        span.number = 0;
+        let mut span = Span::new(kind, start, buf.len(), value_end, 0);
         if kind == b'a' {
             span.set_attribute(memchr::memchr(b':', value).map(|c| start + 2 + c));
         }
         self.buf = buf.freeze();
+        self.kinds |= kind_bit(kind);
         span
     }
 
@@ -253,15 +269,15 @@ impl Eq for Part {}
 /// the line was found.
 #[derive(Debug, Clone, Copy)]
 pub struct Line<'a> {
-    buf: &'a Bytes,
-    span: Span,
+    part: &'a Part,
+    span: &'a Span,
 }
 
 impl PartialEq for Line<'_> {
     fn eq(&self, other: &Self) -> bool {
         let rel = |l: &Self| {
             (
-                l.span.value_start.saturating_sub(l.span.start),
+                l.span.value_start().saturating_sub(l.span.start),
                 l.span.value_end.saturating_sub(l.span.start),
             )
         };
@@ -283,22 +299,27 @@ impl<'a> Line<'a> {
     /// without trailing white space on structured lines).
     #[must_use]
     pub fn value(&self) -> &'a [u8] {
-        self.buf
-            .get(self.span.value_start as usize..self.span.value_end as usize)
+        self.part
+            .buf
+            .get(self.span.value_start() as usize..self.span.value_end as usize)
             .unwrap_or_default()
     }
 
     /// The value as text, when it is UTF-8.
     #[must_use]
     pub fn value_str(&self) -> Option<&'a str> {
-        core::str::from_utf8(self.value()).ok()
+        text(
+            &self.part.buf,
+            self.span.value_start() as usize..self.span.value_end as usize,
+        )
     }
 
     /// The exact bytes of the line, including its line end (CRLF, LF, or none for a last line
     /// without one).
     #[must_use]
     pub fn raw(&self) -> &'a [u8] {
-        self.buf
+        self.part
+            .buf
             .get(self.span.start as usize..self.span.end as usize)
             .unwrap_or_default()
     }
@@ -307,8 +328,8 @@ impl<'a> Line<'a> {
     #[must_use]
     pub fn to_bytes(&self) -> Bytes {
         let (start, end) = (self.span.start as usize, self.span.end as usize);
-        if start <= end && end <= self.buf.len() {
-            self.buf.slice(start..end)
+        if start <= end && end <= self.part.buf.len() {
+            self.part.buf.slice(start..end)
         } else {
             Bytes::new()
         }
@@ -317,7 +338,11 @@ impl<'a> Line<'a> {
     /// Byte offset of the line from the start of the parsed input (0 for built lines).
     #[must_use]
     pub fn offset(&self) -> usize {
-        self.span.offset as usize
+        if self.span.number == 0 {
+            0
+        } else {
+            (self.part.base as usize) + (self.span.start as usize)
+        }
     }
 
     /// 1-based line number in the parsed input (0 for built lines).
@@ -332,7 +357,7 @@ impl<'a> Line<'a> {
 
     /// Locates a field error found `err.at` bytes into the value.
     pub(crate) fn locate(&self, err: FieldErr) -> ParseError {
-        let into = self.span.value_start.saturating_sub(self.span.start) as usize;
+        let into = self.span.value_start().saturating_sub(self.span.start) as usize;
         ParseError::new(err.kind, self.offset() + into + err.at, self.number())
     }
 
@@ -340,13 +365,15 @@ impl<'a> Line<'a> {
         f(self.value()).map_err(|e| self.locate(e))
     }
 
-    /// [`typed`](Self::typed), from the field ends parsing kept when it did.
+    /// [`typed`](Self::typed), from the field ends parsing kept when it did. Inlined: the
+    /// readers are then direct calls.
+    #[inline]
     fn typed_at<T>(
         &self,
-        at: fn(&'a [u8], parse::Ends) -> Option<T>,
+        at: fn(&'a [u8], shape::Ends) -> Option<T>,
         f: fn(&'a [u8]) -> Result<T, FieldErr>,
     ) -> Result<T> {
-        if self.span.ends != parse::NO_ENDS {
+        if self.span.ends != shape::NO_ENDS {
             if let Some(t) = at(self.value(), self.span.ends) {
                 return Ok(t);
             }
@@ -355,11 +382,16 @@ impl<'a> Line<'a> {
     }
 }
 
+/// `buf[range]` as text, when it is UTF-8.
+pub(crate) fn text(buf: &[u8], range: core::ops::Range<usize>) -> Option<&str> {
+    core::str::from_utf8(buf.get(range)?).ok()
+}
+
 /// The lines of a part, in order: see [`SessionDescription::lines`] and
 /// [`MediaDescription::lines`].
 #[derive(Debug, Clone)]
 pub struct Lines<'a> {
-    buf: &'a Bytes,
+    part: &'a Part,
     spans: core::slice::Iter<'a, Span>,
 }
 
@@ -367,8 +399,8 @@ impl<'a> Iterator for Lines<'a> {
     type Item = Line<'a>;
 
     fn next(&mut self) -> Option<Line<'a>> {
-        self.spans.next().map(|&span| Line {
-            buf: self.buf,
+        self.spans.next().map(|span| Line {
+            part: self.part,
             span,
         })
     }
@@ -378,8 +410,8 @@ impl<'a> Iterator for Lines<'a> {
     }
 
     fn nth(&mut self, n: usize) -> Option<Line<'a>> {
-        self.spans.nth(n).map(|&span| Line {
-            buf: self.buf,
+        self.spans.nth(n).map(|span| Line {
+            part: self.part,
             span,
         })
     }
@@ -387,8 +419,8 @@ impl<'a> Iterator for Lines<'a> {
 
 impl DoubleEndedIterator for Lines<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.spans.next_back().map(|&span| Line {
-            buf: self.buf,
+        self.spans.next_back().map(|span| Line {
+            part: self.part,
             span,
         })
     }
@@ -511,7 +543,7 @@ impl<'a> Media<'a> {
 /// Checks that `name` is a token and `value` holds no CR, LF or NUL, and builds the value of
 /// an `a=` line.
 fn attribute_value(name: &str, value: Option<&str>) -> Result<Vec<u8>> {
-    if !parse::is_token(name.as_bytes()) {
+    if !shape::is_token(name.as_bytes()) {
         return Err(ParseError::new(ErrorKind::Attribute, 0, 0));
     }
     let mut v = name.as_bytes().to_vec();
@@ -573,6 +605,7 @@ impl Eq for MediaDescription {}
 macro_rules! common_accessors {
     () => {
         /// The lines of this part, in order, exactly as parsed or built.
+        #[inline]
         pub fn lines(&self) -> Lines<'_> {
             self.part().lines()
         }
@@ -590,13 +623,15 @@ macro_rules! common_accessors {
         }
 
         /// Every `c=` line, parsed.
+        #[inline]
         pub fn connections(&self) -> impl Iterator<Item = Result<Connection<'_>>> {
             self.part()
                 .of_kind(b'c')
-                .map(|l| l.typed_at(parse::connection_at, parse::connection))
+                .map(|l| l.typed_at(shape::connection_at, parse::connection))
         }
 
         /// Every `b=` line, parsed.
+        #[inline]
         pub fn bandwidths(&self) -> impl Iterator<Item = Result<Bandwidth<'_>>> {
             self.part().of_kind(b'b').map(|l| l.typed(parse::bandwidth))
         }
@@ -613,6 +648,7 @@ macro_rules! common_accessors {
         /// Every well-formed `a=` line with a UTF-8 value, in order (lines that do not parse,
         /// which only lenient parsing lets through, with a warning, are skipped here but kept
         /// in [`lines`](Self::lines)).
+        #[inline]
         pub fn attributes(&self) -> impl Iterator<Item = Attribute<'_>> {
             self.part().attributes().map(|(_, a)| a)
         }
@@ -676,6 +712,7 @@ impl SessionDescription {
 
     /// The media sections, in order.
     #[must_use]
+    #[inline]
     pub fn media(&self) -> &[MediaDescription] {
         &self.media
     }
@@ -689,6 +726,7 @@ impl SessionDescription {
     ///
     /// # Errors
     /// When the line is missing ([`ErrorKind::Order`]) or not `0` ([`ErrorKind::Version`]).
+    #[inline]
     pub fn version(&self) -> Result<u32> {
         self.required(b'v')?.typed(parse::version)
     }
@@ -697,9 +735,10 @@ impl SessionDescription {
     ///
     /// # Errors
     /// When the line is missing ([`ErrorKind::Order`]) or malformed.
+    #[inline]
     pub fn origin(&self) -> Result<Origin<'_>> {
         self.required(b'o')?
-            .typed_at(parse::origin_at, parse::origin)
+            .typed_at(shape::origin_at, parse::origin)
     }
 
     /// `s=`, when UTF-8.
@@ -715,23 +754,27 @@ impl SessionDescription {
     }
 
     /// Every `e=` line (UTF-8 ones).
+    #[inline]
     pub fn emails(&self) -> impl Iterator<Item = &str> {
         self.session.of_kind(b'e').filter_map(|l| l.value_str())
     }
 
     /// Every `p=` line (UTF-8 ones).
+    #[inline]
     pub fn phones(&self) -> impl Iterator<Item = &str> {
         self.session.of_kind(b'p').filter_map(|l| l.value_str())
     }
 
     /// Every `t=` line, parsed.
+    #[inline]
     pub fn timings(&self) -> impl Iterator<Item = Result<Timing>> {
         self.session
             .of_kind(b't')
-            .map(|l| l.typed_at(parse::timing_at, parse::timing))
+            .map(|l| l.typed_at(shape::timing_at, parse::timing))
     }
 
     /// Every `r=` line, parsed.
+    #[inline]
     pub fn repeats(&self) -> impl Iterator<Item = Result<Repeat>> {
         self.session.of_kind(b'r').map(|l| l.typed(parse::repeat))
     }
@@ -745,6 +788,7 @@ impl SessionDescription {
             .map(|l| l.typed(parse::zone))
     }
 
+    #[inline]
     fn required(&self, kind: u8) -> Result<Line<'_>> {
         self.session
             .of_kind(kind)
@@ -760,7 +804,7 @@ impl SessionDescription {
     /// ([`ErrorKind::Number`]).
     pub fn bump_version(&mut self) -> Result<u64> {
         let line = self.required(b'o')?;
-        let mut origin = line.typed_at(parse::origin_at, parse::origin)?;
+        let mut origin = line.typed_at(shape::origin_at, parse::origin)?;
         origin.session_version = origin
             .session_version
             .checked_add(1)
@@ -802,10 +846,12 @@ impl MediaDescription {
     ///
     /// # Errors
     /// When the line is malformed (only lenient parsing lets such a line through).
+    #[inline]
     pub fn media(&self) -> Result<Media<'_>> {
-        self.m_line()?.typed_at(parse::media_at, parse::media)
+        self.m_line()?.typed_at(shape::media_at, parse::media)
     }
 
+    #[inline]
     fn m_line(&self) -> Result<Line<'_>> {
         self.part
             .lines()

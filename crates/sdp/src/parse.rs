@@ -2,6 +2,11 @@
 //! syntax and the order of line types, and keeps every line as a slice of the input; and one
 //! parse function per line type, used on access by the typed views of [`crate::model`].
 //!
+//! The common lines take the fast paths of [`crate::shape`]: an `o=`, `c=`, `t=`, `m=` or `v=`
+//! value of the usual shape is checked in the pass that finds the end of its line, and its
+//! field ends are kept for the typed read. Everything else (and every malformed value) goes
+//! through the general parsers below, which locate the error.
+//!
 //! Grammar (RFC 8866 §9):
 //!
 //! ```text
@@ -19,9 +24,10 @@ use smallvec::SmallVec;
 
 use crate::error::{ErrorKind, ParseError, Result};
 use crate::model::{
-    Bandwidth, CRLF, Connection, Key, Media, MediaDescription, Origin, Part, Repeat,
-    SessionDescription, Span, TimeZone, Timing,
+    Bandwidth, CRLF, Connection, Key, Media, MediaDescription, NO_COLON, Origin, Part, Repeat,
+    SessionDescription, Span, TimeZone, Timing, kind_bit,
 };
+use crate::shape::{self, Ends, NO_ENDS, is_token, is_token_byte};
 
 /// How to parse, and the bounds on what is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,40 +118,10 @@ const fn ferr(kind: ErrorKind, at: usize) -> FieldErr {
     FieldErr { kind, at }
 }
 
-/// `token-char = %x21 / %x23-27 / %x2A-2B / %x2D-2E / %x30-39 / %x41-5A / %x5E-7E`.
-const fn is_token_char(b: u8) -> bool {
-    matches!(b, 0x21 | 0x23..=0x27 | 0x2A..=0x2B | 0x2D..=0x2E | 0x30..=0x39 | 0x41..=0x5A | 0x5E..=0x7E)
-}
-
-/// [`is_token_char`] as a table: names are short, and a byte-at-a-time table lookup beats the
-/// range tests, which the compiler vectorizes poorly for a few bytes.
-#[allow(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time: an index out of range fails the build"
-)]
-static TOKEN_CHARS: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        table[b] = is_token_char(b as u8);
-        b += 1;
-    }
-    table
-};
-
 /// The first `needle` in a short field (a few bytes to a line): a plain loop, cheaper than a
 /// `memchr` call at these lengths.
 fn find(needle: u8, field: &[u8]) -> Option<usize> {
     field.iter().position(|&b| b == needle)
-}
-
-fn is_token_byte(b: u8) -> bool {
-    TOKEN_CHARS.get(usize::from(b)).copied().unwrap_or(false)
-}
-
-/// `token = 1*(token-char)`.
-pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty() && s.iter().all(|&b| is_token_byte(b))
 }
 
 /// Line types RFC 8866 defines.
@@ -169,6 +145,15 @@ const fn is_known(kind: u8) -> bool {
     )
 }
 
+/// A position or line number in the input as a `u32`: the input is no larger (checked first).
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "the input is at most u32::MAX bytes long, checked before parsing"
+)]
+const fn pos32(v: usize) -> u32 {
+    v as u32
+}
+
 /// Text lines, whose trailing white space belongs to the value (`a=<name>:<value>` lines too;
 /// only structured lines and flag attributes lose it in lenient mode).
 const fn is_text(kind: u8) -> bool {
@@ -177,21 +162,39 @@ const fn is_text(kind: u8) -> bool {
 
 /// Parses a whole description.
 pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDescription> {
+    // One loop per mode: the strict one has no warning to record, and is leaner for it.
+    if opts.lenient {
+        parse::<true>(input, opts)
+    } else {
+        parse::<false>(input, opts)
+    }
+}
+
+/// [`description`], lenient or not.
+fn parse<const LENIENT: bool>(input: Bytes, opts: &ParseOptions) -> Result<SessionDescription> {
     if input.len() > opts.max_bytes || u32::try_from(input.len()).is_err() {
         return Err(ParseError::new(ErrorKind::TooLarge, opts.max_bytes, 0));
     }
     let buf: &[u8] = &input;
-    let mut p = Parser {
-        opts,
+    // One pass over the whole input instead of one per line: its smallest and largest bytes,
+    // which tell whether it holds a NUL and whether it is ASCII (then every value is UTF-8 and
+    // no value needs checking again). A plain loop of min and max, which the compiler turns
+    // into vector instructions, 16 bytes at a time.
+    let (least, most) = buf.iter().fold((u8::MAX, 0u8), |(least, most), &b| {
+        (least.min(b), most.max(b))
+    });
+    let mut p = Parser::<LENIENT> {
         warnings: Vec::new(),
         order: Order::default(),
         seen_o: false,
         seen_s: false,
         seen_t: false,
-        // One pass each over the whole input instead of one per line: where the first NUL is,
-        // and whether every value is UTF-8 (then no attribute value needs checking again).
-        first_nul: memchr::memchr(0, buf).unwrap_or(usize::MAX),
-        all_utf8: core::str::from_utf8(buf).is_ok(),
+        first_nul: if least == 0 {
+            memchr::memchr(0, buf).unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        },
+        all_utf8: most < 0x80 || core::str::from_utf8(buf).is_ok(),
     };
     // The parts get their bytes after the loop, each split off the input (see below).
     let mut session: Option<Part> = None;
@@ -199,7 +202,9 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
     // The part being filled: where it starts in the input, and its lines.
     let mut base = 0;
     let mut spans: Vec<Span> = Vec::with_capacity(16);
-    let mut eol: Option<&'static [u8]> = None;
+    let mut kinds = 0;
+    // The line end of the first line: whether it is a bare LF.
+    let mut lf: Option<bool> = None;
     let mut pos = 0;
     let mut number = 0;
     while pos < buf.len() {
@@ -208,7 +213,24 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
             return Err(ParseError::new(ErrorKind::TooLarge, pos, number));
         }
         let rest = buf.get(pos..).unwrap_or_default();
-        let (content_end, next) = match memchr::memchr2(b'\r', b'\n', rest) {
+        // A structured line of the common shape is checked in the pass that finds its end
+        // (`shape`: the length of its value and its field ends), and an attribute's name in
+        // the pass that finds its `:` (`name`: how many token characters the value starts
+        // with). Any other line end is searched for.
+        let (shape, name) = match rest {
+            [b'a', b'=', value @ ..] => (None, Some(shape::token_len(value))),
+            [kind, b'=', value @ ..] => (shape::line(*kind, value), None),
+            _ => (None, None),
+        };
+        let line_end = match (shape, name) {
+            (Some((len, _)), _) => Some(2 + len).filter(|&at| at < rest.len()),
+            (None, Some(len)) => rest
+                .get(2 + len..)
+                .and_then(|r| memchr::memchr2(b'\r', b'\n', r))
+                .map(|i| 2 + len + i),
+            (None, None) => memchr::memchr2(b'\r', b'\n', rest),
+        };
+        let (content_end, next) = match line_end {
             None => {
                 p.deviate(
                     WarningKind::NoFinalLineEnd,
@@ -224,11 +246,11 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
                     if buf.get(at + 1) != Some(&b'\n') {
                         return Err(ParseError::new(ErrorKind::LineEnding, at, number));
                     }
-                    eol.get_or_insert(CRLF);
+                    lf.get_or_insert(false);
                     (at, at + 2)
                 } else {
                     p.deviate(WarningKind::LfLineEnd, ErrorKind::LineEnding, at, number)?;
-                    eol.get_or_insert(b"\n");
+                    lf.get_or_insert(true);
                     (at, at + 1)
                 }
             }
@@ -246,7 +268,9 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
             // The part before this line is complete.
             let part = Part {
                 buf: Bytes::new(),
+                base: pos32(base),
                 spans: core::mem::replace(&mut spans, Vec::with_capacity(16)),
+                kinds: core::mem::take(&mut kinds),
             };
             match session {
                 None => session = Some(part),
@@ -256,50 +280,78 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
             p.order.enter_media();
         }
         let (start, end) = (pos - base, next - base);
-        let span = if content.is_empty() {
+        if content.is_empty() {
             p.deviate(WarningKind::EmptyLine, ErrorKind::Line, pos, number)?;
-            Span::parsed(0, start, end, start..start, pos, number)
+            kinds |= kind_bit(0);
+            spans.push(Span::new(0, start, end, start, number));
         } else {
             if !kind.is_ascii_lowercase() || content.get(1) != Some(&b'=') {
                 return Err(ParseError::new(ErrorKind::Line, pos, number));
             }
-            let colon = if kind == b'a' {
-                find(b':', content)
-            } else {
-                None
+            let colon = match name {
+                // The first `:` follows the name's token characters, or is further on.
+                Some(len) if content.get(2 + len) == Some(&b':') => Some(2 + len),
+                Some(_) => find(b':', content),
+                None => None,
             };
             let mut value_end = content.len();
-            if matches!(content.last(), Some(b' ' | b'\t')) && !is_text(kind) && colon.is_none() {
+            // Strict parsing keeps trailing white space in the value (whose check rejects it
+            // where the grammar does not allow it).
+            if LENIENT
+                && matches!(content.last(), Some(b' ' | b'\t'))
+                && !is_text(kind)
+                && colon.is_none()
+            {
                 while value_end > 2 && matches!(content.get(value_end - 1), Some(b' ' | b'\t')) {
                     value_end -= 1;
                 }
-                if opts.lenient {
-                    p.warn(WarningKind::TrailingWhitespace, pos + value_end, number);
-                } else {
-                    value_end = content.len();
-                }
+                p.warn(WarningKind::TrailingWhitespace, pos + value_end, number);
             }
             let value = content.get(2..value_end).unwrap_or_default();
-            let mut span =
-                Span::parsed(kind, start, end, start + 2..start + value_end, pos, number);
             let session_level = session.is_none();
+            // What the line's span keeps beyond its place: for a readable `a=` line, where its
+            // `:` is (`NO_COLON` for a flag); for a structured line, its field ends.
+            let mut attribute = None;
+            let mut ends = NO_ENDS;
             if kind == b'a' {
                 p.place(kind, pos, number, session_level)?;
-                if p.attribute(value, colon.map(|c| c - 2), pos, number)? {
-                    span.set_attribute(colon.map(|c| start + c));
+                let colon = colon.map(|c| c - 2);
+                // The name is all token characters when they reach the `:` (or the end).
+                let token = name.is_some_and(|len| len > 0 && len == colon.unwrap_or(value.len()));
+                if p.attribute(value, colon, token, pos, number)? {
+                    attribute = Some(colon.map_or(NO_COLON, |c| pos32(start + 2 + c)));
                 }
             } else {
-                span.ends = p.check(kind, value, pos, number, session_level)?;
+                // A value without the trailing white space lenient parsing left out has the
+                // shape found above, if any; a shorter one is checked on its own.
+                let shape = match shape {
+                    Some((_, ends)) => Some(ends),
+                    None if value_end < content.len() => shape::value(kind, value),
+                    None => None,
+                };
+                ends = p.check(kind, value, shape, pos, number, session_level)?;
             }
-            span
-        };
-        spans.push(span);
+            // Built in one piece, as the vector's element: no copy of a span on the stack.
+            kinds |= kind_bit(kind);
+            spans.push(Span {
+                kind,
+                attr_ok: attribute.is_some(),
+                ends,
+                start: pos32(start),
+                end: pos32(end),
+                value_end: pos32(start + value_end),
+                colon: attribute.unwrap_or(NO_COLON),
+                number: pos32(number),
+            });
+        }
         pos = next;
     }
     let end = buf.len();
     let last = Part {
         buf: Bytes::new(),
+        base: pos32(base),
         spans,
+        kinds,
     };
     let mut session = match session {
         None => last,
@@ -333,7 +385,7 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
     };
     let sections = media.len();
     take(&mut session, sections == 0);
-    let eol = eol.unwrap_or(CRLF);
+    let eol: &'static [u8] = if lf == Some(true) { b"\n" } else { CRLF };
     for (i, section) in media.iter_mut().enumerate() {
         take(&mut section.part, i + 1 == sections);
         section.eol = eol;
@@ -346,8 +398,7 @@ pub(crate) fn description(input: Bytes, opts: &ParseOptions) -> Result<SessionDe
     })
 }
 
-struct Parser<'o> {
-    opts: &'o ParseOptions,
+struct Parser<const LENIENT: bool> {
     warnings: Vec<Warning>,
     order: Order,
     seen_o: bool,
@@ -357,7 +408,7 @@ struct Parser<'o> {
     all_utf8: bool,
 }
 
-impl Parser<'_> {
+impl<const LENIENT: bool> Parser<LENIENT> {
     fn warn(&mut self, kind: WarningKind, offset: usize, line: usize) {
         self.warnings.push(Warning { kind, line, offset });
     }
@@ -370,7 +421,7 @@ impl Parser<'_> {
         offset: usize,
         line: usize,
     ) -> Result<()> {
-        if self.opts.lenient {
+        if LENIENT {
             self.warn(warning, offset, line);
             Ok(())
         } else {
@@ -405,11 +456,13 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Checks a line's place in the order and its value's grammar.
+    /// Checks a line's place in the order and its value's grammar; `shape` is what
+    /// [`shape::value`] found for the value.
     fn check(
         &mut self,
         kind: u8,
         value: &[u8],
+        shape: Option<Ends>,
         offset: usize,
         number: usize,
         session_level: bool,
@@ -422,15 +475,6 @@ impl Parser<'_> {
         // input is), and its field ends are kept for the typed read; the general parser
         // checks the others and locates their error.
         let utf8 = |v: &[u8]| self.all_utf8 || core::str::from_utf8(v).is_ok();
-        let shape = match kind {
-            b'o' => origin_shape(value).map(|f| ends(&f)),
-            b'c' => connection_shape(value).map(|f| ends(&f)),
-            b't' => fields::<2>(value, false)
-                .filter(|f| f.iter().all(|f| f.is_number()))
-                .map(|f| ends(&f)),
-            b'm' => media_shape(value).map(|(_, f)| ends(&f)),
-            _ => None,
-        };
         if let Some(ends) = shape.filter(|_| utf8(value)) {
             return Ok(ends);
         }
@@ -453,8 +497,9 @@ impl Parser<'_> {
         self.field_result(checked, offset, number).map(|_| NO_ENDS)
     }
 
-    /// Checks an `a=` value whose `:` (if any) is at `colon` in the value; returns whether the
-    /// attribute is well formed (lenient parsing keeps a malformed one with a warning).
+    /// Checks an `a=` value whose `:` (if any) is at `colon` in the value (`token`: its name is
+    /// known to be a token); returns whether the attribute is well formed (lenient parsing
+    /// keeps a malformed one with a warning).
     ///
     /// `attribute-field = %s"a" "=" attribute CRLF`, `attribute = (attribute-name ":"
     /// attribute-value) / attribute-name`, `attribute-name = token`, `attribute-value =
@@ -463,11 +508,12 @@ impl Parser<'_> {
         &mut self,
         value: &[u8],
         colon: Option<usize>,
+        token: bool,
         offset: usize,
         number: usize,
     ) -> Result<bool> {
         let name = colon.map_or(value, |c| value.get(..c).unwrap_or_default());
-        let checked = if !is_token(name) {
+        let checked = if !token && !is_token(name) {
             Err(ferr(ErrorKind::Attribute, 0))
         } else if self.all_utf8 {
             Ok(())
@@ -492,7 +538,7 @@ impl Parser<'_> {
             Ok(()) => Ok(true),
             Err(e) => {
                 let at = offset + 2 + e.at;
-                if self.opts.lenient {
+                if LENIENT {
                     self.warn(WarningKind::MalformedValue(e.kind), at, number);
                     Ok(false)
                 } else {
@@ -911,330 +957,27 @@ fn media_slow(v: &[u8]) -> Result<Media<'_>, FieldErr> {
     })
 }
 
-// Fast paths. Each structured line read on access (and checked while parsing) goes through a
-// shape check first: a single pass over the value that validates the common, well-formed case
-// and yields the field positions, without building text or error positions. Anything it does
-// not accept (including every malformed value) goes to the general parser above, which
-// produces the same values for valid input and the located error otherwise, so the fast path
-// only has to be sound: whatever it accepts, the general parser accepts with the same result.
-
-/// The ends of the first fields of a structured value that parsing checked (relative to the
-/// value; see [`Span::ends`]), or [`NO_ENDS`].
-pub(crate) type Ends = [u8; 6];
-
-/// No field ends kept (a first field is never empty, so its end is never 0).
-pub(crate) const NO_ENDS: Ends = [0; 6];
-
-/// The ends of all fields but the last, when they fit in [`Ends`].
-fn ends(fields: &[Field]) -> Ends {
-    let mut out = NO_ENDS;
-    let init = fields.split_last().map_or(&[][..], |(_, init)| init);
-    for (slot, f) in out.iter_mut().zip(init) {
-        match u8::try_from(f.to) {
-            Ok(end) => *slot = end,
-            Err(_) => return NO_ENDS,
-        }
-    }
-    out
-}
-
-/// The field `from..to` of `v` (`to` `None`: to the end) as text.
-fn text_at(t: &str, from: u8, to: Option<u8>) -> Option<&str> {
-    let from = usize::from(from);
-    match to {
-        Some(to) => t.get(from..usize::from(to)),
-        None => t.get(from..),
-    }
-}
-
-fn digits_at(v: &[u8], from: u8, to: u8) -> Option<u64> {
-    digits(v.get(usize::from(from)..usize::from(to))?)
-}
-
-/// The `o=` line from the field ends parsing kept.
-pub(crate) fn origin_at(v: &[u8], e: Ends) -> Option<Origin<'_>> {
-    let t = core::str::from_utf8(v).ok()?;
-    let [a, b, c, d, e, _] = e;
-    let next = |end: u8| end.checked_add(1);
-    Some(Origin {
-        username: text_at(t, 0, Some(a))?,
-        session_id: digits_at(v, next(a)?, b)?,
-        session_version: digits_at(v, next(b)?, c)?,
-        net_type: text_at(t, next(c)?, Some(d))?,
-        addr_type: text_at(t, next(d)?, Some(e))?,
-        unicast_address: text_at(t, next(e)?, None)?,
-    })
-}
-
-/// The `c=` line from the field ends parsing kept.
-pub(crate) fn connection_at(v: &[u8], e: Ends) -> Option<Connection<'_>> {
-    let t = core::str::from_utf8(v).ok()?;
-    let [a, b, ..] = e;
-    Some(Connection {
-        net_type: text_at(t, 0, Some(a))?,
-        addr_type: text_at(t, a.checked_add(1)?, Some(b))?,
-        address: text_at(t, b.checked_add(1)?, None)?,
-        ttl: None,
-        count: None,
-    })
-}
-
-/// The `t=` line from the field ends parsing kept.
-pub(crate) fn timing_at(v: &[u8], e: Ends) -> Option<Timing> {
-    let [a, ..] = e;
-    Some(Timing {
-        start: digits_at(v, 0, a)?,
-        stop: digits(v.get(usize::from(a) + 1..)?)?,
-    })
-}
-
-/// The `m=` line from the field ends parsing kept.
-pub(crate) fn media_at(v: &[u8], e: Ends) -> Option<Media<'_>> {
-    let t = core::str::from_utf8(v).ok()?;
-    let [a, b, c, ..] = e;
-    Some(Media {
-        media: text_at(t, 0, Some(a))?,
-        port: u16::try_from(digits_at(v, a.checked_add(1)?, b)?).ok()?,
-        port_count: None,
-        proto: text_at(t, b.checked_add(1)?, Some(c))?,
-        formats: text_at(t, c.checked_add(1)?, None)?,
-    })
-}
-
-/// Byte classes, for checking a field in the pass that splits the value: a field's class is
-/// the intersection of its bytes' classes.
-const C_TOKEN: u8 = 1;
-/// `VCHAR / %x80-FF`: a `non-ws-string` byte.
-const C_NON_WS: u8 = 2;
-const C_DIGIT: u8 = 4;
-/// A token byte or `/` (`proto = token *("/" token)`).
-const C_PROTO: u8 = 8;
-
-#[allow(
-    clippy::indexing_slicing,
-    reason = "evaluated at compile time: an index out of range fails the build"
-)]
-static CLASSES: [u8; 256] = {
-    let mut table = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        let byte = b as u8;
-        let mut class = 0;
-        if is_token_char(byte) {
-            class |= C_TOKEN | C_PROTO;
-        }
-        if byte == b'/' {
-            class |= C_PROTO;
-        }
-        if byte > 0x20 && byte != 0x7F {
-            class |= C_NON_WS;
-        }
-        if byte.is_ascii_digit() {
-            class |= C_DIGIT;
-        }
-        table[b] = class;
-        b += 1;
-    }
-    table
-};
-
-/// A field of a value: its byte range and its class.
-#[derive(Debug, Clone, Copy)]
-struct Field {
-    from: usize,
-    to: usize,
-    class: u8,
-}
-
-impl Field {
-    const EMPTY: Self = Self {
-        from: 0,
-        to: 0,
-        class: 0,
-    };
-
-    fn is(self, class: u8) -> bool {
-        self.class & class == class
-    }
-
-    /// Digits that [`digits`] reads.
-    fn is_number(self) -> bool {
-        self.is(C_DIGIT) && self.to - self.from <= 19
-    }
-
-    fn bytes(self, v: &[u8]) -> &[u8] {
-        v.get(self.from..self.to).unwrap_or_default()
-    }
-
-    fn text(self, t: &str) -> Option<&str> {
-        t.get(self.from..self.to)
-    }
-}
-
-/// `v` split at single spaces into exactly `N` non-empty fields, each with its class, in one
-/// pass. With `rest`, the last field is the rest of the value after `N - 1` fields, spaces
-/// included, and its class is not computed (0).
-fn fields<const N: usize>(v: &[u8], rest: bool) -> Option<[Field; N]> {
-    let mut out = [Field::EMPTY; N];
-    let mut n = 0;
-    let mut from = 0;
-    let mut class = u8::MAX;
-    for (i, &b) in v.iter().enumerate() {
-        if b == b' ' {
-            if i == from {
-                return None;
-            }
-            *out.get_mut(n)? = Field { from, to: i, class };
-            n += 1;
-            from = i + 1;
-            class = u8::MAX;
-            if rest && n + 1 == N {
-                class = 0;
-                break;
-            }
-        } else {
-            class &= CLASSES.get(usize::from(b)).copied().unwrap_or(0);
-        }
-    }
-    if from >= v.len() || n + 1 != N {
-        return None;
-    }
-    *out.get_mut(n)? = Field {
-        from,
-        to: v.len(),
-        class,
-    };
-    Some(out)
-}
-
-/// `1*DIGIT` of at most 19 digits (which cannot overflow a `u64`).
-fn digits(f: &[u8]) -> Option<u64> {
-    if f.is_empty() || f.len() > 19 {
-        return None;
-    }
-    f.iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit()
-            .then(|| n * 10 + u64::from(b.wrapping_sub(b'0')))
-    })
-}
-
-/// The fields of a well-formed `o=` value.
-fn origin_shape(v: &[u8]) -> Option<[Field; 6]> {
-    let f = fields::<6>(v, false)?;
-    let [user, id, version, net, addr_type, addr] = f;
-    let ok = user.is(C_NON_WS)
-        && net.is(C_TOKEN)
-        && addr_type.is(C_TOKEN)
-        && addr.is(C_NON_WS)
-        && id.is_number()
-        && version.is_number();
-    ok.then_some(f)
-}
+// The typed reads: the fast path of `crate::shape` for a value of the common shape, else the
+// general parser.
 
 /// See [`origin_slow`].
 pub(crate) fn origin(v: &[u8]) -> Result<Origin<'_>, FieldErr> {
-    let fast = || {
-        let [user, id, version, net, addr_type, addr] = origin_shape(v)?;
-        let t = core::str::from_utf8(v).ok()?;
-        Some(Origin {
-            username: user.text(t)?,
-            session_id: digits(id.bytes(v))?,
-            session_version: digits(version.bytes(v))?,
-            net_type: net.text(t)?,
-            addr_type: addr_type.text(t)?,
-            unicast_address: addr.text(t)?,
-        })
-    };
-    fast().map_or_else(|| origin_slow(v), Ok)
-}
-
-/// The shape of a well-formed `c=` value without a `/` suffix.
-fn connection_shape(v: &[u8]) -> Option<[Field; 3]> {
-    let f = fields::<3>(v, false)?;
-    let [net, addr_type, addr] = f;
-    let ok = net.is(C_TOKEN)
-        && addr_type.is(C_TOKEN)
-        && addr.is(C_NON_WS)
-        && find(b'/', addr.bytes(v)).is_none();
-    ok.then_some(f)
+    shape::origin(v).map_or_else(|| origin_slow(v), Ok)
 }
 
 /// See [`connection_slow`].
 pub(crate) fn connection(v: &[u8]) -> Result<Connection<'_>, FieldErr> {
-    let fast = || {
-        let [net, addr_type, addr] = connection_shape(v)?;
-        let t = core::str::from_utf8(v).ok()?;
-        Some(Connection {
-            net_type: net.text(t)?,
-            addr_type: addr_type.text(t)?,
-            address: addr.text(t)?,
-            ttl: None,
-            count: None,
-        })
-    };
-    fast().map_or_else(|| connection_slow(v), Ok)
+    shape::connection(v).map_or_else(|| connection_slow(v), Ok)
 }
 
 /// See [`timing_slow`].
 pub(crate) fn timing(v: &[u8]) -> Result<Timing, FieldErr> {
-    let fast = || {
-        let [start, stop] = fields::<2>(v, false)?;
-        Some(Timing {
-            start: digits(start.bytes(v))?,
-            stop: digits(stop.bytes(v))?,
-        })
-    };
-    fast().map_or_else(|| timing_slow(v), Ok)
-}
-
-/// `token *(sep token)`: tokens separated by single `sep` bytes.
-fn is_token_list(f: &[u8], sep: u8) -> bool {
-    // A leading separator fails like a doubled one.
-    let mut prev = sep;
-    for &b in f {
-        if b == sep {
-            if prev == sep {
-                return false;
-            }
-        } else if !is_token_byte(b) {
-            return false;
-        }
-        prev = b;
-    }
-    prev != sep
-}
-
-/// The shape of a well-formed `m=` value without a port count: the port and the fields
-/// media, proto and formats.
-fn media_shape(v: &[u8]) -> Option<(u16, [Field; 4])> {
-    let f = fields::<4>(v, true)?;
-    let [media, port, proto, formats] = f;
-    let ok = media.is(C_TOKEN)
-        && port.is(C_DIGIT)
-        && proto.is(C_PROTO)
-        && is_token_list(proto.bytes(v), b'/')
-        && is_token_list(formats.bytes(v), b' ');
-    if !ok {
-        return None;
-    }
-    let port = u16::try_from(digits(port.bytes(v))?).ok()?;
-    Some((port, f))
+    shape::timing(v).map_or_else(|| timing_slow(v), Ok)
 }
 
 /// See [`media_slow`].
 pub(crate) fn media(v: &[u8]) -> Result<Media<'_>, FieldErr> {
-    let fast = || {
-        let (port, [media, _, proto, formats]) = media_shape(v)?;
-        let t = core::str::from_utf8(v).ok()?;
-        Some(Media {
-            media: media.text(t)?,
-            port,
-            port_count: None,
-            proto: proto.text(t)?,
-            formats: formats.text(t)?,
-        })
-    };
-    fast().map_or_else(|| media_slow(v), Ok)
+    shape::media(v).map_or_else(|| media_slow(v), Ok)
 }
 
 #[cfg(test)]
@@ -1310,17 +1053,31 @@ mod tests {
         prop_assert_eq!(timing(v), timing_slow(v));
         prop_assert_eq!(media(v), media_slow(v));
         if core::str::from_utf8(v).is_ok() {
-            if let Some(f) = origin_shape(v) {
-                prop_assert_eq!(origin_at(v, ends(&f)), origin_slow(v).ok());
+            // What parsing keeps for a value of the shape, read back.
+            if let Some(e) = shape::value(b'o', v) {
+                prop_assert_eq!(shape::origin_at(v, e), origin_slow(v).ok());
             }
-            if let Some(f) = connection_shape(v) {
-                prop_assert_eq!(connection_at(v, ends(&f)), connection_slow(v).ok());
+            if let Some(e) = shape::value(b'c', v) {
+                prop_assert_eq!(shape::connection_at(v, e), connection_slow(v).ok());
             }
-            if let Some(f) = fields::<2>(v, false).filter(|f| f.iter().all(|f| f.is_number())) {
-                prop_assert_eq!(timing_at(v, ends(&f)), timing_slow(v).ok());
+            if let Some(e) = shape::value(b't', v) {
+                prop_assert_eq!(shape::timing_at(v, e), timing_slow(v).ok());
             }
-            if let Some((_, f)) = media_shape(v) {
-                prop_assert_eq!(media_at(v, ends(&f)), media_slow(v).ok());
+            if let Some(e) = shape::value(b'm', v) {
+                prop_assert_eq!(shape::media_at(v, e), media_slow(v).ok());
+            }
+        }
+        // Found in the rest of an input, a line of the shape ends where its value does.
+        for kind in [b'v', b'o', b'c', b't', b'm'] {
+            for end in [&b"\r\n"[..], b"\n", b"\rx=y", b" \r\n"] {
+                let rest = [v, end].concat();
+                let in_line = shape::line(kind, &rest);
+                let alone = shape::value(kind, v);
+                if end.starts_with(b" ") {
+                    prop_assert_eq!(in_line, None);
+                } else {
+                    prop_assert_eq!(in_line, alone.map(|e| (v.len(), e)));
+                }
             }
         }
         Ok(())
@@ -1335,13 +1092,5 @@ mod tests {
             agree(&v)?;
             agree(&w)?;
         }
-    }
-
-    #[test]
-    fn fast_paths_take_the_common_values() {
-        assert!(origin_shape(b"alice 2890844557 2890844559 IN IP4 alicepc.example.com").is_some());
-        assert!(connection_shape(b"IN IP4 alicepc.example.com").is_some());
-        assert!(media_shape(b"message 7777 TCP/MSRP *").is_some());
-        assert!(media_shape(b"audio 9 UDP/TLS/RTP/SAVPF 111 0 8").is_some());
     }
 }
