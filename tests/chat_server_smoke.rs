@@ -12,8 +12,8 @@
 //!   there, and it is pushed to Carol over MSRP when she registers (REQ: DEF-2).
 //!
 //! The server binary is the example built by `cargo test` (examples are built before tests
-//! run), found beside this test's own executable: `<target>/<profile>/examples/chat_server`.
-//! When it is missing (a `cargo test --test chat_server_smoke` that did not build examples)
+//! run), found beside this test's own executable: `<target>/<profile>/examples/chat_server`;
+//! starting and stopping it is `simpleim_test_support::process`. When it is missing (a `cargo test --test chat_server_smoke` that did not build examples)
 //! the test says so and passes without running.
 #![allow(
     clippy::unwrap_used,
@@ -25,12 +25,9 @@
     reason = "a test: failures panic, and it reads the clock as the clients' host"
 )]
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -41,20 +38,11 @@ use simpleim::sip::dialog::SentBy;
 use simpleim::sip::{
     HeaderName, Limits, Message, Method, Request, Response, SeededIds, StreamDecoder, Uri,
 };
+use simpleim_test_support::process::{self, ChatServer};
 
 const ROOM: &str = "sip:chat@127.0.0.1";
 /// The whole test stays well under 30 s; each wait has its own, shorter bound.
 const STEP: Duration = Duration::from_secs(5);
-
-/// The example binary beside this test's executable (`<target>/<profile>/deps/<test>`).
-fn server_binary() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let profile_dir = exe.parent()?.parent()?;
-    let bin = profile_dir
-        .join("examples")
-        .join(format!("chat_server{}", std::env::consts::EXE_SUFFIX));
-    bin.is_file().then_some(bin)
-}
 
 /// The server's log filter: `info`, or what `CHAT_SERVER_SMOKE_LOG` says (`debug`, ...);
 /// with that variable set the test also prints the server's log.
@@ -65,126 +53,11 @@ fn log_level() -> String {
     }
 }
 
-/// A fresh directory for one test's database and logs.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "chat_server_smoke_{test}_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Numbers the servers' log files.
-static LOGS: AtomicUsize = AtomicUsize::new(0);
-
-/// The server process; killed if the test fails before it exits by itself.
-struct Server {
-    child: Child,
-    log: PathBuf,
-    db: PathBuf,
-    sip_tcp: SocketAddr,
-    sip_udp: SocketAddr,
-}
-
-impl Server {
-    /// Starts the server with its database and log in `dir`.
-    fn start(bin: &PathBuf, dir: &std::path::Path) -> Self {
-        let db = dir.join("smoke.db");
-        let log = dir.join(format!(
-            "server-{}.log",
-            LOGS.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut child = Command::new(bin)
-            .args(["--sip", "127.0.0.1:0", "--msrp", "127.0.0.1:0"])
-            .args(["--push-msrp", "127.0.0.1:0", "--log", &log_level(), "--db"])
-            .arg(&db)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        // The listening addresses, one `what address` per line, until `ready`.
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + STEP;
-        let (mut sip_tcp, mut sip_udp) = (None, None);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Ok(line) = rx.recv_timeout(left) else {
-                let _ = child.kill();
-                panic!(
-                    "the server did not say it was ready: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
-            };
-            let mut words = line.split_whitespace();
-            match (words.next(), words.next()) {
-                (Some("sip-tcp"), Some(a)) => sip_tcp = a.parse().ok(),
-                (Some("sip-udp"), Some(a)) => sip_udp = a.parse().ok(),
-                (Some("room"), Some(uri)) => assert_eq!(uri, ROOM),
-                (Some("ready"), _) => break,
-                _ => {}
-            }
-        }
-        Self {
-            child,
-            log,
-            db,
-            sip_tcp: sip_tcp.unwrap(),
-            sip_udp: sip_udp.unwrap(),
-        }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGINT, as Ctrl-C would.
-    fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for the process to exit by itself.
-    fn wait(&mut self, within: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not exit:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// The server on free ports, its database and log in `dir`, serving the one default room.
+fn start_server(bin: &Path, dir: &Path) -> ChatServer {
+    let server = ChatServer::start(bin, dir, &log_level(), &[]);
+    assert_eq!(server.rooms(), [ROOM]);
+    server
 }
 
 /// A client's SIP over one TCP connection.
@@ -357,8 +230,8 @@ struct Client {
 }
 
 /// Sends the INVITE that joins the room, reads the 200, sends the ACK.
-fn join(server: &Server, name: &str, setup: Setup, msrp_port: u16, seed: u64) -> Client {
-    let mut sip = SipTcp::connect(server.sip_tcp, seed);
+fn join(server: &ChatServer, name: &str, setup: Setup, msrp_port: u16, seed: u64) -> Client {
+    let mut sip = SipTcp::connect(server.addr("sip-tcp"), seed);
     let path = format!("msrp://127.0.0.1:{msrp_port}/{name}-s1;tcp");
     let mut config =
         ClientConfig::new(&format!("sip:{name}@127.0.0.1"), sip.sent_by.clone(), &path)
@@ -387,7 +260,7 @@ fn join(server: &Server, name: &str, setup: Setup, msrp_port: u16, seed: u64) ->
 }
 
 /// A pager-mode MESSAGE to Carol, who is not registered, over UDP: 202 (REQ: DEF-1).
-fn message_offline_user(server: &Server) {
+fn message_offline_user(server: &ChatServer) {
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = udp.local_addr().unwrap().port();
     let message = Request::builder(Method::Message, "sip:carol@127.0.0.1")
@@ -410,7 +283,8 @@ fn message_offline_user(server: &Server) {
     // Sent again every 500 ms, as a UDP client's Timer E would.
     loop {
         assert!(Instant::now() < deadline, "no answer to the MESSAGE");
-        udp.send_to(message.as_bytes(), server.sip_udp).unwrap();
+        udp.send_to(message.as_bytes(), server.addr("sip-udp"))
+            .unwrap();
         let Ok((n, _)) = udp.recv_from(&mut buf) else {
             continue;
         };
@@ -425,7 +299,7 @@ fn message_offline_user(server: &Server) {
 const CAROL_TEXT: &str = "Carol, call me when you are back.";
 
 /// Stops the server with SIGINT and checks it exits 0 with `expected` in its log.
-fn stop(server: &mut Server, expected: &[&str]) -> String {
+fn stop(server: &mut ChatServer, expected: &[&str]) -> String {
     server.interrupt();
     let status = server.wait(Duration::from_secs(10));
     let log = server.log();
@@ -440,8 +314,8 @@ fn stop(server: &mut Server, expected: &[&str]) -> String {
 }
 
 /// The messages stored in the server's file, as (recipient, body).
-fn stored(server: &Server) -> Vec<(String, Vec<u8>)> {
-    let db = rusqlite::Connection::open(&server.db).unwrap();
+fn stored(server: &ChatServer) -> Vec<(String, Vec<u8>)> {
+    let db = rusqlite::Connection::open(server.db()).unwrap();
     let mut s = db
         .prepare("SELECT recipient, body FROM messages ORDER BY id")
         .unwrap();
@@ -451,21 +325,14 @@ fn stored(server: &Server) -> Vec<(String, Vec<u8>)> {
         .unwrap()
 }
 
-fn skip() {
-    eprintln!(
-        "chat_server_smoke: SKIPPED: the chat_server example is not built beside this test \
-         (run `cargo test`, which builds examples first, or `cargo build --example chat_server`)"
-    );
-}
-
 #[test]
 fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
-    let Some(bin) = server_binary() else {
-        return skip();
+    let Some(bin) = process::example("chat_server") else {
+        return process::skip_without_server("chat_server_smoke");
     };
     let started = Instant::now();
-    let dir = scratch_dir("chat");
-    let mut server = Server::start(&bin, &dir);
+    let dir = process::scratch_dir("chat_server_smoke");
+    let mut server = start_server(&bin, &dir);
 
     // Alice connects to the focus herself (a=setup:active).
     let mut alice = join(&server, "alice", Setup::Active, 9, 10);
@@ -553,20 +420,20 @@ fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
 
 #[test]
 fn a_stored_message_survives_a_restart_and_is_pushed_when_the_user_registers() {
-    let Some(bin) = server_binary() else {
-        return skip();
+    let Some(bin) = process::example("chat_server") else {
+        return process::skip_without_server("chat_server_smoke");
     };
-    let dir = scratch_dir("push");
+    let dir = process::scratch_dir("chat_server_smoke");
 
     // A MESSAGE for Carol is stored; the server stops.
-    let mut server = Server::start(&bin, &dir);
+    let mut server = start_server(&bin, &dir);
     message_offline_user(&server);
     stop(&mut server, &["message stored for an offline user"]);
 
     // A new server on the same file: Carol registers, and the message is pushed to her (REQ:
     // DEF-2): an INVITE, one MSRP SEND, a BYE.
-    let mut server = Server::start(&bin, &dir);
-    let mut sip = SipTcp::connect(server.sip_tcp, 30);
+    let mut server = start_server(&bin, &dir);
+    let mut sip = SipTcp::connect(server.addr("sip-tcp"), 30);
     let path = "msrp://127.0.0.1:9/carol-s1;tcp";
     let config = ClientConfig::new("sip:carol@127.0.0.1", sip.sent_by.clone(), path).unwrap();
     let mut carol = ImClient::new(config, Box::new(SeededIds::new(31)));

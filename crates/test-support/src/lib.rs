@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 pub mod focus_sim;
 pub mod msrp;
+pub mod process;
 pub mod sip_sim;
 pub mod strategies;
 pub mod tshark;
