@@ -1,6 +1,6 @@
 //! A smoke test of `examples/chat_server` as a real process on loopback: two clients speak
 //! SIP over TCP and MSRP over TCP with std sockets, written with the library's own client
-//! helpers (`ImClient`, `simpleim_msrp::Session`).
+//! helpers (`ImClient`, `simpleim_msrp::Session`, through `simpleim_test_support::loopback`).
 //!
 //! - Alice joins `sip:chat@127.0.0.1` and connects to the focus (`a=setup:active`); Bob joins
 //!   with `a=setup:passive`, so the server connects to him (`poll_connect`).
@@ -25,24 +25,21 @@
     reason = "a test: failures panic, and it reads the clock as the clients' host"
 )]
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use simpleim::focus::client::{ClientConfig, ImClient, InviteOptions, JoinedSession, Registration};
-use simpleim::msrp::{Event, SendOptions, Session, SessionConfig};
+use simpleim::focus::client::{ClientConfig, ImClient, Registration};
+use simpleim::msrp::Event;
 use simpleim::sdp::attr::Setup;
-use simpleim::sip::dialog::SentBy;
-use simpleim::sip::{
-    HeaderName, Limits, Message, Method, Request, Response, SeededIds, StreamDecoder, Uri,
+use simpleim::sip::{HeaderName, Message, Method, Request, Response, SeededIds};
+use simpleim_test_support::loopback::{
+    Member, MsrpEndpoint, STEP, SipConn, accept_within, final_for, is_request, message_bodies, sent,
 };
 use simpleim_test_support::process::{self, ChatServer};
 
 const ROOM: &str = "sip:chat@127.0.0.1";
-/// The whole test stays well under 30 s; each wait has its own, shorter bound.
-const STEP: Duration = Duration::from_secs(5);
 
 /// The server's log filter: `info`, or what `CHAT_SERVER_SMOKE_LOG` says (`debug`, ...);
 /// with that variable set the test also prints the server's log.
@@ -60,203 +57,16 @@ fn start_server(bin: &Path, dir: &Path) -> ChatServer {
     server
 }
 
-/// A client's SIP over one TCP connection.
-struct SipTcp {
-    stream: TcpStream,
-    decoder: StreamDecoder,
-    sent_by: SentBy,
-    ids: SeededIds,
+/// Whether a message was received.
+fn has_message(events: &[Event]) -> bool {
+    events.iter().any(|e| matches!(e, Event::Message { .. }))
 }
 
-impl SipTcp {
-    fn connect(to: SocketAddr, seed: u64) -> Self {
-        let stream = TcpStream::connect(to).unwrap();
-        let port = stream.local_addr().unwrap().port();
-        Self {
-            stream,
-            decoder: StreamDecoder::new(Limits::default()),
-            sent_by: SentBy::new("TCP", "127.0.0.1", Some(port)),
-            ids: SeededIds::new(seed),
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).unwrap();
-    }
-
-    /// The next message, within `deadline`.
-    fn next(&mut self, deadline: Instant) -> Message {
-        let mut buf = [0u8; 8192];
-        loop {
-            if let Some(m) = self.decoder.decode().unwrap() {
-                return m;
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no SIP message in time");
-            self.stream.set_read_timeout(Some(left)).unwrap();
-            match self.stream.read(&mut buf) {
-                Ok(0) => panic!("the server closed the SIP connection"),
-                Ok(n) => self.decoder.push(&buf[..n]),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                Err(e) => panic!("SIP read: {e}"),
-            }
-        }
-    }
-
-    /// Skips messages until one `matches`.
-    fn wait_for(&mut self, within: Duration, matches: impl Fn(&Message) -> bool) -> Message {
-        let deadline = Instant::now() + within;
-        loop {
-            let m = self.next(deadline);
-            if matches(&m) {
-                return m;
-            }
-        }
-    }
-}
-
-fn final_for(m: &Message, method: &str) -> bool {
-    m.as_response().is_some_and(|r| {
-        r.code() >= 200
-            && r.headers()
-                .get(HeaderName::CSeq)
-                .is_some_and(|c| c.value().ends_with(method.as_bytes()))
+/// Joins the room as `name`, with `a=setup` `setup` and `a=path` on `msrp_port`.
+fn join(server: &ChatServer, name: &str, setup: Setup, msrp_port: u16, seed: u64) -> Member {
+    Member::join(server, ROOM, name, msrp_port, seed, |c| {
+        c.msrp.setup = setup
     })
-}
-
-fn is_request(m: &Message, method: &Method) -> bool {
-    m.as_request().is_some_and(|r| r.method() == method)
-}
-
-/// Waits for a BYE and answers it 200.
-fn answer_bye(sip: &mut SipTcp) {
-    let Message::Request(bye) = sip.wait_for(STEP, |m| is_request(m, &Method::Bye)) else {
-        unreachable!()
-    };
-    let ok = Response::for_request(&bye, 200, &mut sip.ids)
-        .build()
-        .unwrap();
-    sip.send(ok.as_bytes());
-}
-
-/// One end of an MSRP session over a TCP connection.
-struct Peer {
-    stream: TcpStream,
-    session: Session,
-    events: Vec<Event>,
-}
-
-impl Peer {
-    fn new(stream: TcpStream, local: &str, remote: &str, seed: u64) -> Self {
-        let config = SessionConfig::new(
-            local.parse().unwrap(),
-            remote.parse().unwrap(),
-            Box::new(simpleim::msrp::SeededIds::new(seed)),
-        );
-        Self {
-            stream,
-            session: Session::new(config),
-            events: Vec::new(),
-        }
-    }
-
-    /// Connects to the first hop of `remote` (one URI here) and binds the connection with a
-    /// bodiless SEND, as the side that opened it (RFC 4975 §5.4).
-    fn connect(local: &str, remote: &str, seed: u64) -> Self {
-        let hop: simpleim::msrp::MsrpUri = remote.parse().unwrap();
-        let stream = TcpStream::connect(format!("127.0.0.1:{}", hop.port().unwrap())).unwrap();
-        let mut peer = Self::new(stream, local, remote, seed);
-        let tid = format!("bind{seed}");
-        let bind = format!(
-            "MSRP {tid} SEND\r\nTo-Path: {remote}\r\nFrom-Path: {local}\r\nMessage-ID: {tid}\r\n\
-             Byte-Range: 1-0/0\r\n-------{tid}$\r\n"
-        );
-        peer.stream.write_all(bind.as_bytes()).unwrap();
-        peer
-    }
-
-    /// Writes what the session has to send, reads for up to `wait`, hands the bytes over.
-    fn pump(&mut self, wait: Duration) {
-        while let Some(b) = self.session.poll_transmit() {
-            self.stream.write_all(&b).unwrap();
-        }
-        self.stream.set_read_timeout(Some(wait)).unwrap();
-        let mut buf = [0u8; 16 * 1024];
-        match self.stream.read(&mut buf) {
-            Ok(0) => {}
-            Ok(n) => self.session.handle_bytes(Instant::now(), &buf[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            Err(e) => panic!("MSRP read: {e}"),
-        }
-        self.session.handle_timeout(Instant::now());
-        while let Some(b) = self.session.poll_transmit() {
-            self.stream.write_all(&b).unwrap();
-        }
-        while let Some(e) = self.session.poll_event() {
-            self.events.push(e);
-        }
-    }
-
-    /// Pumps until `done` holds for the events so far.
-    fn pump_until(&mut self, within: Duration, done: impl Fn(&[Event]) -> bool) {
-        let deadline = Instant::now() + within;
-        while !done(&self.events) {
-            assert!(
-                Instant::now() < deadline,
-                "MSRP: not in time: {:?}",
-                self.events
-            );
-            self.pump(Duration::from_millis(50));
-        }
-    }
-
-    /// The bodies of the messages received.
-    fn messages(&self) -> Vec<Bytes> {
-        self.events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Message { body, .. } => Some(body.clone()),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// A joined client: its SIP connection, its dialog, its MSRP path.
-struct Client {
-    sip: SipTcp,
-    joined: JoinedSession,
-    path: String,
-}
-
-/// Sends the INVITE that joins the room, reads the 200, sends the ACK.
-fn join(server: &ChatServer, name: &str, setup: Setup, msrp_port: u16, seed: u64) -> Client {
-    let mut sip = SipTcp::connect(server.addr("sip-tcp"), seed);
-    let path = format!("msrp://127.0.0.1:{msrp_port}/{name}-s1;tcp");
-    let mut config =
-        ClientConfig::new(&format!("sip:{name}@127.0.0.1"), sip.sent_by.clone(), &path)
-            .unwrap()
-            .with_display_name(name);
-    config.msrp.setup = setup;
-    let mut client = ImClient::new(config, Box::new(SeededIds::new(seed + 1)));
-    let Ok(Uri::Sip(room)) = Uri::parse(&Bytes::from_static(ROOM.as_bytes())) else {
-        panic!("room URI")
-    };
-    let invite = client.join_group(&room, &InviteOptions::new()).unwrap();
-    sip.send(invite.request().as_bytes());
-    let Message::Response(ok) = sip.wait_for(STEP, |m| final_for(m, "INVITE")) else {
-        unreachable!()
-    };
-    assert_eq!(ok.code(), 200, "{name}'s join: {ok:?}\n{}", server.log());
-    let joined = invite.accept(&ok).unwrap();
-    let ack = joined
-        .dialog()
-        .ack(&ok, &sip.sent_by, &mut sip.ids)
-        .unwrap()
-        .build()
-        .unwrap();
-    sip.send(ack.as_bytes());
-    Client { sip, joined, path }
 }
 
 /// A pager-mode MESSAGE to Carol, who is not registered, over UDP: 202 (REQ: DEF-1).
@@ -289,7 +99,7 @@ fn message_offline_user(server: &ChatServer) {
             continue;
         };
         let m = Message::parse_datagram(Bytes::copy_from_slice(&buf[..n])).unwrap();
-        if final_for(&m, "MESSAGE") {
+        if final_for("MESSAGE")(&m) {
             assert_eq!(m.as_response().unwrap().code(), 202, "{m:?}");
             return;
         }
@@ -336,55 +146,29 @@ fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
 
     // Alice connects to the focus herself (a=setup:active).
     let mut alice = join(&server, "alice", Setup::Active, 9, 10);
-    let focus_path = alice.joined.focus_path().to_string();
-    let mut alice_msrp = Peer::connect(&alice.path, &focus_path, 100);
+    let mut alice_msrp = alice.connect_msrp(100);
 
     // Bob waits for the focus to connect to him (a=setup:passive).
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let bob_port = listener.local_addr().unwrap().port();
     let mut bob = join(&server, "bob", Setup::Passive, bob_port, 20);
-    listener.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + STEP;
-    let stream = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the server did not connect to Bob:\n{}",
-                    server.log()
-                );
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    };
-    stream.set_nonblocking(false).unwrap();
+    let conn = accept_within(&listener, STEP)
+        .unwrap_or_else(|| panic!("the server did not connect to Bob:\n{}", server.log()));
     let focus_path = bob.joined.focus_path().to_string();
-    let mut bob_msrp = Peer::new(stream, &bob.path, &focus_path, 200);
+    let mut bob_msrp = MsrpEndpoint::new(conn, &bob.path, &focus_path, 200);
     bob_msrp.pump(Duration::from_millis(100)); // the focus's bodiless SEND, answered 200
 
     // Alice writes to the room; Bob gets the very bytes she sent.
-    let body = alice
-        .joined
-        .message("text/plain", "Hello Bob, from Alice over a real socket")
-        .unwrap();
-    alice_msrp
-        .session
-        .send_message(
-            Instant::now(),
-            "message/cpim",
-            body.clone(),
-            SendOptions::new(),
-        )
-        .unwrap();
-    alice_msrp.pump_until(STEP, |e| e.iter().any(|e| matches!(e, Event::Sent { .. })));
-    bob_msrp.pump_until(STEP, |e| {
-        e.iter().any(|e| matches!(e, Event::Message { .. }))
-    });
-    assert_eq!(bob_msrp.messages(), [body], "byte for byte");
+    let (id, body) = alice_msrp.send_cpim(
+        &alice.joined,
+        "Hello Bob, from Alice over a real socket",
+        false,
+    );
+    alice_msrp.pump_until("Alice's message sent", sent(&[id]));
+    bob_msrp.pump_until("Alice's message at Bob", has_message);
+    assert_eq!(message_bodies(&bob_msrp.events), [body], "byte for byte");
     assert!(
-        alice_msrp.messages().is_empty(),
+        message_bodies(&alice_msrp.events).is_empty(),
         "the sender does not get its own message back"
     );
 
@@ -393,8 +177,8 @@ fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
 
     // Ctrl-C: a BYE to each participant, then exit 0.
     server.interrupt();
-    answer_bye(&mut alice.sip);
-    answer_bye(&mut bob.sip);
+    alice.sip.answer_bye();
+    bob.sip.answer_bye();
     stop(
         &mut server,
         &[
@@ -433,12 +217,12 @@ fn a_stored_message_survives_a_restart_and_is_pushed_when_the_user_registers() {
     // A new server on the same file: Carol registers, and the message is pushed to her (REQ:
     // DEF-2): an INVITE, one MSRP SEND, a BYE.
     let mut server = start_server(&bin, &dir);
-    let mut sip = SipTcp::connect(server.addr("sip-tcp"), 30);
+    let mut sip = SipConn::connect(server.addr("sip-tcp"), 30);
     let path = "msrp://127.0.0.1:9/carol-s1;tcp";
     let config = ClientConfig::new("sip:carol@127.0.0.1", sip.sent_by.clone(), path).unwrap();
     let mut carol = ImClient::new(config, Box::new(SeededIds::new(31)));
     sip.send(carol.register(Registration::Im).unwrap().as_bytes());
-    let ok = sip.wait_for(STEP, |m| final_for(m, "REGISTER"));
+    let ok = sip.wait_for("200 to the REGISTER", final_for("REGISTER"));
     assert_eq!(
         ok.as_response().unwrap().code(),
         200,
@@ -446,7 +230,8 @@ fn a_stored_message_survives_a_restart_and_is_pushed_when_the_user_registers() {
         server.log()
     );
 
-    let Message::Request(invite) = sip.wait_for(STEP, |m| is_request(m, &Method::Invite)) else {
+    let Message::Request(invite) = sip.wait_for("the push INVITE", is_request(Method::Invite))
+    else {
         unreachable!()
     };
     let push_path = String::from_utf8_lossy(&invite.body())
@@ -466,21 +251,19 @@ fn a_stored_message_survives_a_restart_and_is_pushed_when_the_user_registers() {
         .build()
         .unwrap();
     sip.send(ok.as_bytes());
-    sip.wait_for(STEP, |m| is_request(m, &Method::Ack));
+    sip.wait_for("the ACK", is_request(Method::Ack));
 
     // Carol connects to the service's own MSRP port (it offered a=setup:passive).
-    let mut push = Peer::connect(path, &push_path, 300);
-    push.pump_until(STEP, |e| {
-        e.iter().any(|e| matches!(e, Event::Message { .. }))
-    });
-    let got = push.messages();
+    let mut push = MsrpEndpoint::connect(path, &push_path, 300);
+    push.pump_until("the stored message", has_message);
+    let got = message_bodies(&push.events);
     let cpim = simpleim::cpim::CpimMessage::parse(got[0].clone()).unwrap();
     assert_eq!(cpim.payload().as_ref(), CAROL_TEXT.as_bytes());
     assert_eq!(
         cpim.head().from().unwrap().unwrap().uri(),
         "sip:alice@127.0.0.1"
     );
-    answer_bye(&mut sip);
+    sip.answer_bye();
 
     stop(
         &mut server,

@@ -43,7 +43,7 @@
     reason = "a test: failures panic, and it reads the clock as the endpoints' host"
 )]
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -51,13 +51,12 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use simpleim::msrp::{
-    Decoded, Decoder, Event, Frame, FrameHead, Limits, MessageId, Method, ReportMode,
-    RequestBuilder, SeededIds, SendOptions, Session, SessionConfig, TransactionId,
+    Event, Frame, Method, ReportMode, RequestBuilder, SendOptions, TransactionId,
+};
+use simpleim_test_support::loopback::{
+    Conn, MsrpEndpoint, STEP, accept_within, delivered, msrp_frames, received, sent,
 };
 use simpleim_test_support::process::{self, ProcessGroup};
-
-/// Every wait is bounded by this.
-const STEP: Duration = Duration::from_secs(5);
 
 /// The relay's Digest realm and the one password it knows (RFC 4976 §5.1).
 const REALM: &str = "simpleim-relay";
@@ -218,66 +217,30 @@ impl Relay {
 
 /// The frames in a recorded byte stream (whole frames, streamed bodies put together).
 fn frames(wire: &[u8]) -> Vec<Frame> {
-    let mut d = Decoder::new(Limits::default());
-    d.push(wire);
-    let mut out = Vec::new();
-    let mut open: Option<(FrameHead, BytesMut)> = None;
-    while let Some(x) = d.poll().expect("the recorded stream decodes") {
-        match x {
-            Decoded::Frame(f) => out.push(f),
-            Decoded::Head(h) => open = Some((h, BytesMut::new())),
-            Decoded::Body(part) => {
-                let (_, body) = open.as_mut().expect("a body after a head");
-                body.extend_from_slice(&part.data);
-                if let Some(flag) = part.flag {
-                    let (head, body) = open.take().unwrap();
-                    out.push(Frame {
-                        head,
-                        body: body.freeze(),
-                        flag,
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Reads what is there within `wait`; `false` when the peer closed the connection.
-fn read_into(stream: &mut TcpStream, wait: Duration, into: &mut Vec<u8>) -> bool {
-    stream.set_read_timeout(Some(wait)).unwrap();
-    let mut buf = [0u8; 16 * 1024];
-    match stream.read(&mut buf) {
-        Ok(0) => false,
-        Ok(n) => {
-            into.extend_from_slice(&buf[..n]);
-            true
-        }
-        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => true,
-        Err(e) => panic!("MSRP read: {e}"),
-    }
+    msrp_frames(wire).into_iter().map(|(_, f)| f).collect()
 }
 
 /// Writes `request` and reads frames until the response to it.
-fn transact(stream: &mut TcpStream, request: &[u8], relay: &Relay) -> Frame {
-    stream.write_all(request).unwrap();
+fn transact(conn: &mut Conn, request: &[u8], relay: &Relay) -> Frame {
+    let start = conn.received.len();
+    conn.write(request);
     let tid = Frame::parse(Bytes::copy_from_slice(request))
         .unwrap()
         .head
         .transaction_id();
     let deadline = Instant::now() + STEP;
-    let mut got = Vec::new();
     loop {
-        if let Some(f) = frames(&got)
+        if let Some(f) = frames(&conn.received[start..])
             .into_iter()
             .find(|f| f.head.is_response() && f.head.transaction_id() == tid)
         {
             return f;
         }
+        conn.read(Duration::from_millis(50));
         assert!(
-            Instant::now() < deadline && read_into(stream, Duration::from_millis(50), &mut got),
+            Instant::now() < deadline && !conn.is_closed(),
             "no response to {tid} (read {:?}):\n{}",
-            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&conn.received[start..]),
             relay.log()
         );
     }
@@ -348,88 +311,16 @@ fn digest_authorization(challenge: &str, user: &str, password: &str, uri: &str) 
     value
 }
 
-/// One of our endpoints: a `Session` on a real socket, and every byte it read.
-struct Endpoint {
-    stream: TcpStream,
-    session: Session,
-    events: Vec<Event>,
-    received: Vec<u8>,
-}
-
-impl Endpoint {
-    fn new(stream: TcpStream, local: &str, remote: &str, seed: u64) -> Self {
-        let config = SessionConfig::new(
-            local.parse().unwrap(),
-            remote.parse().unwrap(),
-            Box::new(SeededIds::new(seed)),
-        );
-        Self {
-            stream,
-            session: Session::new(config),
-            events: Vec::new(),
-            received: Vec::new(),
-        }
+/// Pumps `endpoint` until `done` holds for its events; the relay's log when it does not.
+fn pump_until(
+    endpoint: &mut MsrpEndpoint,
+    what: &str,
+    relay: &Relay,
+    done: impl Fn(&[Event]) -> bool,
+) {
+    if let Err(e) = endpoint.try_pump_until(what, done) {
+        panic!("{e}\n--- kamailio log:\n{}", relay.log());
     }
-
-    /// Drains the session to the socket, reads for up to `wait`, hands the bytes over.
-    fn pump(&mut self, wait: Duration) {
-        while let Some(b) = self.session.poll_transmit() {
-            self.stream.write_all(&b).unwrap();
-        }
-        let before = self.received.len();
-        read_into(&mut self.stream, wait, &mut self.received);
-        let now = Instant::now();
-        if self.received.len() > before {
-            self.session.handle_bytes(now, &self.received[before..]);
-        }
-        self.session.handle_timeout(now);
-        while let Some(b) = self.session.poll_transmit() {
-            self.stream.write_all(&b).unwrap();
-        }
-        while let Some(e) = self.session.poll_event() {
-            self.events.push(e);
-        }
-    }
-
-    /// Pumps until `done` holds for the events so far.
-    fn pump_until(&mut self, what: &str, relay: &Relay, done: impl Fn(&[Event]) -> bool) {
-        let deadline = Instant::now() + STEP;
-        while !done(&self.events) {
-            assert!(
-                Instant::now() < deadline,
-                "{what}: not in time; events {:?}; read {:?}\n--- kamailio log:\n{}",
-                self.events,
-                String::from_utf8_lossy(&self.received),
-                relay.log()
-            );
-            self.pump(Duration::from_millis(20));
-        }
-    }
-}
-
-fn delivered(id: MessageId) -> impl Fn(&[Event]) -> bool {
-    move |events| {
-        events.iter().any(|e| {
-            matches!(e, Event::Delivered { message_id, complete: true, .. } if *message_id == id)
-        })
-    }
-}
-
-fn sent(id: MessageId) -> impl Fn(&[Event]) -> bool {
-    move |events| {
-        events
-            .iter()
-            .any(|e| matches!(e, Event::Sent { message_id } if *message_id == id))
-    }
-}
-
-fn received(events: &[Event], id: MessageId) -> Option<Bytes> {
-    events.iter().find_map(|e| match e {
-        Event::Message {
-            message_id, body, ..
-        } if *message_id == id => Some(body.clone()),
-        _ => None,
-    })
 }
 
 fn header<'f>(f: &'f Frame, name: &str) -> &'f str {
@@ -438,8 +329,8 @@ fn header<'f>(f: &'f Frame, name: &str) -> &'f str {
 
 /// Sends `body` from Alice and checks how it, its responses and its reports crossed.
 fn send_through(
-    alice: &mut Endpoint,
-    bob: &mut Endpoint,
+    alice: &mut MsrpEndpoint,
+    bob: &mut MsrpEndpoint,
     relay: &Relay,
     body: &Bytes,
     paths: &Paths,
@@ -455,13 +346,15 @@ fn send_through(
                 .failure_report(ReportMode::Yes),
         )
         .unwrap();
-    alice.pump_until("Alice's 200s from the relay", relay, sent(id));
-    bob.pump_until("the message at Bob", relay, |e| received(e, id).is_some());
+    pump_until(alice, "Alice's 200s from the relay", relay, sent(&[id]));
+    pump_until(bob, "the message at Bob", relay, |e| {
+        received(e, id).is_some()
+    });
     assert_eq!(received(&bob.events, id).unwrap(), body, "byte for byte");
-    alice.pump_until("Bob's success REPORT at Alice", relay, delivered(id));
+    pump_until(alice, "Bob's success REPORT at Alice", relay, delivered(id));
 
     // Each chunk as Bob read it: addressed to him, from the relay then Alice (RFC 4976 §7.3).
-    let chunks: Vec<Frame> = frames(&bob.received)
+    let chunks: Vec<Frame> = frames(&bob.conn.received)
         .into_iter()
         .filter(|f| f.head.method() == Some(&Method::Send))
         .filter(|f| f.head.message_id().ok().flatten() == Some(id.as_str()))
@@ -483,7 +376,7 @@ fn send_through(
     assert_eq!(reassembled, body.as_ref(), "the chunks' bodies, as relayed");
 
     // At Alice: one 200 per chunk, from the relay (hop by hop), and Bob's REPORT.
-    let at_alice = frames(&alice.received);
+    let at_alice = frames(&alice.conn.received);
     for c in &chunks {
         let tid = c.head.transaction_id();
         let responses: Vec<&Frame> = at_alice
@@ -540,13 +433,10 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
     );
 
     // Alice authenticates to her relay (RFC 4976 §5): 401 with a challenge, then 200.
-    let mut stream = TcpStream::connect(("127.0.0.1", relay.port)).unwrap();
-    let alice_uri = format!(
-        "msrp://127.0.0.1:{}/alice-s1;tcp",
-        stream.local_addr().unwrap().port()
-    );
+    let mut conn = Conn::connect(("127.0.0.1", relay.port));
+    let alice_uri = format!("msrp://127.0.0.1:{}/alice-s1;tcp", conn.ports().0);
     let challenge = transact(
-        &mut stream,
+        &mut conn,
         &auth("auth1", &relay.uri(), &alice_uri, None),
         &relay,
     );
@@ -555,7 +445,7 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
     let www = std::str::from_utf8(challenge.head.www_authenticate().unwrap()).unwrap();
     let credentials = digest_authorization(www, "alice", PASSWORD, &relay.uri());
     let granted = transact(
-        &mut stream,
+        &mut conn,
         &auth("auth2", &relay.uri(), &alice_uri, Some(&credentials)),
         &relay,
     );
@@ -579,7 +469,7 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
     };
 
     // Alice's To-Path: her relay, then Bob (§6.1). Bob's: what Alice's a=path would say.
-    let mut alice = Endpoint::new(stream, &alice_uri, &format!("{use_path} {bob_uri}"), 1);
+    let mut alice = MsrpEndpoint::new(conn, &alice_uri, &format!("{use_path} {bob_uri}"), 1);
     let first = Bytes::from_static(b"Hello Bob, through Kamailio: \xc3\xa9t\xc3\xa9 \r\n-------x$");
     let id = alice
         .session
@@ -590,26 +480,18 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
             SendOptions::new(),
         )
         .unwrap();
-    alice.pump_until("Alice's first 200 from the relay", &relay, sent(id));
-    listener.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + STEP;
-    let bob_stream = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the relay did not connect to Bob:\n{}",
-                    relay.log()
-                );
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => panic!("accept: {e}"),
-        }
-    };
-    bob_stream.set_nonblocking(false).unwrap();
-    let mut bob = Endpoint::new(bob_stream, &bob_uri, &format!("{use_path} {alice_uri}"), 2);
-    bob.pump_until("the warm-up at Bob", &relay, |e| received(e, id).is_some());
+    pump_until(
+        &mut alice,
+        "Alice's first 200 from the relay",
+        &relay,
+        sent(&[id]),
+    );
+    let bob_conn = accept_within(&listener, STEP)
+        .unwrap_or_else(|| panic!("the relay did not connect to Bob:\n{}", relay.log()));
+    let mut bob = MsrpEndpoint::new(bob_conn, &bob_uri, &format!("{use_path} {alice_uri}"), 2);
+    pump_until(&mut bob, "the warm-up at Bob", &relay, |e| {
+        received(e, id).is_some()
+    });
 
     send_through(&mut alice, &mut bob, &relay, &first, &paths);
     let large: Bytes = (0..5000u32)
@@ -619,7 +501,7 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
     send_through(&mut alice, &mut bob, &relay, &large, &paths);
 
     // Through a relay URI nobody authenticated for: 481 from the relay.
-    let mut stranger = TcpStream::connect(("127.0.0.1", relay.port)).unwrap();
+    let mut stranger = Conn::connect(("127.0.0.1", relay.port));
     let mut send = BytesMut::new();
     RequestBuilder::new(Method::Send, TransactionId::new(b"stranger1").unwrap())
         .to_path(&format!(

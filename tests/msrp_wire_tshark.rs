@@ -5,65 +5,34 @@
 //! with reports, a chunk interrupted with `+`, an aborted one with `#`, the 200 response, a
 //! success REPORT, a NICKNAME) are wrapped in a fake TCP packet on port 2855 and dissected by
 //! tshark. For each, tshark must see MSRP with the same transaction id in the start line and in
-//! the end-line, the method or status, To-Path, From-Path, Message-ID, Byte-Range and the
-//! end-line's flag, and report no expert-info problem. `.ci/run` installs tshark.
+//! the end-line, the method or status, To-Path, From-Path, Message-ID, Byte-Range,
+//! Content-Type and the end-line's flag (`simpleim_test_support::tshark::MsrpFields`), and
+//! report no expert-info problem. `.ci/run` installs tshark.
 
 use bytes::BytesMut;
 use simpleim::msrp::{
     ByteRange, ChunkWriter, Flag, Frame, Method, ReportMode, RequestBuilder, ResponseBuilder,
     Status, TransactionId,
 };
-use simpleim_test_support::tshark::{assert_no_expert_problems, dissect, tools_present};
+use simpleim_test_support::tshark::{
+    MSRP_FIELDS, MsrpFields, assert_no_expert_problems, dissect, tools_present,
+};
 
 const TO: &str = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
 const FROM: &str = "msrp://alicepc.example.com:7777/iau39soe2843z;tcp";
 
-const FIELDS: [&str; 10] = [
-    "frame.protocols",
-    "msrp.transaction.id",
-    "msrp.method",
-    "msrp.status.code",
-    "msrp.to.path",
-    "msrp.from.path",
-    "msrp.messageid",
-    "msrp.byte.range",
-    "msrp.end.line",
-    "msrp.cnt.flg",
-];
-
-/// What tshark must find in one frame.
-struct Expect<'a> {
-    tid: &'a str,
-    method: &'a str,
-    status: &'a str,
-    to: &'a str,
-    from: &'a str,
-    message_id: &'a str,
-    byte_range: &'a str,
-    flag: char,
-}
-
-fn check(what: &str, wire: &[u8], e: &Expect<'_>) {
-    let (v, expert) = dissect("msrp", 2855, wire, &FIELDS);
+/// Dissects `wire`: it must be MSRP with the fields `e` (transaction id in the start line and
+/// the end-line, method or status, paths, Message-ID, Byte-Range, Content-Type, end-line and
+/// its flag) and no expert-info problem; our decoder must read it back as written.
+fn check(what: &str, wire: &[u8], e: &MsrpFields) {
+    let mut names = vec!["frame.protocols"];
+    names.extend(MSRP_FIELDS);
+    let (v, expert) = dissect("msrp", 2855, wire, &names);
     assert!(
         v[0].split(':').any(|p| p == "msrp"),
         "{what}: not MSRP: {v:?}"
     );
-    // Both occurrences: the start line's and the end-line's.
-    assert_eq!(v[1], format!("{0},{0}", e.tid), "{what}: transaction id");
-    assert_eq!(v[2], e.method, "{what}: method");
-    assert_eq!(v[3], e.status, "{what}: status");
-    assert_eq!(v[4], e.to, "{what}: To-Path");
-    assert_eq!(v[5], e.from, "{what}: From-Path");
-    assert_eq!(v[6], e.message_id, "{what}: Message-ID");
-    assert_eq!(v[7], e.byte_range, "{what}: Byte-Range");
-    // The end-line names the same transaction id as the start line, and the flag.
-    assert_eq!(
-        v[8],
-        format!("-------{}{}", e.tid, e.flag),
-        "{what}: end-line"
-    );
-    assert_eq!(v[9], e.flag.to_string(), "{what}: continuation flag");
+    e.assert_seen(what, &v[1..], ',');
     assert_no_expert_problems(&expert, what);
     // And our own decoder reads back exactly what was written.
     let frame = Frame::parse(bytes::Bytes::copy_from_slice(wire)).unwrap();
@@ -98,15 +67,15 @@ fn send_response_and_report_dissect_as_written() {
     check(
         "SEND",
         &send,
-        &Expect {
-            tid: "d93kswow",
-            method: "SEND",
-            status: "",
-            to: TO,
-            from: FROM,
-            message_id: "12339sdqwer",
-            byte_range: "1-14/14",
-            flag: '$',
+        &MsrpFields {
+            tid: "d93kswow".into(),
+            method: "SEND".into(),
+            to_path: TO.into(),
+            from_path: FROM.into(),
+            message_id: "12339sdqwer".into(),
+            byte_range: "1-14/14".into(),
+            content_type: "text/plain".into(),
+            ..MsrpFields::default()
         },
     );
 
@@ -118,15 +87,12 @@ fn send_response_and_report_dissect_as_written() {
     check(
         "200 response",
         &ok,
-        &Expect {
-            tid: "d93kswow",
-            method: "",
-            status: "200",
-            to: FROM,
-            from: TO,
-            message_id: "",
-            byte_range: "",
-            flag: '$',
+        &MsrpFields {
+            tid: "d93kswow".into(),
+            status: "200".into(),
+            to_path: FROM.into(),
+            from_path: TO.into(),
+            ..MsrpFields::default()
         },
     );
 
@@ -143,15 +109,14 @@ fn send_response_and_report_dissect_as_written() {
     check(
         "REPORT",
         &report,
-        &Expect {
-            tid: "dkei38sd",
-            method: "REPORT",
-            status: "",
-            to: FROM,
-            from: TO,
-            message_id: "12339sdqwer",
-            byte_range: "1-14/14",
-            flag: '$',
+        &MsrpFields {
+            tid: "dkei38sd".into(),
+            method: "REPORT".into(),
+            to_path: FROM.into(),
+            from_path: TO.into(),
+            message_id: "12339sdqwer".into(),
+            byte_range: "1-14/14".into(),
+            ..MsrpFields::default()
         },
     );
 }
@@ -183,15 +148,16 @@ fn interrupted_and_aborted_chunks_dissect_with_their_flags() {
         check(
             t,
             &out,
-            &Expect {
-                tid: t,
-                method: "SEND",
-                status: "",
-                to: TO,
-                from: FROM,
-                message_id: "a9s8d7f6",
-                byte_range: "1-*/100",
+            &MsrpFields {
+                tid: t.into(),
+                method: "SEND".into(),
+                to_path: TO.into(),
+                from_path: FROM.into(),
+                message_id: "a9s8d7f6".into(),
+                byte_range: "1-*/100".into(),
+                content_type: "text/plain".into(),
                 flag: char::from(flag.as_byte()),
+                ..MsrpFields::default()
             },
         );
     }
@@ -215,15 +181,12 @@ fn nickname_request_dissects_as_written() {
     check(
         "NICKNAME",
         &out,
-        &Expect {
-            tid: "hj8jas0s",
-            method: "NICKNAME",
-            status: "",
-            to: TO,
-            from: FROM,
-            message_id: "",
-            byte_range: "",
-            flag: '$',
+        &MsrpFields {
+            tid: "hj8jas0s".into(),
+            method: "NICKNAME".into(),
+            to_path: TO.into(),
+            from_path: FROM.into(),
+            ..MsrpFields::default()
         },
     );
 }

@@ -114,13 +114,7 @@ impl Client {
     /// The bodies of the complete messages its session received.
     #[must_use]
     pub fn messages(&self) -> Vec<Bytes> {
-        self.received
-            .iter()
-            .filter_map(|e| match e {
-                Event::Message { body, .. } => Some(body.clone()),
-                _ => None,
-            })
-            .collect()
+        crate::loopback::message_bodies(&self.received)
     }
 
     /// The statuses of the failures of its outgoing messages.

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 pub mod focus_sim;
+pub mod loopback;
 pub mod msrp;
 pub mod process;
 pub mod sip_sim;
