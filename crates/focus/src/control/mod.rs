@@ -885,10 +885,7 @@ impl<H: TransportHandle> Control<H> {
     fn send_bye(&mut self, now: Instant, p: &mut Participant<H>) -> Result<(), CommandError> {
         let sent_by = self.sent_by_for(&p.handle);
         let mut ids = &mut *self.config.ids;
-        let bye = p
-            .dialog
-            .request(Method::Bye, &sent_by, &mut ids)?
-            .build()?;
+        let bye = p.dialog.request(Method::Bye, &sent_by, &mut ids)?.build()?;
         self.layer.send_request(now, p.handle.clone(), bye)?;
         Ok(())
     }

@@ -172,8 +172,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         let Some(p) = self.participants.get_mut(&pid) else {
             return;
         };
-        let Ok(b) = p.dialog.request(Method::Notify, &sent_by, &mut &mut *ids)
-        else {
+        let Ok(b) = p.dialog.request(Method::Notify, &sent_by, &mut &mut *ids) else {
             return;
         };
         let request = b

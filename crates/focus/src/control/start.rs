@@ -213,9 +213,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         let tag = ids.next_id(IdKind::Tag);
         let call_id = ids.next_id(IdKind::CallId);
         let from = from.with_param("tag", Some(core::str::from_utf8(&tag).unwrap_or("t")));
-        let via = self
-            .sent_by_for(&handle)
-            .via(&mut &mut *self.config.ids);
+        let via = self.sent_by_for(&handle).via(&mut &mut *self.config.ids);
         let mut b = Request::builder(Method::Invite, target.uri().to_string())
             .typed(&via)
             .header(HeaderName::MaxForwards, 70)

@@ -159,8 +159,7 @@ impl<H: TransportHandle> Control<H> {
         let Some(p) = self.participants.get_mut(&pid) else {
             return;
         };
-        let Ok(b) = p.dialog.request(method, &sent_by, &mut &mut *ids)
-        else {
+        let Ok(b) = p.dialog.request(method, &sent_by, &mut &mut *ids) else {
             return;
         };
         let mut b = timer.apply(b).typed(&Supported::new("timer"));

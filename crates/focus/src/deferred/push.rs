@@ -415,7 +415,9 @@ where
     /// The sent-by of the requests of a push: the configured one on the transport its INVITE
     /// went on (RFC 3261 §18.1.1).
     fn sent_by_of(&self, invite: &Request) -> SentBy {
-        self.config.sent_by.on_transport(via_transport(invite).as_deref())
+        self.config
+            .sent_by
+            .on_transport(via_transport(invite).as_deref())
     }
 
     /// Sends the ACK of `response` in `dialog` (RFC 3261 §13.2.2.4) and returns it.
@@ -564,5 +566,7 @@ pub(super) fn via_transport(request: &Request) -> Option<String> {
         .headers()
         .typed::<simpleim_sip::header::Via>()?
         .ok()?;
-    core::str::from_utf8(via.transport()).ok().map(str::to_owned)
+    core::str::from_utf8(via.transport())
+        .ok()
+        .map(str::to_owned)
 }
