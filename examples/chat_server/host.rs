@@ -3,6 +3,12 @@
 //! after each input (`poll_transmit` → `poll_connect` / `poll_push_connect` → `poll_event` /
 //! `poll_deferred_event`), routes bytes to the connections' writers, and sleeps until
 //! `poll_timeout`.
+//!
+//! Writers come first: the signals of MSRP writers that have room again arrive on their own
+//! channel, which is read before the inputs (and between the inputs of a batch), so that a
+//! paused connection resumes — and the switch hands it what it holds — before more input
+//! adds to its queue. The task also commits the store's transcripts on a short interval
+//! ([`TRANSCRIPT_FLUSH`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -22,8 +28,11 @@ use tokio::sync::mpsc::error::TrySendError;
 use tracing::{debug, info, trace, warn};
 
 use crate::events;
-use crate::net::{self, Input, MsrpConn, Origin, Service, SipHandle, Writer};
+use crate::net::{
+    self, Input, MsrpConn, Origin, Service, SipHandle, WritableRx, WritableTx, Writer,
+};
 use crate::setup::Room;
+use crate::store::TranscriptFlusher;
 
 /// How long shutdown waits for the BYEs to be answered.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -31,8 +40,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 const FLUSH_GRACE: Duration = Duration::from_secs(1);
 /// Bytes kept for an MSRP connection whose writer is full, beyond which it is given up.
 const MAX_OVERFLOW: usize = 8 * 1024 * 1024;
-/// Inputs handled in one go before the outputs are drained.
+/// Inputs handled in one go (each drained after it) before going back to `select!`.
 const BATCH: usize = 64;
+/// How long transcript entries may wait in the store's open batch before they are committed
+/// (a crash of the process loses at most this much of the transcripts).
+const TRANSCRIPT_FLUSH: Duration = Duration::from_millis(100);
 
 /// The host's clock: time is an input of the focus, read here and nowhere else.
 #[allow(
@@ -76,6 +88,12 @@ pub(crate) struct Host {
     msrp: HashMap<MsrpConn, MsrpEntry>,
     /// For the connections the focus asks for.
     inputs: mpsc::Sender<Input>,
+    /// For their writers' signals.
+    writable: WritableTx,
+    /// Commits the store's transcripts; `None` without a store that batches them.
+    transcripts: Option<TranscriptFlusher>,
+    /// When the transcripts appended since the last commit are to be committed.
+    flush_transcripts_at: Option<Instant>,
     pub(crate) rooms: Vec<Room>,
     /// SIP handles that failed while the outputs were drained (told to the focus after).
     failed: Vec<SipHandle>,
@@ -92,6 +110,8 @@ impl Host {
         rooms: Vec<Room>,
         udp: Option<Arc<UdpSocket>>,
         inputs: mpsc::Sender<Input>,
+        writable: WritableTx,
+        transcripts: Option<TranscriptFlusher>,
     ) -> Self {
         Self {
             focus,
@@ -99,6 +119,9 @@ impl Host {
             sip: HashMap::new(),
             msrp: HashMap::new(),
             inputs,
+            writable,
+            transcripts,
+            flush_transcripts_at: None,
             rooms,
             failed: Vec::new(),
             lost: Vec::new(),
@@ -116,19 +139,30 @@ impl Host {
     }
 
     /// Serves until `shutdown` resolves or the inputs end, then shuts down cleanly.
+    /// `writable` carries the MSRP writers' signals (see [`net::WritableTx`]).
     pub(crate) async fn run(
         mut self,
         mut inputs: mpsc::Receiver<Input>,
+        mut writable: WritableRx,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
         let start = now();
         self.focus.set_wall_clock(start, wall_clock());
         loop {
-            let wake = self.focus.poll_timeout();
-            tokio::select! {
+            let wake = earliest(self.focus.poll_timeout(), self.flush_transcripts_at);
+            let t = tokio::select! {
                 biased;
                 () = &mut shutdown => break,
+                // Writers before inputs: a resumed writer takes what the switch holds for it
+                // before more input adds to that.
+                Some(conn) = writable.recv() => {
+                    let t = now();
+                    self.flush(conn);
+                    self.serve_writable(&mut writable);
+                    self.drain(t);
+                    t
+                }
                 input = inputs.recv() => {
                     let Some(input) = input else { break };
                     let t = now();
@@ -136,8 +170,12 @@ impl Host {
                     self.handle(t, input);
                     self.drain(t);
                     // More inputs that are already waiting, without going back to select!;
-                    // each is drained after it, as the focus asks.
+                    // each is drained after it, as the focus asks, and writers that signalled
+                    // meanwhile are served before the next.
                     for _ in 1..BATCH {
+                        if self.serve_writable(&mut writable) {
+                            self.drain(t);
+                        }
                         let Ok(input) = inputs.try_recv() else { break };
                         self.handle(t, input);
                         self.drain(t);
@@ -148,21 +186,59 @@ impl Host {
                         self.focus.handle_timeout(t);
                         self.drain(t);
                     }
+                    t
                 }
                 () = sleep_until(wake) => {
                     let t = now();
-                    self.focus.handle_timeout(t);
-                    self.drain(t);
+                    if self.focus.poll_timeout().is_some_and(|w| w <= t) {
+                        self.focus.handle_timeout(t);
+                        self.drain(t);
+                    }
+                    t
+                }
+            };
+            self.commit_transcripts(t);
+        }
+        self.shutdown(inputs, writable).await;
+    }
+
+    /// Moves the waiting bytes of every connection whose writer has signalled room since,
+    /// without waiting; true when there was one (the caller drains the focus then).
+    fn serve_writable(&mut self, writable: &mut WritableRx) -> bool {
+        let mut any = false;
+        while let Ok(conn) = writable.try_recv() {
+            self.flush(conn);
+            any = true;
+        }
+        any
+    }
+
+    /// Commits the store's transcript batch once it has waited [`TRANSCRIPT_FLUSH`].
+    fn commit_transcripts(&mut self, t: Instant) {
+        let Some(transcripts) = &self.transcripts else {
+            return;
+        };
+        match self.flush_transcripts_at {
+            Some(at) if at <= t => {
+                self.flush_transcripts_at = None;
+                match transcripts.flush() {
+                    Ok(n) => trace!(entries = n, "transcripts committed"),
+                    Err(e) => warn!(error = %e, "transcripts could not be committed"),
+                }
+            }
+            Some(_) => {}
+            None => {
+                if transcripts.pending() > 0 {
+                    self.flush_transcripts_at = Some(t + TRANSCRIPT_FLUSH);
                 }
             }
         }
-        self.shutdown(inputs).await;
     }
 
     /// Ends every room (a BYE to everyone, REQ: FOC-6), keeps serving until the BYEs are
     /// answered or [`SHUTDOWN_GRACE`] has passed, then lets the writers flush and drops the
     /// focus (which closes the store).
-    async fn shutdown(mut self, mut inputs: mpsc::Receiver<Input>) {
+    async fn shutdown(mut self, mut inputs: mpsc::Receiver<Input>, mut writable: WritableRx) {
         let t = now();
         self.shutting_down = true;
         let participants = self.focus.control().participant_count();
@@ -188,6 +264,12 @@ impl Host {
                 .poll_timeout()
                 .map_or(deadline, |w| w.min(deadline));
             tokio::select! {
+                biased;
+                Some(conn) = writable.recv() => {
+                    let t = now();
+                    self.flush(conn);
+                    self.drain(t);
+                }
                 input = inputs.recv() => {
                     let Some(input) = input else { break };
                     let t = now();
@@ -270,7 +352,6 @@ impl Host {
                     }
                 }
             }
-            Input::Writable { conn } => self.flush(conn),
         }
     }
 
@@ -359,11 +440,17 @@ impl Host {
                     &c.to,
                     Origin::Participant(c.participant),
                     self.inputs.clone(),
+                    self.writable.clone(),
                 );
             }
             while let Some(c) = self.focus.poll_push_connect() {
                 info!(push = %c.push, to = %c.to, "connecting for a push");
-                net::spawn_msrp_connect(&c.to, Origin::Push(c.push), self.inputs.clone());
+                net::spawn_msrp_connect(
+                    &c.to,
+                    Origin::Push(c.push),
+                    self.inputs.clone(),
+                    self.writable.clone(),
+                );
             }
             while let Some(e) = self.focus.poll_event() {
                 match &e {
@@ -457,7 +544,8 @@ impl Host {
 
     /// Queues bytes for an MSRP connection. When its writer is full the bytes wait here and
     /// the focus is told the connection is not writable, so that its switch keeps the rest
-    /// (within its bounds, REQ: SEC-2) until the writer drains ([`Input::Writable`]).
+    /// (within its bounds, REQ: SEC-2) until the writer drains and signals
+    /// ([`net::WritableTx`]).
     fn enqueue(&mut self, conn: MsrpConn, bytes: Bytes) {
         let Some(c) = self.msrp.get_mut(&conn) else {
             trace!(%conn, "bytes for a forgotten connection dropped");
@@ -504,7 +592,7 @@ impl Host {
                 Ok(()) => c.overflow_bytes -= len,
                 Err(TrySendError::Full(b)) => {
                     // Still full: the writer clears `blocked` and tells us when it has room
-                    // (or has already, and its Writable is on its way).
+                    // (or has already, and its signal is on its way).
                     c.writer.blocked.store(true, Ordering::SeqCst);
                     c.overflow.push_front(b);
                     return;
@@ -524,6 +612,15 @@ impl Host {
             }
             debug!(%conn, "MSRP writer drained: resumed");
         }
+    }
+}
+
+/// The earlier of two deadlines.
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

@@ -17,14 +17,15 @@
 //! - `net`: the sockets. One task reads UDP; one task accepts per TCP listener; each TCP
 //!   connection has a reader task (SIP is framed there, MSRP bytes pass as they are) and a
 //!   writer task fed by a bounded channel. They talk to the focus task over one bounded
-//!   channel of `Input`s.
+//!   channel of `Input`s; the MSRP writers signal room again on a channel of their own,
+//!   which the focus task reads first.
 //! - `host`: the focus task, sole owner of the `Focus`: inputs in with the time, outputs
 //!   drained and routed, sleep until `poll_timeout`; back-pressure with
 //!   `set_msrp_writable`; the clean shutdown.
 //! - `setup`: the focus, its rooms and policies, its deferred-messaging service, its
 //!   identifier generators seeded from the operating system's random source.
 //! - `store`: the deferred messages and transcripts in SQLite, behind the `DeferredStore`
-//!   trait.
+//!   trait (messages committed and synced before their 202; transcripts batched, a ring).
 //! - `config`: flags and config file; `events`: the structured logs.
 #![allow(
     clippy::print_stdout,
@@ -94,7 +95,7 @@ fn main() -> ExitCode {
 async fn serve(settings: &Settings) -> Result<(), String> {
     let store = store::SqliteStore::open(&settings.db, StoreLimits::default())
         .map_err(|e| format!("database {}: {e}", settings.db.display()))?;
-    let stored = store.len().unwrap_or(0);
+    let stored = store.len();
 
     let (sip_tcp, sip_udp) = net::bind_sip(settings.sip, settings.udp, settings.tcp)
         .await
@@ -118,6 +119,7 @@ async fn serve(settings: &Settings) -> Result<(), String> {
         msrp: msrp_addr.port(),
         push_msrp: push_addr.port(),
     };
+    let transcripts = store.flusher();
     let (focus, rooms) = setup::build_focus(settings, ports, store)?;
 
     // What it listens on, one `what address` per line (the smoke test reads these).
@@ -150,17 +152,25 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     );
 
     let (inputs_tx, inputs_rx) = mpsc::channel(net::INPUT_CAPACITY);
+    let (writable_tx, writable_rx) = mpsc::unbounded_channel();
     if let Some(udp) = &sip_udp {
         net::spawn_udp(udp.clone(), inputs_tx.clone());
     }
     if let Some(l) = sip_tcp {
         net::spawn_sip_listener(l, inputs_tx.clone());
     }
-    net::spawn_msrp_listener(msrp, Service::Rooms, inputs_tx.clone());
-    net::spawn_msrp_listener(push, Service::Push, inputs_tx.clone());
+    net::spawn_msrp_listener(msrp, Service::Rooms, inputs_tx.clone(), writable_tx.clone());
+    net::spawn_msrp_listener(push, Service::Push, inputs_tx.clone(), writable_tx.clone());
 
-    let host = host::Host::new(focus, rooms, sip_udp, inputs_tx);
-    host.run(inputs_rx, stop_signal()).await;
+    let host = host::Host::new(
+        focus,
+        rooms,
+        sip_udp,
+        inputs_tx,
+        writable_tx,
+        Some(transcripts),
+    );
+    host.run(inputs_rx, writable_rx, stop_signal()).await;
     info!("bye");
     Ok(())
 }

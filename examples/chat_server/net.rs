@@ -6,6 +6,8 @@
 //! The socket tasks never touch the focus: they parse what they read (SIP datagrams, SIP
 //! frames off a TCP stream; MSRP bytes stay bytes, the focus decodes them) and send it over
 //! one bounded channel, so a busy focus slows the readers down instead of piling up input.
+//! The MSRP writers' "room again" signals take a channel of their own ([`WritableTx`]): a
+//! paused writer's resume must not wait behind a full queue of reads.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -119,6 +121,15 @@ impl Origin {
     }
 }
 
+/// Where MSRP writers say that they have room again after the focus task found them full:
+/// the connection. The focus task reads it before its inputs, so that a resume never waits
+/// behind queued reads, and the writers never wait to send it (it is unbounded, yet holds at
+/// most about two signals per connection: see [`write_loop`]).
+pub(crate) type WritableTx = mpsc::UnboundedSender<MsrpConn>;
+
+/// The focus task's end of [`WritableTx`].
+pub(crate) type WritableRx = mpsc::UnboundedReceiver<MsrpConn>;
+
 /// The sending side of a connection, kept by the focus task. Dropping it ends the connection:
 /// the writer sends what is queued and shuts its half down, the reader stops.
 #[derive(Debug)]
@@ -126,7 +137,7 @@ pub(crate) struct Writer {
     /// Bytes to write, in order.
     pub(crate) tx: mpsc::Sender<Bytes>,
     /// Set by the focus task when it found the queue full; the writer clears it and sends
-    /// [`Input::Writable`] once the queue is half empty.
+    /// the connection on [`WritableTx`] once the queue is half empty.
     pub(crate) blocked: Arc<AtomicBool>,
     /// Dropped to stop the reader.
     _stop_reader: oneshot::Sender<()>,
@@ -187,11 +198,6 @@ pub(crate) enum Input {
     },
     /// An MSRP connection ended.
     MsrpClosed {
-        /// The connection.
-        conn: MsrpConn,
-    },
-    /// An MSRP connection's writer has room again after the focus task found it full.
-    Writable {
         /// The connection.
         conn: MsrpConn,
     },
@@ -261,7 +267,7 @@ pub(crate) fn spawn_sip_listener(listener: TcpListener, inputs: mpsc::Sender<Inp
                     let _ = stream.set_nodelay(true);
                     let (read, write) = stream.into_split();
                     let (writer, stop) =
-                        spawn_writer(write, Stream::Sip(conn), SIP_WRITER_CAPACITY, &inputs);
+                        spawn_writer(write, Stream::Sip(conn), SIP_WRITER_CAPACITY, &inputs, None);
                     if inputs
                         .send(Input::SipOpened { conn, peer, writer })
                         .await
@@ -282,12 +288,14 @@ pub(crate) fn spawn_msrp_listener(
     listener: TcpListener,
     service: Service,
     inputs: mpsc::Sender<Input>,
+    writable: WritableTx,
 ) {
     tokio::spawn(async move {
         loop {
             match listener.accept().await {
                 Ok((stream, peer)) => {
-                    if !start_msrp(stream, peer, Origin::Accepted(service), &inputs).await {
+                    let origin = Origin::Accepted(service);
+                    if !start_msrp(stream, peer, origin, &inputs, &writable).await {
                         return;
                     }
                 }
@@ -299,7 +307,12 @@ pub(crate) fn spawn_msrp_listener(
 
 /// Opens the MSRP connection the focus asked for (the focus is the active side, RFC 6135):
 /// to the host and port of `to`, the leftmost URI of the peer's path.
-pub(crate) fn spawn_msrp_connect(to: &MsrpUri, origin: Origin, inputs: mpsc::Sender<Input>) {
+pub(crate) fn spawn_msrp_connect(
+    to: &MsrpUri,
+    origin: Origin,
+    inputs: mpsc::Sender<Input>,
+    writable: WritableTx,
+) {
     let host = match to.host() {
         simpleim::msrp::Host::Name(n) => n.to_owned(),
         simpleim::msrp::Host::V4(a) => a.to_string(),
@@ -334,7 +347,7 @@ pub(crate) fn spawn_msrp_connect(to: &MsrpUri, origin: Origin, inputs: mpsc::Sen
         };
         match stream.peer_addr() {
             Ok(peer) => {
-                start_msrp(stream, peer, origin, &inputs).await;
+                start_msrp(stream, peer, origin, &inputs, &writable).await;
             }
             Err(e) => {
                 let _ = inputs
@@ -357,11 +370,18 @@ async fn start_msrp(
     peer: SocketAddr,
     origin: Origin,
     inputs: &mpsc::Sender<Input>,
+    writable: &WritableTx,
 ) -> bool {
     let conn = MsrpConn(next_conn());
     let _ = stream.set_nodelay(true);
     let (read, write) = stream.into_split();
-    let (writer, stop) = spawn_writer(write, Stream::Msrp(conn), MSRP_WRITER_CAPACITY, inputs);
+    let (writer, stop) = spawn_writer(
+        write,
+        Stream::Msrp(conn),
+        MSRP_WRITER_CAPACITY,
+        inputs,
+        Some(writable.clone()),
+    );
     let opened = Input::MsrpOpened {
         conn,
         origin,
@@ -375,12 +395,15 @@ async fn start_msrp(
     true
 }
 
-/// The writer task of a connection, and the receiver that stops its reader.
+/// The writer task of a connection, and the receiver that stops its reader. `writable` is
+/// where an MSRP writer signals room again (SIP writers have none: a SIP peer that lets its
+/// queue fill is dropped).
 fn spawn_writer(
     write: OwnedWriteHalf,
     stream: Stream,
     capacity: usize,
     inputs: &mpsc::Sender<Input>,
+    writable: Option<WritableTx>,
 ) -> (Writer, oneshot::Receiver<()>) {
     let (tx, rx) = mpsc::channel(capacity);
     let (stop_tx, stop_rx) = oneshot::channel();
@@ -392,6 +415,7 @@ fn spawn_writer(
         stream,
         capacity,
         inputs.clone(),
+        writable,
     ));
     let writer = Writer {
         tx,
@@ -404,6 +428,13 @@ fn spawn_writer(
 
 /// Writes what the focus task queues, gathering small pieces into one write. Ends when the
 /// focus task drops the [`Writer`] (after writing what is queued) or the socket fails.
+///
+/// Back-pressure (MSRP): the focus task sets `blocked` when it finds the queue full; after
+/// each write that leaves the queue at most half full, the writer takes the flag back and
+/// sends its connection on `writable` — without waiting, so it goes on writing. One signal
+/// per flag set, and the focus task sets the flag again only when a retry after a signal (or
+/// a first pause) finds the queue full once more: at most about two signals per connection
+/// are ever queued.
 async fn write_loop(
     mut write: OwnedWriteHalf,
     mut rx: mpsc::Receiver<Bytes>,
@@ -411,6 +442,7 @@ async fn write_loop(
     stream: Stream,
     capacity: usize,
     inputs: mpsc::Sender<Input>,
+    writable: Option<WritableTx>,
 ) {
     let mut batch = BytesMut::new();
     while let Some(first) = rx.recv().await {
@@ -429,11 +461,11 @@ async fn write_loop(
         batch.clear();
         // Back-pressure (see Host::enqueue): the focus task marked the queue full; tell it
         // once there is room again.
-        if let Stream::Msrp(conn) = stream {
+        if let (Stream::Msrp(conn), Some(writable)) = (stream, &writable) {
             if rx.len() <= capacity / 2
                 && blocked.load(Ordering::SeqCst)
                 && blocked.swap(false, Ordering::SeqCst)
-                && inputs.send(Input::Writable { conn }).await.is_err()
+                && writable.send(conn).is_err()
             {
                 return;
             }

@@ -1,11 +1,28 @@
 //! [`SqliteStore`]: the focus's [`DeferredStore`] over an embedded SQLite file (REQ: DEF-1,
-//! DEF-3). Every `put` is committed (and synced) before it returns, so a message is on disk
-//! before its 202 leaves; a crash or a Ctrl-C loses nothing that was acknowledged.
+//! DEF-3).
+//!
+//! Durability: every `put` (and `take`) is committed with `synchronous=FULL` before it
+//! returns, so a message is on disk before its 202 leaves; a crash or a Ctrl-C loses nothing
+//! that was acknowledged.
+//!
+//! Transcripts (one entry per room message routed) are cheaper: they go into an open
+//! transaction that is committed without a sync every [`TRANSCRIPT_BATCH`] entries, when the
+//! host's [`TranscriptFlusher`] says so (a short interval), or just before the next `put` or
+//! `take`, whose synced commit then covers them too. A crash of the process loses at most the
+//! entries not committed yet; a power failure, those since the last synced commit (or
+//! checkpoint). They are a ring:
+//! past [`StoreLimits::max_transcript_entries`] or [`StoreLimits::max_transcript_bytes`] the
+//! oldest rows are deleted.
+//!
+//! The counts and sizes the limits are checked against are read once at open and kept in
+//! memory (updated on every insert and delete): no statement scans a table per message.
 //!
 //! Another database plugs in the same way: implement the five methods of the trait and hand
 //! the store to `DeferredSetup::new`.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -14,9 +31,11 @@ use simpleim::focus::deferred::{
     Timestamp, TranscriptEntry, TranscriptQuery,
 };
 use simpleim::msrp::MessageId;
+use tracing::{info, warn};
 
-/// The schema. `AUTOINCREMENT` keeps ids growing and never reused, as the trait asks; the
-/// recipient index serves `list` in id order.
+/// The schema. `AUTOINCREMENT` keeps ids growing and never reused, as the trait asks (and as
+/// the transcript ring relies on: oldest first is lowest id first); the recipient index
+/// serves `list` in id order.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,14 +68,55 @@ CREATE INDEX IF NOT EXISTS transcripts_by_originator ON transcripts (originator_
 CREATE INDEX IF NOT EXISTS transcripts_by_destination ON transcripts (destination_aor, id);
 ";
 
+/// The columns [`message_of`] reads, in its order.
 const MESSAGE_COLUMNS: &str = "id, recipient, recipient_uri, sender, sender_name, content_type, \
                                body, received_ms, message_id, sip";
 
+/// Transcript entries appended before their transaction is committed regardless of the
+/// host's interval.
+const TRANSCRIPT_BATCH: usize = 1024;
+
 /// Deferred messages and transcripts in one SQLite file, bounded by [`StoreLimits`] as the
 /// in-memory store is.
+///
+/// The database is shared (behind a mutex nobody else contends for: the focus task is the
+/// only user) with the [`TranscriptFlusher`] the host keeps, so that the host can commit the
+/// transcripts on its timer; the focus owns the store itself, and dropping it closes the
+/// database.
 pub(crate) struct SqliteStore {
-    db: Connection,
-    limits: StoreLimits,
+    db: Arc<Mutex<Db>>,
+}
+
+/// The host's handle for committing transcripts on a timer ([`SqliteStore::flusher`]). It
+/// does not keep the database open: once the focus has dropped the store it does nothing.
+#[derive(Debug, Clone)]
+pub(crate) struct TranscriptFlusher {
+    db: Weak<Mutex<Db>>,
+}
+
+impl TranscriptFlusher {
+    /// Transcript entries appended and not committed yet.
+    pub(crate) fn pending(&self) -> usize {
+        self.db.upgrade().map_or(0, |db| lock(&db).pending)
+    }
+
+    /// Commits the transcript entries appended since the last commit (without a sync) and
+    /// returns how many they were.
+    ///
+    /// # Errors
+    /// SQLite's; the entries are then lost (rolled back) and the store goes on.
+    pub(crate) fn flush(&self) -> Result<usize, StoreError> {
+        match self.db.upgrade() {
+            Some(db) => lock(&db).flush(),
+            None => Ok(0),
+        }
+    }
+}
+
+fn lock(db: &Mutex<Db>) -> MutexGuard<'_, Db> {
+    // Nothing panics while holding it; and should something have, the counts are read back
+    // after any failed write anyway.
+    db.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A backend failure, in the store's words.
@@ -71,6 +131,137 @@ fn int(n: usize) -> i64 {
 
 fn uint(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn size_of(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+/// A count of rows and the sum of their `size`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Totals {
+    count: usize,
+    bytes: usize,
+}
+
+/// What the limits are checked against, kept in memory: read once at open, then updated with
+/// every insert and delete that commits (and read back after a failed write).
+#[derive(Debug, Default)]
+struct Counts {
+    /// All the deferred messages.
+    messages: Totals,
+    /// The deferred messages of each recipient (by the `recipient` column); no entry for a
+    /// recipient without any.
+    per_user: HashMap<String, Totals>,
+    /// The transcript rows, `(id, size)`, oldest first: the ring.
+    transcripts: VecDeque<(i64, usize)>,
+    /// The sum of their sizes.
+    transcript_bytes: usize,
+}
+
+impl Counts {
+    /// Reads them from the tables: one pass over each, at open (or after a failed write).
+    fn load(db: &Connection) -> rusqlite::Result<Self> {
+        let mut counts = Self::default();
+        let mut s = db.prepare(
+            "SELECT recipient, COUNT(*), COALESCE(SUM(size), 0) FROM messages GROUP BY recipient",
+        )?;
+        let rows = s.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (recipient, count, bytes) = row?;
+            let t = Totals {
+                count: size_of(count),
+                bytes: size_of(bytes),
+            };
+            counts.messages.count = counts.messages.count.saturating_add(t.count);
+            counts.messages.bytes = counts.messages.bytes.saturating_add(t.bytes);
+            counts.per_user.insert(recipient, t);
+        }
+        let mut s = db.prepare("SELECT id, size FROM transcripts ORDER BY id")?;
+        let rows = s.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (id, size) = row?;
+            let size = size_of(size);
+            counts.transcript_bytes = counts.transcript_bytes.saturating_add(size);
+            counts.transcripts.push_back((id, size));
+        }
+        Ok(counts)
+    }
+
+    fn user(&self, recipient: &str) -> Totals {
+        self.per_user.get(recipient).copied().unwrap_or_default()
+    }
+
+    fn add_message(&mut self, recipient: &str, size: usize) {
+        let t = self.per_user.entry(recipient.to_owned()).or_default();
+        t.count += 1;
+        t.bytes = t.bytes.saturating_add(size);
+        self.messages.count += 1;
+        self.messages.bytes = self.messages.bytes.saturating_add(size);
+    }
+
+    fn remove_message(&mut self, recipient: &str, size: usize) {
+        if let Some(t) = self.per_user.get_mut(recipient) {
+            t.count = t.count.saturating_sub(1);
+            t.bytes = t.bytes.saturating_sub(size);
+            if t.count == 0 {
+                self.per_user.remove(recipient);
+            }
+        }
+        self.messages.count = self.messages.count.saturating_sub(1);
+        self.messages.bytes = self.messages.bytes.saturating_sub(size);
+    }
+
+    /// How many of the oldest transcript entries must go for one of `size` bytes to fit
+    /// within `limits`, and the id of the last of them.
+    fn to_evict(&self, size: usize, limits: &StoreLimits) -> (usize, Option<i64>) {
+        let mut count = self.transcripts.len();
+        let mut bytes = self.transcript_bytes;
+        let mut last = None;
+        for &(id, s) in &self.transcripts {
+            if count < limits.max_transcript_entries
+                && bytes.saturating_add(size) <= limits.max_transcript_bytes
+            {
+                break;
+            }
+            count -= 1;
+            bytes = bytes.saturating_sub(s);
+            last = Some(id);
+        }
+        (self.transcripts.len() - count, last)
+    }
+
+    fn evict(&mut self, n: usize) {
+        for (_, size) in self.transcripts.drain(..n) {
+            self.transcript_bytes = self.transcript_bytes.saturating_sub(size);
+        }
+    }
+
+    fn push_transcript(&mut self, id: i64, size: usize) {
+        self.transcripts.push_back((id, size));
+        self.transcript_bytes = self.transcript_bytes.saturating_add(size);
+    }
+}
+
+/// The connection and what is kept beside it.
+struct Db {
+    conn: Connection,
+    limits: StoreLimits,
+    counts: Counts,
+    /// Transcript entries committed with the next commit at the latest after this many.
+    batch: usize,
+    /// Transcript entries in the open batch (a transaction is open between writes exactly
+    /// when this is not 0).
+    pending: usize,
+    /// Whether the connection's `synchronous` is FULL at the moment: it is for the
+    /// transactions of durable writes (puts, takes), NORMAL for transcript batches.
+    full_sync: bool,
 }
 
 impl SqliteStore {
@@ -89,75 +280,188 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory()?, limits)
     }
 
-    fn init(db: Connection, limits: StoreLimits) -> rusqlite::Result<Self> {
+    fn init(conn: Connection, limits: StoreLimits) -> rusqlite::Result<Self> {
         // WAL lets readers of the file (an operator's sqlite3) run beside the server;
         // synchronous=FULL makes every commit durable before the 202 goes.
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "FULL")?;
-        db.busy_timeout(std::time::Duration::from_secs(2))?;
-        db.execute_batch(SCHEMA)?;
-        Ok(Self { db, limits })
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        conn.execute_batch(SCHEMA)?;
+        let counts = Counts::load(&conn)?;
+        let db = Db {
+            conn,
+            limits,
+            counts,
+            batch: TRANSCRIPT_BATCH,
+            pending: 0,
+            full_sync: true,
+        };
+        Ok(Self {
+            db: Arc::new(Mutex::new(db)),
+        })
+    }
+
+    /// Commits transcripts every `n` entries (at least 1) instead of [`TRANSCRIPT_BATCH`].
+    #[cfg(test)]
+    pub(crate) fn with_batch(self, n: usize) -> Self {
+        lock(&self.db).batch = n.max(1);
+        self
+    }
+
+    /// The handle through which the host commits transcripts on its timer.
+    pub(crate) fn flusher(&self) -> TranscriptFlusher {
+        TranscriptFlusher {
+            db: Arc::downgrade(&self.db),
+        }
     }
 
     /// Messages stored in all.
-    pub(crate) fn len(&self) -> Result<usize, StoreError> {
-        let n: i64 = self
-            .db
-            .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))
-            .map_err(unavailable)?;
-        Ok(usize::try_from(n).unwrap_or(0))
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.db).counts.messages.count
     }
 
-    /// Writes everything to the main file (the WAL folded in): called at shutdown.
-    pub(crate) fn checkpoint(&self) -> rusqlite::Result<()> {
-        self.db
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-    }
-
-    fn count_and_bytes(&self, recipient: Option<&str>) -> Result<(usize, usize), StoreError> {
-        let (n, bytes): (i64, i64) = match recipient {
-            Some(r) => self.db.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM messages WHERE recipient = ?1",
-                [r],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            ),
-            None => self.db.query_row(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM messages",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            ),
-        }
-        .map_err(unavailable)?;
-        Ok((
-            usize::try_from(n).unwrap_or(usize::MAX),
-            usize::try_from(bytes).unwrap_or(usize::MAX),
-        ))
-    }
-
-    fn transcript_totals(&self) -> Result<(usize, usize), StoreError> {
-        let (n, bytes): (i64, i64) = self
-            .db
-            .query_row(
-                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM transcripts",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .map_err(unavailable)?;
-        Ok((
-            usize::try_from(n).unwrap_or(usize::MAX),
-            usize::try_from(bytes).unwrap_or(usize::MAX),
-        ))
+    fn db(&self) -> MutexGuard<'_, Db> {
+        lock(&self.db)
     }
 }
 
-impl Drop for SqliteStore {
-    /// At shutdown (the focus drops its store): every put was committed already; fold the
-    /// write-ahead log into the main file so that the file alone holds everything.
+impl Db {
+    /// Opens a transaction for a write. A transcript entry joins the batch that is open, or
+    /// opens one, committed without a sync. A durable write first commits the open batch
+    /// (without a sync: the synced commit that follows covers it too), since SQLite fixes the
+    /// `synchronous` setting for the life of a transaction.
+    fn begin(&mut self, durable: bool) -> rusqlite::Result<()> {
+        if !self.conn.is_autocommit() {
+            if !durable {
+                return Ok(());
+            }
+            self.commit()?;
+        }
+        if self.full_sync != durable {
+            let mode = if durable { "FULL" } else { "NORMAL" };
+            self.conn.pragma_update(None, "synchronous", mode)?;
+            self.full_sync = durable;
+        }
+        self.conn.execute_batch("BEGIN")
+    }
+
+    /// Commits the open transaction, if any: synced if it was opened for a durable write,
+    /// else only written to the write-ahead log (synced with the next durable commit or
+    /// checkpoint).
+    fn commit(&mut self) -> rusqlite::Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")?;
+        }
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// After a failed write: the open transaction is rolled back (the transcript entries it
+    /// held with it) and the counts are read back from the tables.
+    fn recover(&mut self, e: rusqlite::Error) -> StoreError {
+        if !self.conn.is_autocommit() {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                warn!(error = %e, "store rollback failed");
+            }
+        }
+        let lost = std::mem::take(&mut self.pending);
+        match Counts::load(&self.conn) {
+            Ok(counts) => self.counts = counts,
+            Err(e) => warn!(error = %e, "store counts could not be read back"),
+        }
+        warn!(error = %e, transcripts_lost = lost, "store write failed; rolled back");
+        unavailable(e)
+    }
+
+    /// Runs `write` and commits it, synced (the transcript batch before it as well), before
+    /// returning.
+    fn write_durably<T>(
+        &mut self,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let done = self.begin(true).and_then(|()| write(&self.conn));
+        let done = done.and_then(|v| self.commit().map(|()| v));
+        done.map_err(|e| self.recover(e))
+    }
+
+    /// Commits the transcript batch, if one is open; how many entries it held.
+    fn flush(&mut self) -> Result<usize, StoreError> {
+        let n = self.pending;
+        self.commit().map_err(|e| self.recover(e))?;
+        Ok(n)
+    }
+
+    fn append_transcript(&mut self, entry: &TranscriptEntry) -> Result<(), StoreError> {
+        let l = self.limits;
+        let size = entry.size();
+        // One that could never fit, however many old ones went.
+        if size > l.max_transcript_bytes {
+            return Err(StoreError::Transcripts {
+                limit: l.max_transcript_bytes,
+            });
+        }
+        if l.max_transcript_entries == 0 {
+            return Err(StoreError::Transcripts { limit: 0 });
+        }
+        // The ring: the oldest entries make room.
+        let (evict, last_evicted) = self.counts.to_evict(size, &l);
+        let originator_aor = Aor::parse(&entry.originator);
+        let destination_aor = Aor::parse(&entry.destination);
+        let written = self.begin(false).and_then(|()| {
+            if let Some(last) = last_evicted {
+                self.conn
+                    .prepare_cached("DELETE FROM transcripts WHERE id <= ?1")?
+                    .execute([last])?;
+            }
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO transcripts (originator, originator_aor, destination, \
+                     destination_aor, received_ms, session_id, content_type, body, size) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    entry.originator,
+                    originator_aor.as_ref().map(Aor::as_str),
+                    entry.destination,
+                    destination_aor.as_ref().map(Aor::as_str),
+                    uint(entry.received.unix_millis()),
+                    entry.session_id,
+                    entry.content_type,
+                    entry.body.as_ref(),
+                    int(size),
+                ])?;
+            Ok(self.conn.last_insert_rowid())
+        });
+        let id = written.map_err(|e| self.recover(e))?;
+        self.counts.evict(evict);
+        self.counts.push_transcript(id, size);
+        self.pending += 1;
+        if self.pending >= self.batch {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Db {
+    /// At shutdown (the focus drops its store): commit the transcripts still in a batch, then
+    /// fold the write-ahead log into the main file (synced) so that the file alone holds
+    /// everything.
     fn drop(&mut self) {
-        let kept = self.len().unwrap_or(0);
-        match self.checkpoint() {
-            Ok(()) => tracing::info!(messages = kept, "deferred-message store flushed"),
-            Err(e) => tracing::warn!(error = %e, "deferred-message store checkpoint failed"),
+        let transcripts = self.pending;
+        if let Err(e) = self.commit() {
+            warn!(error = %e, transcripts, "transcripts could not be committed at close");
+        }
+        match self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            Ok(()) => info!(
+                messages = self.counts.messages.count,
+                transcripts = self.counts.transcripts.len(),
+                "deferred-message store flushed"
+            ),
+            Err(e) => warn!(error = %e, "deferred-message store checkpoint failed"),
         }
     }
 }
@@ -220,7 +524,8 @@ fn entry_of(row: &Row<'_>) -> rusqlite::Result<TranscriptEntry> {
 
 impl DeferredStore for SqliteStore {
     fn put(&mut self, message: DeferredMessage) -> Result<StoredId, StoreError> {
-        let l = self.limits;
+        let mut db = self.db();
+        let l = db.limits;
         let size = message.size();
         if size > l.max_message_bytes {
             return Err(StoreError::TooLarge {
@@ -228,51 +533,50 @@ impl DeferredStore for SqliteStore {
                 max: l.max_message_bytes,
             });
         }
-        let (count, bytes) = self.count_and_bytes(Some(message.recipient.as_str()))?;
-        if count >= l.max_messages_per_user {
+        let recipient = message.recipient.as_str();
+        let user = db.counts.user(recipient);
+        if user.count >= l.max_messages_per_user {
             return Err(StoreError::UserMessages {
                 limit: l.max_messages_per_user,
             });
         }
-        if bytes.saturating_add(size) > l.max_bytes_per_user {
+        if user.bytes.saturating_add(size) > l.max_bytes_per_user {
             return Err(StoreError::UserBytes {
                 limit: l.max_bytes_per_user,
             });
         }
-        let (count, bytes) = self.count_and_bytes(None)?;
-        if count >= l.max_messages {
+        let all = db.counts.messages;
+        if all.count >= l.max_messages {
             return Err(StoreError::Messages {
                 limit: l.max_messages,
             });
         }
-        if bytes.saturating_add(size) > l.max_bytes {
+        if all.bytes.saturating_add(size) > l.max_bytes {
             return Err(StoreError::Bytes { limit: l.max_bytes });
         }
-        // One statement in autocommit mode: committed (and synced) when it returns.
-        self.db
-            .prepare_cached(
+        // Committed (and synced) when it returns, with the transcripts of the open batch.
+        let id = db.write_durably(|conn| {
+            conn.prepare_cached(
                 "INSERT INTO messages (recipient, recipient_uri, sender, sender_name, \
                  content_type, body, received_ms, message_id, sip, size) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    message.recipient.as_str(),
-                    message.recipient_uri.as_ref(),
-                    message.sender.as_ref(),
-                    message.sender_name,
-                    message.content_type.as_ref(),
-                    message.body.as_ref(),
-                    uint(message.received.unix_millis()),
-                    message.message_id.as_str(),
-                    message.sip.as_deref(),
-                    int(size),
-                ])
-            })
-            .map_err(unavailable)?;
-        Ok(StoredId(
-            u64::try_from(self.db.last_insert_rowid()).unwrap_or(0),
-        ))
+            )?
+            .execute(params![
+                recipient,
+                message.recipient_uri.as_ref(),
+                message.sender.as_ref(),
+                message.sender_name,
+                message.content_type.as_ref(),
+                message.body.as_ref(),
+                uint(message.received.unix_millis()),
+                message.message_id.as_str(),
+                message.sip.as_deref(),
+                int(size),
+            ])?;
+            Ok(conn.last_insert_rowid())
+        })?;
+        db.counts.add_message(recipient, size);
+        Ok(StoredId(u64::try_from(id).unwrap_or(0)))
     }
 
     fn list(
@@ -281,12 +585,13 @@ impl DeferredStore for SqliteStore {
         after: Option<StoredId>,
         limit: usize,
     ) -> Result<Vec<StoredMessage>, StoreError> {
+        let db = self.db();
         let after = after.map_or(0, |StoredId(id)| uint(id));
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE recipient = ?1 AND id > ?2 \
              ORDER BY id LIMIT ?3"
         );
-        let mut s = self.db.prepare_cached(&sql).map_err(unavailable)?;
+        let mut s = db.conn.prepare_cached(&sql).map_err(unavailable)?;
         let rows = s
             .query_map(params![user.as_str(), after, int(limit)], message_of)
             .map_err(unavailable)?;
@@ -294,58 +599,43 @@ impl DeferredStore for SqliteStore {
     }
 
     fn take(&mut self, id: StoredId) -> Result<Option<StoredMessage>, StoreError> {
-        let sql = format!("DELETE FROM messages WHERE id = ?1 RETURNING {MESSAGE_COLUMNS}");
-        self.db
-            .query_row(&sql, [uint(id.0)], message_of)
+        let mut db = self.db();
+        // The recipient and size after the message's columns, for the counts.
+        let sql = format!("DELETE FROM messages WHERE id = ?1 RETURNING {MESSAGE_COLUMNS}, size");
+        let taken = db.write_durably(|conn| {
+            conn.query_row(&sql, [uint(id.0)], |row| {
+                Ok((
+                    message_of(row)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(10)?,
+                ))
+            })
             .optional()
-            .map_err(unavailable)
+        })?;
+        Ok(taken.map(|(message, recipient, size)| {
+            db.counts.remove_message(&recipient, size_of(size));
+            message
+        }))
     }
 
     fn append_transcript(&mut self, entry: TranscriptEntry) -> Result<(), StoreError> {
-        let l = self.limits;
-        let (count, bytes) = self.transcript_totals()?;
-        if count >= l.max_transcript_entries {
-            return Err(StoreError::Transcripts {
-                limit: l.max_transcript_entries,
-            });
+        let result = self.db().append_transcript(&entry);
+        // The focus does not look at the result: say it here.
+        if let Err(e) = &result {
+            let size = entry.size();
+            warn!(error = %e, session = %entry.session_id, size, "transcript entry not kept");
         }
-        let size = entry.size();
-        if bytes.saturating_add(size) > l.max_transcript_bytes {
-            return Err(StoreError::Transcripts {
-                limit: l.max_transcript_bytes,
-            });
-        }
-        let originator_aor = Aor::parse(&entry.originator);
-        let destination_aor = Aor::parse(&entry.destination);
-        self.db
-            .prepare_cached(
-                "INSERT INTO transcripts (originator, originator_aor, destination, \
-                 destination_aor, received_ms, session_id, content_type, body, size) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    entry.originator,
-                    originator_aor.as_ref().map(Aor::as_str),
-                    entry.destination,
-                    destination_aor.as_ref().map(Aor::as_str),
-                    uint(entry.received.unix_millis()),
-                    entry.session_id,
-                    entry.content_type,
-                    entry.body.as_ref(),
-                    int(size),
-                ])
-            })
-            .map_err(unavailable)?;
-        Ok(())
+        result
     }
 
     fn transcript(&self, query: &TranscriptQuery) -> Result<Vec<TranscriptEntry>, StoreError> {
-        let limit = query.limit.min(self.limits.max_query);
+        let db = self.db();
+        let limit = query.limit.min(db.limits.max_query);
         let user = query.user.as_ref().map(Aor::as_str);
-        // The latest `limit` matching entries, returned oldest first.
-        let mut s = self
-            .db
+        // The latest `limit` matching entries, returned oldest first (those of the open
+        // batch included: the connection sees its own transaction).
+        let mut s = db
+            .conn
             .prepare_cached(
                 "SELECT originator, destination, received_ms, session_id, content_type, body \
                  FROM (SELECT * FROM transcripts \
@@ -394,7 +684,7 @@ mod tests {
         assert_eq!(store.list(&bob, Some(a), 10).unwrap()[0].id, b);
         assert_eq!(store.take(a).unwrap().unwrap().message, m);
         assert_eq!(store.take(a).unwrap(), None);
-        assert_eq!(store.len().unwrap(), 2);
+        assert_eq!(store.len(), 2);
     }
 
     #[test]
@@ -444,5 +734,270 @@ mod tests {
                 .len(),
             0
         );
+    }
+
+    fn entry(i: usize) -> TranscriptEntry {
+        TranscriptEntry::new(
+            "sip:alice@x",
+            "sip:chat@x",
+            Timestamp::from_unix_seconds(i as u64),
+            "room",
+            "text/plain",
+            Bytes::from(format!("m{i}")),
+        )
+    }
+
+    fn bodies(store: &SqliteStore) -> Vec<String> {
+        store
+            .transcript(&TranscriptQuery::new(100))
+            .unwrap()
+            .iter()
+            .map(|e| String::from_utf8(e.body.to_vec()).unwrap())
+            .collect()
+    }
+
+    fn rows(conn: &Connection, table: &str) -> i64 {
+        conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// A database file in the temporary directory, removed (with its WAL) at the end.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new(name: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "chat_server-store-{}-{name}.db",
+                std::process::id()
+            ));
+            let db = Self(path);
+            db.remove();
+            db
+        }
+
+        fn remove(&self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+
+        /// A second connection, as an operator's sqlite3 (or a restarted server) would see
+        /// the file: only what is committed.
+        fn reader(&self) -> Connection {
+            Connection::open(&self.0).unwrap()
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            self.remove();
+        }
+    }
+
+    #[test]
+    fn transcripts_are_a_ring_by_entries() {
+        let mut limits = StoreLimits::default();
+        limits.max_transcript_entries = 3;
+        let mut store = SqliteStore::in_memory(limits).unwrap();
+        for i in 0..5 {
+            store.append_transcript(entry(i)).unwrap();
+        }
+        assert_eq!(bodies(&store), ["m2", "m3", "m4"]);
+        assert_eq!(rows(&store.db().conn, "transcripts"), 3);
+        assert_eq!(store.db().counts.transcripts.len(), 3);
+    }
+
+    #[test]
+    fn transcripts_are_a_ring_by_bytes() {
+        let one = entry(0).size();
+        let mut limits = StoreLimits::default();
+        limits.max_transcript_bytes = 3 * one;
+        let mut store = SqliteStore::in_memory(limits).unwrap();
+        for i in 0..5 {
+            store.append_transcript(entry(i)).unwrap();
+        }
+        assert_eq!(bodies(&store), ["m2", "m3", "m4"]);
+        // One twice the size makes two old ones go.
+        let mut big = entry(5);
+        big.body = Bytes::from(format!("m5{}", "x".repeat(one)));
+        store.append_transcript(big).unwrap();
+        assert_eq!(bodies(&store).len(), 2);
+        assert_eq!(bodies(&store)[0], "m4");
+        let db = store.db();
+        assert_eq!(db.counts.transcript_bytes, 3 * one);
+        let on_disk: i64 = db
+            .conn
+            .query_row("SELECT SUM(size) FROM transcripts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(size_of(on_disk), db.counts.transcript_bytes);
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_whole_bound_is_refused_and_nothing_goes() {
+        let mut limits = StoreLimits::default();
+        limits.max_transcript_bytes = 64;
+        let mut store = SqliteStore::in_memory(limits).unwrap();
+        store.append_transcript(entry(0)).unwrap();
+        let mut big = entry(1);
+        big.body = Bytes::from(vec![b'x'; 64]);
+        assert_eq!(
+            store.append_transcript(big),
+            Err(StoreError::Transcripts { limit: 64 })
+        );
+        assert_eq!(bodies(&store), ["m0"]);
+    }
+
+    #[test]
+    fn counts_are_read_at_open_and_follow_puts_and_takes() {
+        let file = TempDb::new("counts");
+        let mut limits = StoreLimits::default();
+        limits.max_messages_per_user = 2;
+        limits.max_messages = 3;
+        limits.max_transcript_entries = 4;
+        {
+            let mut store = SqliteStore::open(&file.0, limits).unwrap();
+            store.put(message("sip:bob@example.com", "one", 1)).unwrap();
+            store.put(message("sip:bob@example.com", "two", 2)).unwrap();
+            store.put(message("sip:carol@example.com", "x", 3)).unwrap();
+            for i in 0..3 {
+                store.append_transcript(entry(i)).unwrap();
+            }
+        }
+        let mut store = SqliteStore::open(&file.0, limits).unwrap();
+        assert_eq!(store.len(), 3);
+        assert_eq!(
+            store.put(message("sip:bob@example.com", "three", 4)),
+            Err(StoreError::UserMessages { limit: 2 })
+        );
+        assert_eq!(
+            store.put(message("sip:dave@example.com", "y", 5)),
+            Err(StoreError::Messages { limit: 3 })
+        );
+        // A take frees room, for the user and in all.
+        let bob = Aor::parse("sip:bob@example.com").unwrap();
+        let first = store.list(&bob, None, 1).unwrap()[0].id;
+        store.take(first).unwrap().unwrap();
+        assert_eq!(store.len(), 2);
+        store
+            .put(message("sip:bob@example.com", "three", 4))
+            .unwrap();
+        assert_eq!(
+            store.put(message("sip:dave@example.com", "y", 5)),
+            Err(StoreError::Messages { limit: 3 })
+        );
+        // Taking what is not there changes nothing.
+        assert_eq!(store.take(first).unwrap(), None);
+        assert_eq!(store.len(), 3);
+        let db = store.db();
+        assert_eq!(db.counts.user("sip:bob@example.com").count, 2);
+        assert_eq!(db.counts.transcripts.len(), 3);
+        drop(db);
+        // The ring goes on from the three entries kept.
+        store.append_transcript(entry(3)).unwrap();
+        store.append_transcript(entry(4)).unwrap();
+        assert_eq!(bodies(&store), ["m1", "m2", "m3", "m4"]);
+    }
+
+    #[test]
+    fn transcripts_are_committed_in_batches_and_with_every_put() {
+        let file = TempDb::new("batches");
+        let mut store = SqliteStore::open(&file.0, StoreLimits::default())
+            .unwrap()
+            .with_batch(4);
+        let flusher = store.flusher();
+        let reader = file.reader();
+        for i in 0..3 {
+            store.append_transcript(entry(i)).unwrap();
+        }
+        // In the open batch: the store sees them, the file does not yet.
+        assert_eq!(bodies(&store).len(), 3);
+        assert_eq!(rows(&reader, "transcripts"), 0);
+        assert_eq!(flusher.pending(), 3);
+        // The host's timer commits them.
+        assert_eq!(flusher.flush(), Ok(3));
+        assert_eq!(flusher.pending(), 0);
+        assert_eq!(rows(&reader, "transcripts"), 3);
+        assert_eq!(flusher.flush(), Ok(0));
+        // So does the fourth entry of a batch.
+        for i in 3..7 {
+            store.append_transcript(entry(i)).unwrap();
+        }
+        assert_eq!(rows(&reader, "transcripts"), 7);
+        // A put is committed before it returns, synced, with the batch it found open.
+        store.append_transcript(entry(7)).unwrap();
+        assert_eq!(rows(&reader, "transcripts"), 7);
+        store.put(message("sip:bob@example.com", "one", 1)).unwrap();
+        assert_eq!(rows(&reader, "messages"), 1);
+        assert_eq!(rows(&reader, "transcripts"), 8);
+        assert_eq!(flusher.pending(), 0);
+        let db = store.db();
+        let sync: i64 = db
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "puts commit with synchronous=FULL");
+        drop(db);
+        // And so is a take.
+        store.append_transcript(entry(8)).unwrap();
+        let bob = Aor::parse("sip:bob@example.com").unwrap();
+        let id = store.list(&bob, None, 1).unwrap()[0].id;
+        store.take(id).unwrap().unwrap();
+        assert_eq!(rows(&reader, "messages"), 0);
+        assert_eq!(rows(&reader, "transcripts"), 9);
+    }
+
+    #[test]
+    fn closing_commits_the_open_batch() {
+        let file = TempDb::new("close");
+        let flusher;
+        {
+            let mut store = SqliteStore::open(&file.0, StoreLimits::default()).unwrap();
+            flusher = store.flusher();
+            store.append_transcript(entry(0)).unwrap();
+            store.append_transcript(entry(1)).unwrap();
+            assert_eq!(rows(&file.reader(), "transcripts"), 0);
+        }
+        assert_eq!(rows(&file.reader(), "transcripts"), 2);
+        // The flusher does not keep the database: it has nothing left to do.
+        assert_eq!(flusher.pending(), 0);
+        assert_eq!(flusher.flush(), Ok(0));
+        let store = SqliteStore::open(&file.0, StoreLimits::default()).unwrap();
+        assert_eq!(bodies(&store), ["m0", "m1"]);
+    }
+
+    #[test]
+    fn a_failed_put_is_not_counted_and_keeps_the_transcripts_before_it() {
+        let file = TempDb::new("failed-put");
+        let mut store = SqliteStore::open(&file.0, StoreLimits::default()).unwrap();
+        store
+            .db()
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON messages \
+                 WHEN NEW.body = CAST('boom' AS BLOB) \
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .unwrap();
+        store.append_transcript(entry(0)).unwrap();
+        store.append_transcript(entry(1)).unwrap();
+        assert!(matches!(
+            store.put(message("sip:bob@example.com", "boom", 1)),
+            Err(StoreError::Unavailable(_))
+        ));
+        assert_eq!(store.len(), 0);
+        let reader = file.reader();
+        assert_eq!(rows(&reader, "messages"), 0);
+        assert_eq!(rows(&reader, "transcripts"), 2);
+        assert_eq!(store.db().pending, 0);
+        // The store goes on.
+        store
+            .put(message("sip:bob@example.com", "fine", 2))
+            .unwrap();
+        store.append_transcript(entry(2)).unwrap();
+        assert_eq!(store.len(), 1);
+        assert_eq!(rows(&reader, "messages"), 1);
+        assert_eq!(bodies(&store), ["m0", "m1", "m2"]);
     }
 }
