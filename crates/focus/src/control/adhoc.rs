@@ -13,15 +13,14 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use simpleim_sip::header::{ContentType, PrivValue, Privacy};
+use simpleim_sip::header::ContentType;
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
 use simpleim_sip::{NameAddr, Request, Uri};
 
 use super::config::RoomConfig;
 use super::event::RejectReason;
-use super::invite::{ANONYMITY_NOT_ALLOWED, Admitted, Refusal, WARN_ANONYMITY, WARN_MISC};
+use super::invite::{Admitted, Refusal, WARN_MISC, anonymity_refused, asks_anonymity};
 use super::policy::{GroupPolicy, Members};
-use super::temporary::TemporaryKind;
 use super::{Control, RoomKey};
 use crate::resource_lists::{split_recipient_list_body, unique_uris};
 
@@ -109,18 +108,10 @@ impl<H: TransportHandle + Clone> Control<H> {
                 RejectReason::Media("recipient list: no one to invite".to_owned()),
             ));
         }
-        let anonymous = request
-            .headers()
-            .typed_all::<Privacy>()
-            .filter_map(Result::ok)
-            .any(|p| p.contains(PrivValue::Id));
+        let anonymous = asks_anonymity(request);
         if anonymous {
             // Who invites others is known to them (the ad-hoc policy: no anonymity).
-            return Err((
-                403,
-                Some((WARN_ANONYMITY, ANONYMITY_NOT_ALLOWED.to_owned())),
-                RejectReason::AnonymityNotAllowed,
-            ));
+            return Err(anonymity_refused());
         }
         let Some(factory) = self.config.conference_factory.clone() else {
             return Err((404, None, RejectReason::UnknownConference));
@@ -154,9 +145,6 @@ impl<H: TransportHandle + Clone> Control<H> {
                 return Err(refusal);
             }
         };
-        if let Some(r) = self.rooms.get_mut(&temp) {
-            r.temporary = Some(TemporaryKind::AdHoc);
-        }
         self.start_session(now, inviter, pending)
     }
 }

@@ -59,6 +59,25 @@ pub(super) struct PendingJoin<H> {
     pub(super) timer: Option<Negotiated>,
 }
 
+/// Whether `request` asks for anonymity (`Privacy: id`, RFC 3325; REQ: ALIAS-1).
+pub(super) fn asks_anonymity(request: &Request) -> bool {
+    request
+        .headers()
+        .typed_all::<Privacy>()
+        .filter_map(Result::ok)
+        .any(|p| p.contains(PrivValue::Id))
+}
+
+/// The refusal of an anonymous request where anonymity is not allowed: 403 with Warning 119
+/// "Anonymity not allowed" (seed 000 §7.2.3.2 step 1; REQ: ALIAS-1).
+pub(super) fn anonymity_refused() -> Refusal {
+    (
+        403,
+        Some((WARN_ANONYMITY, ANONYMITY_NOT_ALLOWED.to_owned())),
+        RejectReason::AnonymityNotAllowed,
+    )
+}
+
 /// What the checks found out about a joiner.
 pub(super) struct Admitted {
     pub(super) identity: Uri,
@@ -73,22 +92,32 @@ impl<H: TransportHandle> Control<H> {
     /// A new INVITE (no To tag).
     pub(super) fn on_invite(&mut self, now: Instant, key: ServerKey, request: &Request, handle: H) {
         let mut room_id = None;
-        match self.admit(now, key, request, handle, &mut room_id) {
-            Ok(()) => {}
-            Err((status, warning, why)) => {
-                let mut b = Response::for_request(request, status, &mut self.ids());
-                if let Some((code, text)) = warning {
-                    b = self.warning(b, code, &text);
-                }
-                b = self.with_min_se(b, status);
-                if why == RejectReason::ReleaseNotSupported {
-                    // Seed 003 step 4: "an Error-Info header to explain reason".
-                    b = b.header(HeaderName::ErrorInfo, self.config.lmm.error_info.as_str());
-                }
-                self.send(now, key, b);
-                self.reject_event(room_id, status, why);
-            }
+        if let Err(refusal) = self.admit(now, key, request, handle, &mut room_id) {
+            self.refuse(now, key, request, room_id, refusal);
         }
+    }
+
+    /// Answers an INVITE with its refusal (the Warning, the Min-SE of a 422, the Error-Info
+    /// of a release not accepted) and reports it.
+    pub(super) fn refuse(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+        room: Option<RoomId>,
+        (status, warning, why): Refusal,
+    ) {
+        let mut b = Response::for_request(request, status, &mut self.ids());
+        if let Some((code, text)) = warning {
+            b = self.warning(b, code, &text);
+        }
+        b = self.with_min_se(b, status);
+        if why == RejectReason::ReleaseNotSupported {
+            // Seed 003 step 4: "an Error-Info header to explain reason".
+            b = b.header(HeaderName::ErrorInfo, self.config.lmm.error_info.as_str());
+        }
+        self.send(now, key, b);
+        self.reject_event(room, status, why);
     }
 
     /// The checks, then the join; `room_out` names the room once step 2 found it.
@@ -142,16 +171,9 @@ impl<H: TransportHandle> Control<H> {
             return Err((403, None, RejectReason::JoinNotAllowed));
         }
         // Step 6: anonymity (REQ: ALIAS-1).
-        let anonymous = h
-            .typed_all::<Privacy>()
-            .filter_map(Result::ok)
-            .any(|p| p.contains(PrivValue::Id));
+        let anonymous = asks_anonymity(request);
         if anonymous && !room.config.policy.may_be_anonymous(&identity) {
-            return Err((
-                403,
-                Some((WARN_ANONYMITY, ANONYMITY_NOT_ALLOWED.to_owned())),
-                RejectReason::AnonymityNotAllowed,
-            ));
+            return Err(anonymity_refused());
         }
         // Capacity (before the media, so that a full room allocates nothing).
         if self.room_free(room_id) == 0 {

@@ -14,13 +14,12 @@
 
 use std::time::Instant;
 
-use simpleim_sip::header::{PrivValue, Privacy};
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
 use simpleim_sip::{HeaderName, Method, NameAddr, Request, Uri};
 
 use super::Control;
 use super::event::{ParticipantId, RejectReason};
-use super::invite::{ANONYMITY_NOT_ALLOWED, Refusal, WARN_ANONYMITY, WARN_MISC};
+use super::invite::{Refusal, WARN_MISC, anonymity_refused, asks_anonymity};
 
 /// The Warning text of a REFER from outside any participant's dialog.
 pub const NOT_A_PARTICIPANT: &str = "Not a participant";
@@ -98,21 +97,13 @@ impl<H: TransportHandle + Clone> Control<H> {
             (p.room, p.identity.clone())
         };
         // REQ: ALIAS-1: a REFER with Privacy: id is an anonymous request like an INVITE.
-        let anonymous = request
-            .headers()
-            .typed_all::<Privacy>()
-            .filter_map(Result::ok)
-            .any(|p| p.contains(PrivValue::Id));
+        let anonymous = asks_anonymity(request);
         let allowed = self
             .rooms
             .get(&room)
             .is_some_and(|r| r.config.policy.may_be_anonymous(&referrer_identity));
         if anonymous && !allowed {
-            return Err((
-                403,
-                Some((WARN_ANONYMITY, ANONYMITY_NOT_ALLOWED.to_owned())),
-                RejectReason::AnonymityNotAllowed,
-            ));
+            return Err(anonymity_refused());
         }
         // The invitee as a plain URI (no `method`, no headers).
         let invitee = Uri::parse(&bytes::Bytes::from(without_params(

@@ -487,12 +487,11 @@ impl<H: TransportHandle + Clone> Control<H> {
             r.pending = r.pending.saturating_sub(1);
         }
         let key = join.key;
-        if let Err((status, _, why)) = self.hold_or_join(now, inviter, join) {
-            if let Some(request) = self.layer.server_request(key).cloned() {
-                let b = Response::for_request(&request, status, &mut self.ids());
-                self.send(now, key, b);
+        if let Err(refusal) = self.hold_or_join(now, inviter, join) {
+            match self.layer.server_request(key).cloned() {
+                Some(request) => self.refuse(now, key, &request, Some(room), refusal),
+                None => self.reject_event(Some(room), refusal.0, refusal.2),
             }
-            self.reject_event(Some(room), status, why);
         }
     }
 
@@ -549,9 +548,8 @@ impl<H: TransportHandle + Clone> Control<H> {
                 .map(|r| r.config.all_failed)
                 .unwrap_or_default();
             let status = policy.choose(&s.failed);
-            let b = Response::for_request(&join.request, status, &mut self.ids());
-            self.send(now, join.key, b);
-            self.reject_event(Some(room), status, RejectReason::MembersFailed);
+            let refusal = (status, None, RejectReason::MembersFailed);
+            self.refuse(now, join.key, &join.request, Some(room), refusal);
         } else if !s.answered && self.participants.contains_key(&s.inviter) {
             let _ = self.remove(now, s.inviter, LeaveReason::Removed);
         }

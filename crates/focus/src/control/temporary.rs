@@ -27,7 +27,7 @@
 //! SEND of the sender relayed to every member by the room's switch; the sender's BYE is
 //! answered and a BYE goes to every member, and the room is released.
 
-use simpleim_sip::header::{AcceptContact, PrivValue, Privacy};
+use simpleim_sip::header::AcceptContact;
 use simpleim_sip::transaction::{ServerKey, TransportHandle};
 use simpleim_sip::{Request, SipUri, Uri};
 
@@ -35,7 +35,7 @@ use super::Control;
 use super::config::{GroupServices, RoomConfig};
 use super::event::{ControlEvent, ParticipantId, RejectReason, RoomId};
 use super::invite::{
-    ANONYMITY_NOT_ALLOWED, Admitted, Refusal, WARN_ANONYMITY, WARN_MISC, release_version,
+    Admitted, Refusal, WARN_MISC, anonymity_refused, asks_anonymity, release_version,
 };
 use super::policy::{GroupPolicy, Members};
 
@@ -141,17 +141,9 @@ impl<H: TransportHandle + Clone> Control<H> {
             }
         }
         // Step 5: anonymity.
-        let anonymous = request
-            .headers()
-            .typed_all::<Privacy>()
-            .filter_map(Result::ok)
-            .any(|p| p.contains(PrivValue::Id));
+        let anonymous = asks_anonymity(request);
         if anonymous && !room.config.policy.may_be_anonymous(&identity) {
-            return Err((
-                403,
-                Some((WARN_ANONYMITY, ANONYMITY_NOT_ALLOWED.to_owned())),
-                RejectReason::AnonymityNotAllowed,
-            ));
+            return Err(anonymity_refused());
         }
         // Steps 7 to 10: a temporary focus for this message, with the group's members.
         let group_identity = room.config.identity.clone();
@@ -221,7 +213,8 @@ impl<H: TransportHandle + Clone> Control<H> {
         }
     }
 
-    /// Adds a temporary room and tells the host ([`ControlEvent::RoomCreated`]).
+    /// Adds a temporary room (an ad-hoc group's until its caller says otherwise) and tells
+    /// the host ([`ControlEvent::RoomCreated`]).
     pub(super) fn create_temporary_room(&mut self, config: RoomConfig) -> Result<RoomId, Refusal> {
         let identity = config.identity.clone();
         let group = config.group_identity.clone();

@@ -127,6 +127,7 @@ impl<H: TransportHandle> Control<H> {
         if p.refreshing.is_some() {
             return;
         }
+        let overridden = timer.is_some();
         let Some(timer) = timer.or_else(|| p.timer.refresh_request()) else {
             return;
         };
@@ -183,7 +184,8 @@ impl<H: TransportHandle> Control<H> {
                     request,
                     timer,
                     offer: pending,
-                    retried: false,
+                    // Only the retry after a 422 overrides the timer's headers.
+                    retried: overridden,
                 },
             );
         }
@@ -245,11 +247,6 @@ impl<H: TransportHandle> Control<H> {
             422 if !refresh.retried => {
                 if let Some(timer) = refresh.timer.after_422(response) {
                     self.send_refresh(now, pid, Some(timer));
-                    if let Some(key) = self.participants.get(&pid).and_then(|p| p.refreshing) {
-                        if let Some(r) = self.refreshes.get_mut(&key) {
-                            r.retried = true;
-                        }
-                    }
                 }
             }
             // Other failures (491 glare, 5xx): the session stays; expiry decides.
