@@ -30,17 +30,6 @@ fn client_with_setup(sim: &mut Sim, name: &str, display: &str, setup: &str) -> u
     i
 }
 
-/// The SIP requests of `method` the focus sent client `i`.
-fn requests(sim: &Sim, i: usize, method: &Method) -> Vec<Request> {
-    sim.clients[i]
-        .sip_in
-        .iter()
-        .filter_map(Message::as_request)
-        .filter(|r| r.method() == method)
-        .cloned()
-        .collect()
-}
-
 /// How many 200s to a request of `method` client `i` got.
 fn oks_to(sim: &Sim, i: usize, method: &str) -> usize {
     sim.clients[i]
@@ -197,7 +186,7 @@ fn a_failed_connect_removes_the_participant_with_a_bye() {
     assert!(joined.contains("sip:bob@example.com"), "{joined}");
 
     sim.fail_connect(b);
-    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert_eq!(sim.requests(b, &Method::Bye).len(), 1);
     assert_eq!(left(&sim, bob), Some(LeaveReason::Removed));
     assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 1);
     assert!(sim.focus.alias(bob).is_none());
@@ -238,7 +227,7 @@ fn a_refresh_gets_200_and_the_full_document_again_and_extends_the_subscription()
     assert!(again.contains("sip:bob@example.com"), "{again}");
     assert!(again.contains(r#"yourown="true""#), "ALIAS-4: {again}");
     assert_eq!(version(&again), 2);
-    let notify = requests(&sim, a, &Method::Notify).pop().unwrap();
+    let notify = sim.requests(a, &Method::Notify).pop().unwrap();
     assert!(
         header(&notify, "Subscription-State").starts_with("active"),
         "{notify:?}"
@@ -264,7 +253,7 @@ fn expires_zero_ends_the_subscription_with_a_terminated_notify() {
     sim.resubscribe(a, 0);
     assert_eq!(oks_to(&sim, a, "SUBSCRIBE"), 2);
     assert_eq!(sim.focus.subscription_count(), 0);
-    let notify = requests(&sim, a, &Method::Notify).pop().unwrap();
+    let notify = sim.requests(a, &Method::Notify).pop().unwrap();
     let state = header(&notify, "Subscription-State");
     assert!(state.starts_with("terminated"), "{state}");
     assert!(sim.events.iter().any(|e| matches!(
@@ -303,7 +292,7 @@ fn an_unrefreshed_subscription_expires_with_reason_timeout() {
     assert_eq!(sim.focus.subscription_count(), 1);
     sim.advance(Duration::from_secs(2));
     assert_eq!(sim.focus.subscription_count(), 0);
-    let notify = requests(&sim, a, &Method::Notify).pop().unwrap();
+    let notify = sim.requests(a, &Method::Notify).pop().unwrap();
     let state = header(&notify, "Subscription-State");
     assert!(state.starts_with("terminated"), "{state}");
     assert!(state.contains("reason=timeout"), "{state}");
@@ -334,7 +323,7 @@ fn remove_room_ends_subscriptions_with_noresource_and_forgets_the_room() {
 
     assert_eq!(sim.focus.subscription_count(), 0);
     for i in [a, w] {
-        let notify = requests(&sim, i, &Method::Notify).pop().unwrap();
+        let notify = sim.requests(i, &Method::Notify).pop().unwrap();
         let state = header(&notify, "Subscription-State");
         assert!(state.starts_with("terminated"), "{state}");
         assert!(state.contains("reason=noresource"), "{state}");
@@ -346,9 +335,9 @@ fn remove_room_ends_subscriptions_with_noresource_and_forgets_the_room() {
         .count();
     assert_eq!(ended, 2);
     // FOC-6: everyone got a BYE.
-    assert_eq!(requests(&sim, a, &Method::Bye).len(), 1);
-    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
-    assert!(requests(&sim, w, &Method::Bye).is_empty());
+    assert_eq!(sim.requests(a, &Method::Bye).len(), 1);
+    assert_eq!(sim.requests(b, &Method::Bye).len(), 1);
+    assert!(sim.requests(w, &Method::Bye).is_empty());
     assert!(sim.focus.switch(room).is_none());
     assert!(sim.focus.conference_state(room).is_none());
 
@@ -395,7 +384,7 @@ fn end_room_byes_everyone_notifies_subscribers_and_empties_the_switch() {
 
     for i in [a, b, c] {
         assert_eq!(
-            requests(&sim, i, &Method::Bye).len(),
+            sim.requests(i, &Method::Bye).len(),
             1,
             "{}",
             sim.clients[i].name
@@ -631,7 +620,7 @@ fn a_participant_whose_queue_passes_every_bound_is_stalled_and_removed() {
             reason: CloseReason::Stalled
         }
     )));
-    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert_eq!(sim.requests(b, &Method::Bye).len(), 1);
     assert_eq!(sim.focus.switch(room).unwrap().participant_count(), 2);
     // What bob sent before was relayed to the others (nothing of theirs was lost).
     assert_eq!(sim.clients[a].messages(), from_bob);
@@ -709,10 +698,10 @@ fn a_joined_participant_that_never_connects_is_removed_at_the_bind_timeout() {
     sim.advance(Duration::from_secs(9));
     assert_eq!(left(&sim, bob), None);
     sim.advance(Duration::from_secs(1));
-    assert_eq!(requests(&sim, b, &Method::Bye).len(), 1);
+    assert_eq!(sim.requests(b, &Method::Bye).len(), 1);
     assert_eq!(left(&sim, bob), Some(LeaveReason::Removed));
     assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 1);
-    assert!(requests(&sim, a, &Method::Bye).is_empty());
+    assert!(sim.requests(a, &Method::Bye).is_empty());
 }
 
 #[test]
@@ -757,10 +746,10 @@ fn bob_starts_the_group_session_alice_answers_carol_declines_and_messages_flow()
     let (mut sim, a, b, c) = group();
     sim.send_invite(b);
     assert!(sim.final_response(b).is_none(), "Bob waits for a member");
-    assert_eq!(requests(&sim, a, &Method::Invite).len(), 1);
-    assert_eq!(requests(&sim, c, &Method::Invite).len(), 1);
+    assert_eq!(sim.requests(a, &Method::Invite).len(), 1);
+    assert_eq!(sim.requests(c, &Method::Invite).len(), 1);
     assert!(
-        requests(&sim, b, &Method::Invite).is_empty(),
+        sim.requests(b, &Method::Invite).is_empty(),
         "the inviter is not invited"
     );
 
@@ -774,7 +763,7 @@ fn bob_starts_the_group_session_alice_answers_carol_declines_and_messages_flow()
     assert_eq!(ringing, 1);
     sim.answer_invite(a, 200);
     assert_eq!(
-        requests(&sim, a, &Method::Ack).len(),
+        sim.requests(a, &Method::Ack).len(),
         1,
         "the focus ACKs Alice"
     );
@@ -785,9 +774,9 @@ fn bob_starts_the_group_session_alice_answers_carol_declines_and_messages_flow()
     sim.open_msrp(a);
     sim.answer_invite(c, 603);
     // The transaction layer ACKs the 603 itself, on the INVITE's branch (RFC 3261 §17.1.1.3).
-    let acks = requests(&sim, c, &Method::Ack);
+    let acks = sim.requests(c, &Method::Ack);
     assert_eq!(acks.len(), 1);
-    let invite = requests(&sim, c, &Method::Invite).remove(0);
+    let invite = sim.requests(c, &Method::Invite).remove(0);
     assert_eq!(header(&acks[0], "Via"), header(&invite, "Via"));
     assert_eq!(sim.focus.switch(sim.room).unwrap().participant_count(), 2);
     let alice = sim.clients[a].participant.unwrap();
@@ -875,8 +864,8 @@ fn a_large_message_reaches_every_member_and_the_senders_bye_ends_it() {
 
     // Bob's BYE ends it for everyone, and the room goes.
     sim.leave(b);
-    assert_eq!(requests(&sim, a, &Method::Bye).len(), 1);
-    assert_eq!(requests(&sim, c, &Method::Bye).len(), 1);
+    assert_eq!(sim.requests(a, &Method::Bye).len(), 1);
+    assert_eq!(sim.requests(c, &Method::Bye).len(), 1);
     assert!(
         sim.events
             .iter()
@@ -966,12 +955,12 @@ fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
     assert_eq!(stored_for(&sim, "sip:bob@example.com"), 1);
 
     sim.from_proxy(&register("bob", 1, 600));
-    let invite = requests(&sim, b, &Method::Invite);
+    let invite = sim.requests(b, &Method::Invite);
     assert_eq!(invite.len(), 1, "the push's INVITE");
     let offer = String::from_utf8_lossy(&invite[0].body()).into_owned();
     assert!(offer.contains("msrp://conf.example.com:2856/"), "{offer}");
     sim.answer_invite(b, 200);
-    assert_eq!(requests(&sim, b, &Method::Ack).len(), 1);
+    assert_eq!(sim.requests(b, &Method::Ack).len(), 1);
     sim.open_push_msrp(b);
     let got = sim.clients[b].messages();
     assert_eq!(got.len(), 1);
@@ -986,7 +975,7 @@ fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
     assert_eq!(cpim.payload().as_ref(), b"Hello Bob, call me");
     assert_eq!(stored_for(&sim, "sip:bob@example.com"), 0);
     assert_eq!(
-        requests(&sim, b, &Method::Bye).len(),
+        sim.requests(b, &Method::Bye).len(),
         1,
         "the push ends with BYE"
     );

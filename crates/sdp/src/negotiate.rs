@@ -59,7 +59,7 @@ mod offer;
 
 pub use answer::{answer, answer_session, merge_accept_types};
 pub use error::NegotiationError;
-pub use offer::{NegotiatedSession, Offerer, PendingOffer};
+pub use offer::{FileOffer, NegotiatedSession, Offerer, PendingOffer};
 
 macro_rules! sdp_newtype {
     ($(#[$doc:meta])* $ty:ident) => {

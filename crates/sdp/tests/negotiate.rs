@@ -458,3 +458,71 @@ fn focus_merges_accept_types_of_both_legs() {
     assert_eq!(got, [&b"message/cpim"[..], b"text/plain", b"image/jpeg"]);
     assert!(merge_accept_types(&types("text/plain"), &types("image/png"), &types("*")).is_empty());
 }
+
+// REQ: SDP-2, SDP-3: an RFC 5547 push offer made by the offerer, answered `recvonly` with
+// the selector and transfer id echoed, and the answer accepted.
+#[test]
+fn file_offer_push_answered_and_accepted() {
+    use simpleim_sdp::attr::{FileSelector, FileTransferId, MediaRange};
+    use simpleim_sdp::negotiate::FileOffer;
+    let selector = FileSelector::builder()
+        .name("My cool picture.jpg")
+        .media_type(MediaRange::parse(&b("image/jpeg")).unwrap())
+        .size(32349)
+        .build()
+        .unwrap();
+    let file = FileOffer {
+        selector: selector.clone(),
+        transfer_id: FileTransferId::new("vBnG916bdberum2fFEABR1FR3ExZMUrd").unwrap(),
+        push: true,
+    };
+    let caps = MsrpCapabilities::builder(
+        path("msrp://alicepc.example.com:7777/iau39soe2843z;tcp"),
+        types("image/jpeg"),
+    )
+    .setup(Setup::ActPass)
+    .build();
+    let alice_origin = origin("alice", 2_890_844_526, 2_890_844_526, "alicepc.example.com");
+    let (pending, sent) = Offerer::new(caps)
+        .create_file_offer(&alice_origin, &file)
+        .unwrap();
+    strict(sent.as_sdp());
+    let m = &sent.as_sdp().media()[0];
+    assert!(m.attribute("sendonly").is_some());
+    assert_eq!(
+        attr(m, "file-selector"),
+        Some("name:\"My cool picture.jpg\" type:image/jpeg size:32349")
+    );
+    assert_eq!(
+        attr(m, "file-transfer-id"),
+        Some("vBnG916bdberum2fFEABR1FR3ExZMUrd")
+    );
+    // Bob takes files of any type.
+    let bob = MsrpCapabilities::builder(
+        path("msrp://bob.example.com:8888/9di4eae923wzd;tcp"),
+        types("*"),
+    )
+    .setup(Setup::Active)
+    .file_transfer(true)
+    .build();
+    let received = SdpOffer::parse(sent.to_bytes()).unwrap();
+    let (ans, bob_session) = answer_session(&received, &bob, &bob_origin()).unwrap();
+    assert!(bob_session.connects());
+    let a = &ans.as_sdp().media()[0];
+    assert!(a.attribute("recvonly").is_some());
+    assert_eq!(attr(a, "file-selector"), attr(m, "file-selector"));
+    assert_eq!(attr(a, "file-transfer-id"), attr(m, "file-transfer-id"));
+    let alice_session = pending
+        .accept_answer(SdpAnswer::parse(ans.to_bytes()).unwrap())
+        .unwrap();
+    assert!(!alice_session.connects());
+    assert_eq!(alice_session.accept_types()[0].as_bytes(), b"image/jpeg");
+    // A plain offer has neither attribute.
+    let (_, plain) = Offerer::new(alice()).create_offer(&alice_origin).unwrap();
+    assert!(
+        plain.as_sdp().media()[0]
+            .attribute("file-selector")
+            .is_none()
+    );
+    assert!(plain.as_sdp().media()[0].attribute("sendonly").is_none());
+}

@@ -162,7 +162,23 @@ pub struct Sim {
     /// [`Client::setup`] is not `active`, not yet opened ([`Sim::accept_connect`]) or failed
     /// ([`Sim::fail_connect`]).
     pub connects: Vec<Connect>,
+    /// The clients' other MSRP sessions (file transfers, RFC 5547), each on a connection of
+    /// its own: see [`Sim::open_side`].
+    pub sides: Vec<Side>,
 }
+
+/// A client's MSRP session beside its chat session ([`Sim::open_side`]).
+pub struct Side {
+    /// The connection (numbered from [`SIDE_CONN`]).
+    pub conn: MsrpConn,
+    /// The session.
+    pub session: Session,
+    /// Its events.
+    pub received: Vec<Event>,
+}
+
+/// The first connection number of [`Sim::sides`].
+pub const SIDE_CONN: usize = 1_000_000;
 
 impl Default for Sim {
     fn default() -> Self {
@@ -229,7 +245,54 @@ impl Sim {
             proxy_in: Vec::new(),
             proxy_calls: Vec::new(),
             connects: Vec::new(),
+            sides: Vec::new(),
         }
+    }
+
+    /// Opens an MSRP connection for a session of a client beside its chat session (`local`
+    /// its URI, `remote` the focus's path from an SDP answer): the connection is
+    /// announced to the focus, nothing is sent yet (drive [`Side::session`], e.g. with a
+    /// bodiless SEND or a file, then [`Sim::settle`]). Returns its index in [`Sim::sides`].
+    pub fn open_side(&mut self, local: &str, remote: &str) -> usize {
+        let n = self.sides.len();
+        let config = SessionConfig::new(
+            local.parse().unwrap(),
+            remote.parse().unwrap(),
+            Box::new(simpleim_msrp::SeededIds::new(900 + n as u64)),
+        );
+        let conn = MsrpConn(SIDE_CONN + n);
+        self.sides.push(Side {
+            conn,
+            session: Session::new(config),
+            received: Vec::new(),
+        });
+        self.focus.handle_msrp_connected(self.now, conn, None);
+        self.settle();
+        n
+    }
+
+    /// The SIP requests of `method` the focus sent client `i`, in order.
+    #[must_use]
+    pub fn requests(&self, i: usize, method: &Method) -> Vec<Request> {
+        self.clients[i]
+            .sip_in
+            .iter()
+            .filter_map(Message::as_request)
+            .filter(|r| r.method() == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Delivers a SIP message from client `i`'s connection to the focus, parsed again from
+    /// its bytes as a host would.
+    pub fn deliver(&mut self, i: usize, message: &Message) {
+        let bytes = match message {
+            Message::Request(r) => r.as_bytes().clone(),
+            Message::Response(r) => r.as_bytes().clone(),
+        };
+        let message = Message::parse_datagram(bytes).unwrap();
+        self.focus.handle_sip(self.now, SipConn(i), message);
+        self.settle();
     }
 
     /// Adds a client (not joined yet) and returns its index.
@@ -773,6 +836,9 @@ impl Sim {
                 s.handle_timeout(now);
             }
         }
+        for side in &mut self.sides {
+            side.session.handle_timeout(now);
+        }
         self.settle();
     }
 
@@ -816,6 +882,11 @@ impl Sim {
                             }
                         }
                         self.clients[to].sip_in.push(message);
+                    }
+                    FocusTransmit::Msrp { conn, bytes } if conn.0 >= SIDE_CONN => {
+                        if let Some(side) = self.sides.get_mut(conn.0 - SIDE_CONN) {
+                            side.session.handle_bytes(self.now, &bytes);
+                        }
                     }
                     FocusTransmit::Msrp { conn, bytes } => {
                         let c = &mut self.clients[conn.0];
@@ -864,6 +935,19 @@ impl Sim {
                     } else {
                         self.focus.handle_msrp(self.now, conn, &out);
                     }
+                }
+            }
+            for side in &mut self.sides {
+                let mut out = Vec::new();
+                while let Some(b) = side.session.poll_transmit() {
+                    out.extend_from_slice(&b);
+                }
+                while let Some(e) = side.session.poll_event() {
+                    side.received.push(e);
+                }
+                if !out.is_empty() {
+                    moved = true;
+                    self.focus.handle_msrp(self.now, side.conn, &out);
                 }
             }
             if !moved {

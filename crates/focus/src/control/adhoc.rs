@@ -136,6 +136,7 @@ impl<H: TransportHandle + Clone> Control<H> {
                 identity,
                 anonymous: false,
                 private_messages,
+                transfer: None,
             },
         );
         let (inviter, pending) = match prepared {

@@ -102,6 +102,10 @@ pub struct ControlConfig {
     pub setup: Setup,
     /// The largest MSRP message the focus accepts (`a=max-size`), if any.
     pub max_size: Option<u64>,
+    /// File transfers through rooms (RFC 5547, see [`FileTransferConfig`]). Default `None`:
+    /// a file offer is negotiated like a join and refused with 488 "file transfer not
+    /// supported".
+    pub file_transfer: Option<super::FileTransferConfig>,
     /// Whether the originator must be asserted by the network (P-Asserted-Identity, REQ:
     /// SEC-1). Default `true`: without it the request fails the authorization step (403).
     /// With `false`, the From URI stands in for it (a lab without a trusted core).
@@ -167,6 +171,7 @@ impl ControlConfig {
             accept_types: MediaRange::new("message", "cpim").into_iter().collect(),
             setup: Setup::ActPass,
             max_size: None,
+            file_transfer: None,
             require_asserted_identity: true,
             confirm_joins: false,
             host_methods: Vec::new(),

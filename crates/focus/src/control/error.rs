@@ -44,6 +44,11 @@ pub enum CommandError {
     /// A status outside 300-699 for [`Control::reject_join`](super::Control::reject_join).
     #[error("{0} is not a failure status")]
     NotAFailure(u16),
+    /// [`Control::offer_file`](super::Control::offer_file) could not offer the file: 488
+    /// when file transfer is not configured, 503 at the transfer limit, else the status of
+    /// an INVITE that could not be built or sent.
+    #[error("the file could not be offered ({0})")]
+    NotOffered(u16),
 
     // --- a message could not be built or sent (the participant is gone all the same) -----
     /// The dialog refused to build the request.

@@ -235,4 +235,29 @@ pub enum ControlEvent {
         /// The status to treat it as.
         status: u16,
     },
+    /// A transfer leg is established (RFC 5547; see [`Control::offer_file`]): an inbound
+    /// one was answered 200, an outbound one got its 2xx (a `Confirmed` follows). Its MSRP
+    /// session carries the file; it ends like a participant's ([`ControlEvent::Left`]).
+    TransferOpened {
+        /// The room.
+        room: RoomId,
+        /// The leg's id (used like a participant's: its dialog, its removal).
+        participant: ParticipantId,
+        /// The file and the participant at the other end.
+        leg: Box<super::TransferLeg>,
+        /// The leg's MSRP session.
+        msrp: Box<MsrpSession>,
+    },
+    /// An outbound transfer leg was not established: the participant's final status, 408
+    /// without a response, 503 for a transport error, 488 for an answer that does not fit.
+    TransferFailed {
+        /// The room.
+        room: RoomId,
+        /// The leg's id, as [`Control::offer_file`](super::Control::offer_file) returned it.
+        participant: ParticipantId,
+        /// The file and the participant it was for.
+        leg: Box<super::TransferLeg>,
+        /// The status.
+        status: u16,
+    },
 }

@@ -21,6 +21,7 @@ use super::adhoc::offer_bytes;
 use super::config::{IM_CLIENT_PRODUCT, IM_SERVER_PRODUCT};
 use super::error::CommandError;
 use super::event::{ControlEvent, MsrpSession, ParticipantId, RejectReason, RoomId};
+use super::files::TransferLeg;
 use super::timers::allows_update;
 use super::{Control, Participant, RoomKey};
 
@@ -57,6 +58,8 @@ pub(super) struct PendingJoin<H> {
     pub(super) release: Option<Bytes>,
     /// The session interval negotiated (REQ: FOC-9).
     pub(super) timer: Option<Negotiated>,
+    /// The file of an inbound transfer leg.
+    pub(super) transfer: Option<TransferLeg>,
 }
 
 /// Whether `request` asks for anonymity (`Privacy: id`, RFC 3325; REQ: ALIAS-1).
@@ -83,6 +86,8 @@ pub(super) struct Admitted {
     pub(super) identity: Uri,
     pub(super) anonymous: bool,
     pub(super) private_messages: bool,
+    /// The file, when the INVITE opens an inbound transfer leg (RFC 5547).
+    pub(super) transfer: Option<TransferLeg>,
 }
 
 /// A failed check: status, Warning, reason.
@@ -159,6 +164,10 @@ impl<H: TransportHandle> Control<H> {
         let Some(identity) = self.originator(request) else {
             return Err((403, None, RejectReason::NotAuthorized));
         };
+        // A file for the room (RFC 5547): an inbound transfer leg, not a join.
+        if self.is_file_offer(request) {
+            return self.admit_file(now, key, request, handle, room_id, identity);
+        }
         let Some(room) = self.rooms.get(&room_id) else {
             return Err((404, None, RejectReason::UnknownConference));
         };
@@ -193,6 +202,7 @@ impl<H: TransportHandle> Control<H> {
                 identity,
                 anonymous,
                 private_messages,
+                transfer: None,
             },
         )?;
         // REQ: FOC-3: the first INVITE to a pre-defined group without a session starts it.
@@ -216,10 +226,12 @@ impl<H: TransportHandle> Control<H> {
             identity,
             anonymous,
             private_messages,
+            transfer,
         } = admitted;
         let h = request.headers();
         let participant = ParticipantId(self.next_participant);
-        let (session, answer, sdp_session_id) = self.negotiate(request, room_id, participant)?;
+        let (session, answer, sdp_session_id) =
+            self.negotiate(request, room_id, participant, transfer.is_some())?;
         self.next_participant = self.next_participant.saturating_add(1);
         // REQ: FOC-9: the session interval (422 when below our Min-SE).
         let timer = self.negotiate_timer(request)?;
@@ -251,6 +263,7 @@ impl<H: TransportHandle> Control<H> {
             private_messages,
             release: release_version(request),
             timer,
+            transfer,
         };
         Ok((participant, pending))
     }
@@ -335,12 +348,14 @@ impl<H: TransportHandle> Control<H> {
         }
     }
 
-    /// Step 7: the SDP answer (REQ: FOC-2, SDP-3) with this participant's MSRP URI.
+    /// Step 7: the SDP answer (REQ: FOC-2, SDP-3) with this participant's MSRP URI; for an
+    /// inbound transfer leg (`file`), with the file-transfer capabilities.
     fn negotiate(
         &mut self,
         request: &Request,
         room: RoomId,
         participant: ParticipantId,
+        file: bool,
     ) -> Result<(MsrpSession, Bytes, u64), Refusal> {
         // An SDP body, or the SDP part of an ad-hoc group's multipart body (REQ: FOC-4).
         let Some(body) = offer_bytes(request).filter(|b| !b.is_empty()) else {
@@ -360,7 +375,11 @@ impl<H: TransportHandle> Control<H> {
             )
         })?;
         let local = self.new_local_uri()?;
-        let caps = self.capabilities(&local, room)?;
+        let caps = if file {
+            self.file_capabilities(&local, "*")?
+        } else {
+            self.capabilities(&local, room)?
+        };
         let origin = self.origin(participant.0, 1);
         let (answer, negotiated) = answer_session(&offer, &caps, &origin).map_err(|e| {
             let why = RejectReason::Media(e.to_string());
@@ -474,6 +493,7 @@ impl<H: TransportHandle> Control<H> {
             private_messages,
             release,
             timer,
+            transfer,
         } = pending;
         let b = dialog.respond(&request, 200)?;
         let b = self.with_allow(b);
@@ -503,6 +523,7 @@ impl<H: TransportHandle> Control<H> {
                 timer: SessionTimer::new(),
                 peer_allows_update,
                 refreshing: None,
+                transfer,
             },
             Entry {
                 identity,
@@ -535,10 +556,21 @@ impl<H: TransportHandle> Control<H> {
         }
     }
 
-    /// A participant enters its room: indexed by dialog, listed, announced.
+    /// A participant enters its room: indexed by dialog, listed, announced. A transfer leg
+    /// is indexed and announced only ([`ControlEvent::TransferOpened`]).
     pub(super) fn enter(&mut self, participant: ParticipantId, p: Participant<H>, entry: Entry) {
         let room = p.room;
         self.by_dialog.insert(p.dialog.id().clone(), participant);
+        if let Some(leg) = &p.transfer {
+            self.events.push_back(ControlEvent::TransferOpened {
+                room,
+                participant,
+                leg: Box::new(leg.clone()),
+                msrp: Box::new(p.session.clone()),
+            });
+            self.participants.insert(participant, p);
+            return;
+        }
         if let Some(r) = self.rooms.get_mut(&room) {
             r.members.push(participant);
         }

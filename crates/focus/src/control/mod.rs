@@ -120,6 +120,7 @@ mod config;
 mod directory;
 mod error;
 mod event;
+mod files;
 mod invite;
 mod policy;
 mod refer;
@@ -148,6 +149,7 @@ pub use config::{
 };
 pub use directory::{GroupDefinition, GroupDirectory, MemoryDirectory};
 pub use error::{CommandError, RoomError};
+pub use files::{FILE_TOO_LARGE, FileTransferConfig, ONLY_FILE_PUSH, TransferLeg};
 pub use event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
 pub use invite::{
     ANONYMITY_NOT_ALLOWED, CONFERENCE_URI_DOES_NOT_EXIST, ISFOCUS_ALREADY_ASSIGNED,
@@ -238,6 +240,8 @@ struct Participant<H> {
     peer_allows_update: bool,
     /// The focus's refresh in flight.
     refreshing: Option<ClientKey>,
+    /// The file, when this is a transfer leg and not a member (RFC 5547).
+    transfer: Option<TransferLeg>,
 }
 
 /// The SIP control plane of the focus; see the [module documentation](self).

@@ -18,6 +18,7 @@ use simpleim_sip::transaction::{ClientKey, TransportHandle, cancel_request};
 use simpleim_sip::{HeaderName, IdKind, Method, NameAddr, Request, Response, Uri};
 
 use super::event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
+use super::files::TransferLeg;
 use super::invite::{Entry, PendingJoin, Refusal};
 use super::timers::allows_update;
 use super::{ALLOWED_METHODS, Control, Participant};
@@ -85,6 +86,20 @@ pub(super) struct Leg<H> {
     pub(super) cancel: bool,
     /// The participant whose REFER made this INVITE (RFC 4579 §5.5): it is told the outcome.
     pub(super) referrer: Option<ParticipantId>,
+    /// The file, when this INVITE offers one (an outbound transfer leg, RFC 5547).
+    pub(super) transfer: Option<TransferLeg>,
+}
+
+/// What an INVITE of the focus is: to whom, and with what offer.
+pub(super) struct LegSpec {
+    /// To (and the participant's identity).
+    pub(super) target: NameAddr,
+    /// The Request-URI: the target's URI, or a participant's contact.
+    pub(super) request_uri: Uri,
+    /// The display name of From (the room's identity), instead of the room's own.
+    pub(super) from_display: Option<String>,
+    /// The file of a transfer leg; `None` offers the room's chat session.
+    pub(super) transfer: Option<TransferLeg>,
 }
 
 impl<H: TransportHandle + Clone> Control<H> {
@@ -190,22 +205,52 @@ impl<H: TransportHandle + Clone> Control<H> {
         target: &NameAddr,
         handle: H,
     ) -> Result<ClientKey, u16> {
+        let spec = LegSpec {
+            target: target.clone(),
+            request_uri: target.uri().clone(),
+            from_display: None,
+            transfer: None,
+        };
+        self.send_leg_invite(now, room, spec, handle)
+            .map(|(key, _)| key)
+    }
+
+    /// Sends an INVITE of the focus (a member's, or a transfer leg's) and keeps its leg;
+    /// the status when it cannot.
+    pub(super) fn send_leg_invite(
+        &mut self,
+        now: Instant,
+        room: RoomId,
+        spec: LegSpec,
+        handle: H,
+    ) -> Result<(ClientKey, ParticipantId), u16> {
+        let LegSpec {
+            target,
+            request_uri,
+            from_display,
+            mut transfer,
+        } = spec;
         if self.legs.len() >= self.config.limits.max_pending {
             return Err(503);
         }
         let participant = ParticipantId(self.next_participant);
         self.next_participant = self.next_participant.saturating_add(1);
         let local = self.new_local_uri().map_err(|e| e.0)?;
-        let caps = self.capabilities(&local, room).map_err(|e| e.0)?;
-        let (offer, sdp) = Offerer::new(caps)
-            .create_offer(&self.origin(participant.0, 1))
-            .map_err(|_| 500u16)?;
+        let (offer, sdp) = match transfer.as_mut() {
+            Some(leg) => self.file_offer_for(leg, &local, participant)?,
+            None => {
+                let caps = self.capabilities(&local, room).map_err(|e| e.0)?;
+                Offerer::new(caps)
+                    .create_offer(&self.origin(participant.0, 1))
+                    .map_err(|_| 500u16)?
+            }
+        };
         let Some(r) = self.rooms.get(&room) else {
             return Err(404);
         };
         let identity = Uri::from(r.config.identity.clone());
         let mut from = NameAddr::new(identity.clone());
-        if let Some(name) = &r.config.display_name {
+        if let Some(name) = from_display.as_ref().or(r.config.display_name.as_ref()) {
             from = from.with_display_name(name);
         }
         let contact = NameAddr::new(identity.clone()).with_param("isfocus", None);
@@ -214,7 +259,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         let call_id = ids.next_id(IdKind::CallId);
         let from = from.with_param("tag", Some(core::str::from_utf8(&tag).unwrap_or("t")));
         let via = self.sent_by_for(&handle).via(&mut &mut *self.config.ids);
-        let mut b = Request::builder(Method::Invite, target.uri().to_string())
+        let mut b = Request::builder(Method::Invite, request_uri.to_string())
             .typed(&via)
             .header(HeaderName::MaxForwards, 70)
             .header(HeaderName::From, from.to_string())
@@ -261,9 +306,10 @@ impl<H: TransportHandle + Clone> Control<H> {
                 provisional: false,
                 cancel: false,
                 referrer: None,
+                transfer,
             },
         );
-        Ok(key)
+        Ok((key, participant))
     }
 
     /// A response to a member's INVITE (REQ: FOC-3).
@@ -289,6 +335,18 @@ impl<H: TransportHandle + Clone> Control<H> {
         let Some(leg) = self.legs.remove(&key) else {
             return;
         };
+        if let Some(transfer) = leg.transfer.clone() {
+            let participant = leg.participant;
+            let status = if code < 300 {
+                self.member_joins(now, leg, response, false).err()
+            } else {
+                Some(code)
+            };
+            if let Some(status) = status {
+                self.transfer_failed(room, participant, transfer, status);
+            }
+            return;
+        }
         if let Some(s) = self.starts.get_mut(&room) {
             s.open.retain(|k| *k != key);
         }
@@ -327,6 +385,10 @@ impl<H: TransportHandle + Clone> Control<H> {
         let Some(leg) = self.legs.remove(&key) else {
             return;
         };
+        if let Some(transfer) = leg.transfer {
+            self.transfer_failed(leg.room, leg.participant, transfer, status);
+            return;
+        }
         if let Some(referrer) = leg.referrer {
             self.notify_referrer(now, referrer, status, true);
         }
@@ -365,8 +427,9 @@ impl<H: TransportHandle + Clone> Control<H> {
             let answer = SdpAnswer::parse(response.body()).ok().filter(|_| is_sdp)?;
             offer.accept_answer(answer).ok()
         });
-        // REQ: SEC-2: a member that answers when the room is full goes again (486).
-        let full = self.room_free(leg.room) == 0;
+        // REQ: SEC-2: a member that answers when the room is full goes again (486); a
+        // transfer leg is not a member.
+        let full = leg.transfer.is_none() && self.room_free(leg.room) == 0;
         let (Some(negotiated), false, false) = (negotiated, abandoned, full) else {
             self.bye_dialog(now, &mut dialog, leg.handle);
             return Err(if abandoned {
@@ -416,6 +479,7 @@ impl<H: TransportHandle + Clone> Control<H> {
                 timer: SessionTimer::new(),
                 peer_allows_update: allows_update(response.headers()),
                 refreshing: None,
+                transfer: leg.transfer,
             },
             Entry {
                 identity,

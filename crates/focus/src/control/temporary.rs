@@ -178,6 +178,7 @@ impl<H: TransportHandle + Clone> Control<H> {
                 identity,
                 anonymous,
                 private_messages: false,
+                transfer: None,
             },
         );
         let (sender, pending) = match prepared {

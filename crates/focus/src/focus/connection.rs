@@ -70,7 +70,8 @@ where
         }
         if let Some(p) = opened_for {
             let free = self.participants.get(&p).is_some_and(|x| x.conn.is_none());
-            if free && self.bind(&conn, p) {
+            // A transfer leg's session opens the connection with its file (RFC 4975 §5.4).
+            if free && self.bind(&conn, p) && !self.is_transfer(p) {
                 self.send_bodiless(p);
             }
         }
@@ -175,11 +176,18 @@ where
                         let _ = self.control.remove_participant(now, p);
                     }
                 }
+                Pending::Transfer(leg) => self.expire_transfer(now, leg),
             }
         }
     }
 
     fn on_decoded(&mut self, now: Instant, conn: &C, item: Decoded) {
+        // Everything on a transfer leg's connection is its session's (RFC 5547).
+        let bound = self.connections.get(conn).and_then(|c| c.bound);
+        if let Some(leg) = bound.filter(|b| self.is_transfer(*b)) {
+            self.transfer_decoded(now, leg, item);
+            return;
+        }
         let head = match &item {
             Decoded::Frame(f) => Some(&f.head),
             Decoded::Head(h) => Some(h),
@@ -224,6 +232,10 @@ where
                 return;
             }
         };
+        if self.is_transfer(p) {
+            self.transfer_decoded(now, p, item);
+            return;
+        }
         let bodiless = matches!(&item, Decoded::Frame(f)
             if f.head.method() == Some(&Method::Send)
                 && f.body.is_empty()

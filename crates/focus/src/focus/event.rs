@@ -172,6 +172,45 @@ pub enum FocusEvent<C> {
         /// Why.
         reason: CloseReason,
     },
+
+    /// A participant's file for the room arrived whole on its transfer leg (RFC 5547, see
+    /// [`FileTransferConfig`](crate::control::FileTransferConfig)), and the focus offered it
+    /// to `recipients` other participants.
+    FileReceived {
+        /// The room.
+        room: RoomId,
+        /// The sender.
+        from: ParticipantId,
+        /// The file's name, as its `a=file-selector` gave it.
+        name: Option<String>,
+        /// Its size in octets.
+        size: u64,
+        /// How many participants it is offered to.
+        recipients: usize,
+    },
+    /// A file reached a recipient: every chunk acknowledged on its transfer leg.
+    FileDelivered {
+        /// The room.
+        room: RoomId,
+        /// The sender.
+        from: ParticipantId,
+        /// The recipient.
+        to: ParticipantId,
+    },
+    /// A file did not get through: `to` is the recipient whose leg failed (its INVITE's
+    /// final status, or the MSRP status), or `None` when the file never arrived whole from
+    /// the sender (413 for a file over the limit, 400 for one that does not match its
+    /// selector's size, 499 when the sender aborted it).
+    FileFailed {
+        /// The room.
+        room: RoomId,
+        /// The sender.
+        from: ParticipantId,
+        /// The recipient, if the failure is on its leg.
+        to: Option<ParticipantId>,
+        /// The status.
+        status: u16,
+    },
 }
 
 /// Why a command of the [`Focus`](super::Focus) failed (blame: the caller, or a message that

@@ -150,6 +150,7 @@ mod config;
 mod connection;
 mod deferred;
 mod event;
+mod files;
 mod ids;
 mod participants;
 mod subscribe;
@@ -230,6 +231,10 @@ pub struct Focus<H, C> {
     held: VecDeque<deferred::HeldMessage>,
     /// The wall clock: an instant and the time it was (see [`Focus::set_wall_clock`]).
     wall_clock: Option<(Instant, crate::deferred::Timestamp)>,
+    /// File transfer legs (RFC 5547), by leg id.
+    transfers: BTreeMap<ParticipantId, files::Transfer>,
+    /// Files offered to recipients, until their leg opens.
+    offered: HashMap<ParticipantId, files::Offered>,
 }
 
 /// What a bind deadline is for.
@@ -237,6 +242,8 @@ pub struct Focus<H, C> {
 enum Pending<C> {
     Connection(C),
     Participant(ParticipantId),
+    /// A transfer leg whose file is through: the focus ends it if the sender does not.
+    Transfer(ParticipantId),
 }
 
 impl<H: fmt::Debug, C: fmt::Debug> fmt::Debug for Focus<H, C> {
@@ -310,6 +317,8 @@ where
             deferred_events: VecDeque::new(),
             wall_clock: None,
             held: VecDeque::new(),
+            transfers: BTreeMap::new(),
+            offered: HashMap::new(),
         }
     }
 
@@ -389,6 +398,7 @@ where
             self.drain_notifier(now, id, None);
         }
         self.expire_binds(now);
+        self.transfers_timeout(now);
         if let Some(d) = self.deferred.as_mut() {
             if d.poll_timeout().is_some_and(|t| t <= now) {
                 d.handle_timeout(now);
@@ -568,7 +578,7 @@ where
                 }
             }
         }
-        None
+        self.transfers_poll_transmit()
     }
 
     /// The next MSRP connection the host must open (the focus is the active side).
@@ -595,6 +605,7 @@ where
             .chain(subs)
             .chain(self.deadlines.first().map(|(t, _)| *t))
             .chain(self.deferred.as_ref().and_then(|d| d.poll_timeout()))
+            .chain(self.transfers_poll_timeout())
             .min()
     }
 
@@ -605,6 +616,7 @@ where
     /// events (NICKNAME, stalled readers, the rest passed on), then the SIP transmits.
     fn drive(&mut self, now: Instant) {
         loop {
+            self.start_transfers(now);
             let mut progressed = false;
             while let Some(event) = self.control.poll_event() {
                 progressed = true;
@@ -684,7 +696,23 @@ where
                 room,
                 participant,
                 reason,
-            } => self.on_left(now, room, participant, reason),
+            } => {
+                if !self.on_transfer_left(participant) {
+                    self.on_left(now, room, participant, reason);
+                }
+            }
+            ControlEvent::TransferOpened {
+                room,
+                participant,
+                leg,
+                msrp,
+            } => self.on_transfer_opened(now, room, participant, &leg, &msrp),
+            ControlEvent::TransferFailed {
+                room,
+                participant,
+                leg,
+                status,
+            } => self.on_transfer_failed(room, participant, &leg, status),
             ControlEvent::Rejected { room, status, why } => {
                 self.events
                     .push_back(FocusEvent::Rejected { room, status, why });

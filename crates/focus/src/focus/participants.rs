@@ -28,7 +28,7 @@ pub(super) struct Participant<C> {
     /// Its `a=path`.
     pub(super) remote: Path,
     /// The hop to connect to when the focus is the active side.
-    connect_to: Option<MsrpUri>,
+    pub(super) connect_to: Option<MsrpUri>,
     /// The MSRP connection, once bound.
     pub(super) conn: Option<C>,
     /// The bodiless SEND the focus sent to open the connection, until answered.

@@ -1,6 +1,9 @@
 //! The offerer, pending offers and the negotiated session (RFC 3264 §5, §7, §8; REQ: SDP-3).
 
-use crate::attr::{AcceptTypes, AcceptWrappedTypes, MaxSize, MediaRange, MsrpCema, Path, Setup};
+use crate::attr::{
+    AcceptTypes, AcceptWrappedTypes, FileSelector, FileTransferId, MaxSize, MediaRange, MsrpCema,
+    Path, Setup,
+};
 use crate::{Connection, Media, MediaBuilder, Origin, SessionDescription};
 
 use super::answer::Agreed;
@@ -31,7 +34,30 @@ impl Offerer {
         &self,
         origin: &Origin<'_>,
     ) -> Result<(PendingOffer, SdpOffer), NegotiationError> {
-        let sdp = offer_sdp(&self.local, origin)?;
+        self.offer(origin, None)
+    }
+
+    /// An RFC 5547 file transfer offer (§6, §8.1): the line of
+    /// [`create_offer`](Self::create_offer), plus `a=sendonly` (we push the file) or
+    /// `a=recvonly` (we pull it), `a=file-selector` and `a=file-transfer-id`. The answer is
+    /// checked by [`PendingOffer::accept_answer`] as for any offer.
+    ///
+    /// # Errors
+    /// As [`create_offer`](Self::create_offer).
+    pub fn create_file_offer(
+        &self,
+        origin: &Origin<'_>,
+        file: &FileOffer,
+    ) -> Result<(PendingOffer, SdpOffer), NegotiationError> {
+        self.offer(origin, Some(file))
+    }
+
+    fn offer(
+        &self,
+        origin: &Origin<'_>,
+        file: Option<&FileOffer>,
+    ) -> Result<(PendingOffer, SdpOffer), NegotiationError> {
+        let sdp = offer_sdp(&self.local, origin, file)?;
         Ok((
             PendingOffer {
                 offer: sdp.clone(),
@@ -42,10 +68,23 @@ impl Offerer {
     }
 }
 
-/// Writes the offer for `local`.
+/// The file of an RFC 5547 offer ([`Offerer::create_file_offer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileOffer {
+    /// `a=file-selector`: the file's name, type, size and hash, as known.
+    pub selector: FileSelector,
+    /// `a=file-transfer-id`: unique to this transfer (§6: a new one for every new transfer).
+    pub transfer_id: FileTransferId,
+    /// True when the offerer sends the file (`a=sendonly`, a push), false when it asks for
+    /// it (`a=recvonly`, a pull).
+    pub push: bool,
+}
+
+/// Writes the offer for `local`, with the attributes of `file` when it offers a file.
 fn offer_sdp(
     local: &MsrpCapabilities,
     origin: &Origin<'_>,
+    file: Option<&FileOffer>,
 ) -> Result<SessionDescription, NegotiationError> {
     let mut m = MediaBuilder::new(&Media {
         media: "message",
@@ -70,6 +109,13 @@ fn offer_sdp(
     if let Some(room) = &local.chatroom {
         let value = room.to_string();
         m = m.attribute("chatroom", (!room.is_flag()).then_some(value.as_str()));
+    }
+    if let Some(file) = file {
+        let direction = if file.push { "sendonly" } else { "recvonly" };
+        m = m
+            .attribute(direction, None)
+            .attribute(FileSelector::NAME, Some(&file.selector.to_string()))
+            .attribute(FileTransferId::NAME, Some(&file.transfer_id.to_string()));
     }
     SessionDescription::builder()
         .origin(origin)
