@@ -10,8 +10,9 @@
 //! - Private: alice's `/msg` to carol reaches carol only (SW-8, CHAT-1).
 //! - Spoofed From: dave, a raw participant, sends a good message (relayed) and then one whose
 //!   CPIM `From` is alice's URI: MSRP 403, and nobody receives it (SW-3).
-//! - File: bob's `/send` goes through the room as a `message/cpim` attachment; alice and
-//!   carol save it (`--save-dir`) byte for byte, bob gets no copy (SW-4).
+//! - File: bob's `/send` is an RFC 5547 push to the room in an INVITE of its own; the focus
+//!   takes it and offers it to alice and carol in INVITEs of its own (the anonymous carol
+//!   too), who save it (`--save-dir`) byte for byte; bob gets no copy (SDP-2).
 //! - Leave: `/quit`; the others print `EXIT`, and each client exits 0 (FOC-6).
 //! - SIGINT: the server exits 0.
 //!
@@ -466,7 +467,7 @@ fn three_clients_and_a_spoofer() {
         scene.wait_line(who, "EXIT", |l| (l == "dave").then_some(()));
     }
 
-    // --- A file through the room (REQ: SW-4) ---------------------------------------------
+    // --- A file through the room, RFC 5547 (REQ: SDP-2) ---------------------------------
     let data = file_bytes();
     let file = dir.join("payload.bin");
     std::fs::write(&file, &data).unwrap();

@@ -76,6 +76,8 @@ pub(crate) struct App {
     pub(crate) chat: Option<Link>,
     /// A file transfer's own MSRP session (RFC 5547), when the focus takes one.
     pub(crate) file_link: Option<Link>,
+    /// The dialog of the file being sent (RFC 5547), until its BYE.
+    pub(crate) file_dialog: Option<simpleim_sip::dialog::Dialog>,
     /// Deferred messages being pushed to us (seed 004 App. H), one session each.
     pub(crate) pushes: Vec<crate::push::Push>,
     pub(crate) next_link: LinkId,
@@ -128,12 +130,7 @@ impl App {
         if self.opts.register {
             self.send_register(now, true);
         }
-        let options = match (&self.opts.alias, self.opts.anonymous) {
-            (Some(a), true) => InviteOptions::anonymous(a),
-            (None, true) => InviteOptions::anonymous(&self.opts.name),
-            (Some(a), false) => InviteOptions::with_alias(a),
-            (None, false) => InviteOptions::new(),
-        };
+        let options = self.invite_options();
         let invite = self
             .client
             .join_group(&self.room, &options)
@@ -142,6 +139,16 @@ impl App {
             .send(now, Purpose::Join, invite.request().clone())?;
         self.invite = Some(invite);
         Ok(())
+    }
+
+    /// How our INVITEs ask to appear: under `--alias`, anonymously with `--anonymous`.
+    pub(crate) fn invite_options(&self) -> InviteOptions {
+        match (&self.opts.alias, self.opts.anonymous) {
+            (Some(a), true) => InviteOptions::anonymous(a),
+            (None, true) => InviteOptions::anonymous(&self.opts.name),
+            (Some(a), false) => InviteOptions::with_alias(a),
+            (None, false) => InviteOptions::new(),
+        }
     }
 
     pub(crate) fn send_register(&mut self, now: Instant, pref: bool) {

@@ -271,24 +271,32 @@ impl App {
             return;
         }
         let filename = filename.unwrap_or_else(|| "unnamed".to_owned());
+        self.received_file(&from_name, &filename, inner.as_bytes(), &payload);
+    }
+
+    /// A file from `from` arrived (through the room, or on a file transfer of its own):
+    /// saved under `--save-dir` when given, and shown.
+    pub(crate) fn received_file(
+        &mut self,
+        from: &str,
+        filename: &str,
+        content_type: &[u8],
+        data: &[u8],
+    ) {
         let saved =
             self.opts
                 .save_dir
                 .clone()
-                .and_then(|dir| match save_file(&dir, &filename, &payload) {
+                .and_then(|dir| match save_file(&dir, filename, data) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         self.out.warn(&format!("cannot save {filename}: {e}"));
                         None
                     }
                 });
-        self.out.file(
-            &from_name,
-            &filename,
-            payload.len(),
-            &inner,
-            saved.as_deref(),
-        );
+        let content_type = media_type(content_type);
+        self.out
+            .file(from, filename, data.len(), &content_type, saved.as_deref());
     }
 
     /// Sends `text` to `to` (the room, or one participant).

@@ -1,18 +1,19 @@
-//! `/send FILE`: RFC 5547 file transfer, and what the client does when the focus cannot
-//! relay one.
+//! `/send FILE`: RFC 5547 file transfer through the room, and what the client does when the
+//! focus does not relay one.
 //!
-//! The client first offers the file the RFC 5547 way: a re-INVITE in the room's dialog that
-//! keeps the chat line and adds a second `m=message` line, `a=sendonly`, with
-//! `a=file-selector` (name, type, size), `a=file-transfer-id` and its own MSRP path. A focus
-//! that relays file transfers accepts that line; the file then goes in one SEND on a
-//! session of its own, and a second re-INVITE disables the line when it is done (§9).
+//! The client offers the file the RFC 5547 way, in an INVITE of its own to the room
+//! ([`ImClient::send_file`](simpleim_focus::client::ImClient::send_file)): one
+//! `m=message` line, `a=sendonly`, with `a=file-selector` (name, type, size),
+//! `a=file-transfer-id` and the path of the file's own MSRP session. A focus that relays
+//! files (the simpleim focus with `FileTransferConfig`) answers `a=recvonly`; the client
+//! connects, sends the file in one SEND with a progress bar, and ends the dialog with BYE
+//! once every chunk is acknowledged (§9). The focus then offers the file to every other
+//! participant in INVITEs of its own, which the receiving clients accept (`push.rs`) and
+//! save.
 //!
-//! The simpleim focus relays only `message/cpim` between participants (seed 000
-//! §7.2.3.1) and its answerer has no file-transfer capability, so it answers the file line
-//! with port 0 (the chat line stays as it was), or refuses the re-INVITE with 488 (then
-//! RFC 3261 §14.1 leaves the session unchanged). The client then says so and does the
-//! closest honest thing: it sends the file through the room as one `message/cpim` whose
-//! payload is the file, with the file's Content-Type and
+//! A focus that does not relay files answers 488 (or takes no file line). The client then
+//! says so and does the closest honest thing: it sends the file through the room as one
+//! `message/cpim` whose payload is the file, with the file's Content-Type and
 //! `Content-Disposition: attachment; filename="..."`, which every participant receives
 //! (REQ: SW-4; recipients that do not accept the type get a failure report instead,
 //! SW-1). The progress bar counts the bytes written to the connection.
@@ -22,12 +23,14 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use simpleim_cpim::{Address, conference_send};
-use simpleim_focus::client::CPIM_CONTENT_TYPE;
+use simpleim_focus::client::{CPIM_CONTENT_TYPE, OutgoingInvite};
 use simpleim_msrp::{MessageId, MsrpUri, SendOptions, Session, SessionConfig};
-use simpleim_sdp::attr::{FileSelector, MediaRange};
-use simpleim_sdp::negotiate::SdpAnswer;
-use simpleim_sdp::{Media, MediaBuilder, MediaDescription, SessionDescription};
-use simpleim_sip::{HeaderName, Method, Response};
+use simpleim_sdp::attr::{
+    AcceptTypes, FileSelector, FileTransferId, MediaRange, Path as SdpPath, Setup,
+};
+use simpleim_sdp::negotiate::{FileOffer, MsrpCapabilities};
+use simpleim_sdp::{MediaBuilder, MediaDescription};
+use simpleim_sip::{Method, Response};
 
 use crate::app::{App, CHAT_LINK, describe_failure};
 use crate::io::{self, LinkId};
@@ -43,8 +46,9 @@ const FILE_LINK: LinkId = 2;
 /// Where a `/send` is.
 #[derive(Debug)]
 enum State {
-    /// The re-INVITE with the file offer is out.
-    Offering,
+    /// The INVITE with the file offer is out (`None`: it could not be sent, the file goes
+    /// through the room).
+    Offering { invite: Option<Box<OutgoingInvite>> },
     /// The file is being written on `link`, as message `message_id`; `start` is the link's
     /// byte count when it began, `total` the bytes to write.
     Sending {
@@ -69,7 +73,7 @@ pub(crate) struct FileTransfer {
 
 impl FileTransfer {
     pub(crate) fn is_offering(&self) -> bool {
-        matches!(self.state, State::Offering)
+        matches!(self.state, State::Offering { .. })
     }
 }
 
@@ -151,99 +155,79 @@ impl App {
         let content_type = guess_type(&name).to_owned();
         let session_id = format!("f{:012x}", (self.seed >> 12) & 0xffff_ffff_ffff);
         let local_uri = format!("msrp://{}:9/{session_id};tcp", self.sip.sent_by.host());
-        let file = FileTransfer {
+        let offered = self.offer_file(now, &name, &data, &content_type, &local_uri);
+        let invite = match offered {
+            Ok(invite) => {
+                self.out.notice(&format!(
+                    "offering {name} ({} bytes, {content_type}) to the room (RFC 5547)",
+                    data.len()
+                ));
+                Some(Box::new(invite))
+            }
+            Err(e) => {
+                self.out.warn(&format!("cannot offer the file: {e}"));
+                None
+            }
+        };
+        let fallback = invite.is_none();
+        self.file = Some(FileTransfer {
             name,
             data,
             content_type,
             local_uri,
-            state: State::Offering,
+            state: State::Offering { invite },
             last_shown: None,
-        };
-        match self.offer_file(now, &file) {
-            Ok(()) => {
-                self.out.notice(&format!(
-                    "offering {} ({} bytes, {}) with an RFC 5547 re-INVITE",
-                    file.name,
-                    file.data.len(),
-                    file.content_type
-                ));
-                self.file = Some(file);
-            }
-            Err(e) => {
-                self.out
-                    .warn(&format!("cannot offer the file with a re-INVITE: {e}"));
-                self.file = Some(file);
-                self.send_file_in_room(now);
-            }
+        });
+        if fallback {
+            self.send_file_in_room(now);
         }
     }
 
-    /// The SDP of a re-offer: our chat line as it was, and `file_line` second.
-    fn reoffer_sdp(&mut self, file_line: MediaBuilder) -> Result<Bytes, String> {
-        let j = self.joined.as_ref().ok_or("not in a room")?;
-        let local = j.msrp().local_sdp();
-        let mut origin = local.origin().map_err(|e| e.to_string())?;
-        self.sdp_version += 1;
-        origin.session_version = self.sdp_version;
-        let mut b = SessionDescription::builder().origin(&origin);
-        if let Some(Ok(c)) = local.connection() {
-            b = b.connection(&c);
-        }
-        let chat = local
-            .media()
-            .get(j.msrp().media_index())
-            .ok_or("no chat media line")?;
-        b = b
-            .media(copy_media(chat).map_err(|e| e.to_string())?)
-            .media(file_line);
-        Ok(b.build().map_err(|e| e.to_string())?.to_bytes())
-    }
-
-    /// Sends the re-INVITE with `body` (RFC 3261 §14.1), refreshing the session timer too
-    /// (RFC 4028 §7.4).
-    fn reinvite(&mut self, now: Instant, body: Bytes, purpose: Purpose) -> Result<(), String> {
-        let headers = self.timer.refresh_request().unwrap_or(self.timer_request);
-        let request = self.dialog_request(Method::Invite).and_then(|b| {
-            headers
-                .apply(b)
-                .header(HeaderName::Supported, "timer")
-                .body("application/sdp", body)
-                .build()
-                .map_err(|e| e.to_string())
-        })?;
-        self.sip.send(now, purpose, request)
-    }
-
-    /// The RFC 5547 offer (§8.2: the sender's `sendonly` line with the file selector).
-    fn offer_file(&mut self, now: Instant, file: &FileTransfer) -> Result<(), String> {
-        let media_type = MediaRange::parse(&Bytes::from(file.content_type.clone()))
+    /// The RFC 5547 offer (§8.1: the sender's `sendonly` line with the file selector) in an
+    /// INVITE to the room.
+    fn offer_file(
+        &mut self,
+        now: Instant,
+        name: &str,
+        data: &Bytes,
+        content_type: &str,
+        local_uri: &str,
+    ) -> Result<OutgoingInvite, String> {
+        let media_type = MediaRange::parse(&Bytes::copy_from_slice(content_type.as_bytes()))
             .map_err(|e| e.to_string())?;
         let selector = FileSelector::builder()
-            .name(file.name.as_bytes())
+            .name(name.as_bytes())
             .media_type(media_type)
-            .size(file.data.len() as u64)
+            .size(data.len() as u64)
             .build()
             .map_err(|e| e.to_string())?;
-        let transfer_id = format!("t{:016x}", self.seed.rotate_left(29));
-        let line = MediaBuilder::new(&Media {
-            media: "message",
-            port: 9,
-            port_count: None,
-            proto: "TCP/MSRP",
-            formats: "*",
-        })
-        .attribute("sendonly", None)
-        .attribute("accept-types", Some(&file.content_type))
-        .attribute("path", Some(&file.local_uri))
-        .attribute("setup", Some("active"))
-        .attribute(FileSelector::NAME, Some(&selector.to_string()))
-        .attribute("file-transfer-id", Some(&transfer_id))
-        .attribute("file-disposition", Some("attachment"));
-        let body = self.reoffer_sdp(line)?;
-        self.reinvite(now, body, Purpose::FileOffer)
+        let transfer_id = FileTransferId::new(&format!("t{:016x}", self.seed.rotate_left(29)))
+            .map_err(|e| e.to_string())?;
+        let path = SdpPath::parse(&Bytes::copy_from_slice(local_uri.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        let accept = AcceptTypes::parse(&Bytes::copy_from_slice(content_type.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        // We connect (`active`): no listening socket needed.
+        let caps = MsrpCapabilities::builder(path, accept)
+            .setup(Setup::Active)
+            .build();
+        let file = FileOffer {
+            selector,
+            transfer_id,
+            push: true,
+        };
+        let room = self.room.clone();
+        let options = self.invite_options();
+        let invite = self
+            .client
+            .send_file(&room, &options, caps, &file)
+            .map_err(|e| e.to_string())?;
+        self.sip
+            .send(now, Purpose::FileOffer, invite.request().clone())?;
+        Ok(invite)
     }
 
-    /// The focus answered the file offer.
+    /// The focus answered the file offer: on a 2xx, ACK it, connect, and send the file.
     pub(crate) fn on_file_offer_response(&mut self, now: Instant, r: &Response) {
         let code = r.code();
         if code < 200 {
@@ -253,43 +237,46 @@ impl App {
             self.file_refused(now, &describe_failure(r));
             return;
         }
-        self.ack_in_dialog(now, r);
-        if let Ok(n) = self
-            .timer
-            .refresh_request()
-            .unwrap_or(self.timer_request)
-            .negotiate_uac(r)
-        {
-            self.timer.handle_negotiated(now, n);
-        }
-        let answer = SdpAnswer::parse(r.body()).ok();
-        let line = answer.as_ref().and_then(|a| a.as_sdp().media().get(1));
-        let accepted = line.is_some_and(|m| {
-            m.media().is_ok_and(|l| l.port != 0) && m.attribute(FileSelector::NAME).is_some()
-        });
-        if !accepted {
-            self.file_refused(
-                now,
-                "200 OK with the file line rejected (port 0): the focus does not relay RFC 5547 file transfers",
-            );
-            return;
-        }
-        if let Some(m) = line {
-            if let Err(e) = self.start_file_link(now, m) {
-                self.out
-                    .warn(&format!("the file session could not be opened: {e}"));
-                self.file_refused(now, "the file session could not be opened");
+        let joined = match self.file.as_ref().map(|f| &f.state) {
+            Some(State::Offering {
+                invite: Some(invite),
+            }) => invite.accept(r),
+            _ => return,
+        };
+        let joined = match joined {
+            Ok(j) => j,
+            Err(e) => {
+                self.file_refused(now, &format!("a 200 OK that does not fit the offer: {e}"));
+                return;
             }
+        };
+        let sent_by = self.sip.sent_by.clone();
+        if let Ok(ack) = joined
+            .dialog()
+            .ack(r, &sent_by, &mut self.sip.ids)
+            .and_then(|b| b.build().map_err(Into::into))
+        {
+            let _ = self.sip.send_ack(now, ack);
+        }
+        let path = joined.focus_path().to_string();
+        let max_size = joined.msrp().peer_max_size();
+        self.file_dialog = Some(joined.dialog().clone());
+        if let Err(e) = self.start_file_link(now, &path, max_size) {
+            self.out
+                .warn(&format!("the file session could not be opened: {e}"));
+            self.file = None;
+            self.close_file_session(now);
         }
     }
 
-    /// The focus took the file line: one SEND on the file's own session (RFC 5547 §8).
-    fn start_file_link(&mut self, now: Instant, m: &MediaDescription) -> Result<(), String> {
+    /// The focus took the file: one SEND on the file's own session (RFC 5547 §8).
+    fn start_file_link(
+        &mut self,
+        now: Instant,
+        path: &str,
+        max_size: Option<u64>,
+    ) -> Result<(), String> {
         let file = self.file.as_mut().ok_or("no file")?;
-        let path = m
-            .attribute("path")
-            .and_then(|a| a.value)
-            .ok_or("no a=path on the file line")?;
         let remote = msrp_path(path)?;
         let local: MsrpUri = file
             .local_uri
@@ -301,10 +288,7 @@ impl App {
             Box::new(simpleim_msrp::SeededIds::new(self.seed ^ 0xf11e)),
         );
         config.chunk_size = u64::MAX;
-        config.remote_max_size = m
-            .attribute("max-size")
-            .and_then(|a| a.value)
-            .and_then(|v| v.trim().parse().ok());
+        config.remote_max_size = max_size;
         let mut link = Link::new(FILE_LINK, Session::new(config));
         // We offered `active`: the answerer is passive and we connect.
         let addr = first_hop(&remote)?;
@@ -470,29 +454,27 @@ impl App {
         self.close_file_session(now);
     }
 
-    /// Ends the file's own session (RFC 5547 §9): its connection, and its media line in a
-    /// re-INVITE (port 0).
+    /// Ends the file's own session (RFC 5547 §9): its connection, and its dialog with BYE.
     fn close_file_session(&mut self, now: Instant) {
-        let Some(mut link) = self.file_link.take() else {
+        if let Some(mut link) = self.file_link.take() {
+            link.session.close();
+            let _ = link.flush();
+            link.shutdown();
+        }
+        let Some(mut dialog) = self.file_dialog.take() else {
             return;
         };
-        link.session.close();
-        let _ = link.flush();
-        link.shutdown();
-        let off = MediaBuilder::new(&Media {
-            media: "message",
-            port: 0,
-            port_count: None,
-            proto: "TCP/MSRP",
-            formats: "*",
-        });
-        match self.reoffer_sdp(off) {
-            Ok(body) => {
-                if let Err(e) = self.reinvite(now, body, Purpose::FileClose) {
+        let sent_by = self.sip.sent_by.clone();
+        let bye = dialog
+            .request(Method::Bye, &sent_by, &mut self.sip.ids)
+            .and_then(|b| b.build().map_err(Into::into));
+        match bye {
+            Ok(bye) => {
+                if let Err(e) = self.sip.send(now, Purpose::FileClose, bye) {
                     self.out.warn(&e);
                 }
             }
-            Err(e) => self.out.warn(&e),
+            Err(e) => self.out.warn(&format!("cannot end the file session: {e}")),
         }
     }
 }

@@ -161,6 +161,7 @@ fn run(opts: Options) -> Result<i32, String> {
         roster: Roster::default(),
         chat: None,
         file_link: None,
+        file_dialog: None,
         pushes: Vec::new(),
         next_link: 10,
         local_msrp,

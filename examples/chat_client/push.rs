@@ -1,15 +1,20 @@
-//! Deferred messages (REQ: DEF-2; seed 004 App. H): when we REGISTER, the server's
-//! deferred-messaging service pushes what was stored for us while we were away. It sends an
-//! INVITE with an MSRP offer; we answer it (we connect, `a=setup:active`), send a bodiless
-//! SEND so that the service can bind the connection, receive one SEND per stored message,
-//! and answer its BYE.
+//! Sessions the server opens to us: deferred messages and files.
+//!
+//! - Deferred messages (REQ: DEF-2; seed 004 App. H): when we REGISTER, the server's
+//!   deferred-messaging service pushes what was stored for us while we were away.
+//! - Files (RFC 5547): a file another participant sent to the room, which the focus offers
+//!   us with `a=sendonly` and `a=file-selector`; it is saved under `--save-dir`.
+//!
+//! Both come as an INVITE with an MSRP offer; we answer it (we connect, `a=setup:active`),
+//! send a bodiless SEND so that the server can bind the connection, receive the SENDs, and
+//! answer its BYE.
 
 use std::time::Instant;
 
 use bytes::Bytes;
 use simpleim_cpim::CpimMessage;
 use simpleim_msrp::{Event, Session, SessionConfig};
-use simpleim_sdp::attr::{AcceptTypes, Setup};
+use simpleim_sdp::attr::{AcceptTypes, FileSelector, Setup};
 use simpleim_sdp::negotiate::{MsrpCapabilities, SdpOffer, answer_session};
 use simpleim_sip::dialog::{Dialog, DialogId};
 use simpleim_sip::transaction::ServerKey;
@@ -25,6 +30,36 @@ pub(crate) struct Push {
     dialog: Dialog,
     pub(crate) link: Link,
     delivered: usize,
+    /// The file offered, when this is a file transfer: its name and who sent it.
+    file: Option<(String, String)>,
+}
+
+/// The name in the `a=file-selector` of an offer, when it offers a file (RFC 5547 §6).
+fn offered_file(offer: &SdpOffer) -> Option<String> {
+    offer.as_sdp().media().iter().find_map(|m| {
+        let value = m.attribute(FileSelector::NAME)?.value?;
+        let selector = FileSelector::parse(&Bytes::copy_from_slice(value.as_bytes())).ok()?;
+        Some(selector.name().map_or_else(
+            || "unnamed".to_owned(),
+            |n| String::from_utf8_lossy(&n).into_owned(),
+        ))
+    })
+}
+
+/// Who a focus's INVITE names as the sender: the display name of its From (the sender's
+/// alias), else its URI.
+fn sender_of(request: &Request) -> String {
+    request
+        .headers()
+        .typed::<simpleim_sip::header::From>()
+        .and_then(Result::ok)
+        .map_or_else(
+            || "?".to_owned(),
+            |f| {
+                f.0.display_name_text()
+                    .map_or_else(|| f.uri().to_string(), |d| d.into_owned())
+            },
+        )
 }
 
 impl App {
@@ -62,8 +97,10 @@ impl App {
             .map_err(|e| (500, e.to_string()))?;
         let any =
             AcceptTypes::parse(&Bytes::from_static(b"*")).map_err(|e| (500, e.to_string()))?;
+        let file = offered_file(&offer).map(|name| (name, sender_of(request)));
         let caps = MsrpCapabilities::builder(path, any)
             .setup(Setup::Active)
+            .file_transfer(file.is_some())
             .build();
         self.sdp_version += 1;
         let origin = simpleim_sdp::Origin {
@@ -114,10 +151,15 @@ impl App {
             .map_err(|e| (500, e.to_string()))?;
         self.sip.respond(now, key, ok);
         self.next_link += 1;
+        if let Some((name, from)) = &file {
+            self.out
+                .notice(&format!("receiving the file {name} from {from} (RFC 5547)"));
+        }
         self.pushes.push(Push {
             dialog,
             link,
             delivered: 0,
+            file,
         });
         Ok(())
     }
@@ -174,6 +216,15 @@ impl App {
             Event::Message {
                 content_type, body, ..
             } if !body.is_empty() => {
+                let file = self
+                    .pushes
+                    .iter()
+                    .find(|p| p.link.id == link)
+                    .and_then(|p| p.file.clone());
+                if let Some((name, from)) = file {
+                    self.received_file(&from, &name, &content_type, &body);
+                    return;
+                }
                 let (from, text) = stored_message(&content_type, body);
                 if let Some(p) = self.pushes.iter_mut().find(|p| p.link.id == link) {
                     p.delivered += 1;

@@ -42,10 +42,7 @@ impl App {
     fn on_response(&mut self, now: Instant, purpose: Purpose, r: &Response) {
         // Responses to requests in the room's dialog move the dialog on (RFC 3261 §12.2.1.2):
         // a 481 or 408 ends it.
-        if matches!(
-            purpose,
-            Purpose::Bye | Purpose::Refresh | Purpose::FileOffer | Purpose::FileClose
-        ) {
+        if matches!(purpose, Purpose::Bye | Purpose::Refresh) {
             let ended = self.joined.as_mut().is_some_and(|j| {
                 let _ = j.dialog_mut().handle_response(r);
                 j.dialog().state() == simpleim_sip::dialog::DialogState::Terminated
@@ -71,7 +68,8 @@ impl App {
             }
             Purpose::Refresh => self.on_refresh_response(now, r),
             Purpose::FileOffer => self.on_file_offer_response(now, r),
-            Purpose::FileClose => self.ack_in_dialog(now, r),
+            // The file's dialog is over with our BYE, whatever the answer.
+            Purpose::FileClose => {}
         }
     }
 
@@ -100,8 +98,10 @@ impl App {
                     s.handle_request_failed(now, request);
                 }
             }
+            Purpose::FileOffer => self.file_refused(now, &format!("no final answer ({what})")),
+            Purpose::FileClose => {}
             // RFC 3261 §12.2.1.2: a request in the dialog without an answer ends it.
-            Purpose::Refresh | Purpose::Bye | Purpose::FileOffer | Purpose::FileClose => {
+            Purpose::Refresh | Purpose::Bye => {
                 if let Some(j) = self.joined.as_mut() {
                     j.dialog_mut().handle_request_failed(request);
                 }
@@ -243,25 +243,6 @@ impl App {
             return;
         }
         self.subscribe(now);
-    }
-
-    /// ACKs a 2xx to one of our re-INVITEs.
-    pub(crate) fn ack_in_dialog(&mut self, now: Instant, r: &Response) {
-        if !(200..300).contains(&r.code()) {
-            return;
-        }
-        let sent_by = self.sip.sent_by.clone();
-        let Some(j) = self.joined.as_ref() else {
-            return;
-        };
-        if let Ok(ack) = j
-            .dialog()
-            .ack(r, &sent_by, &mut self.sip.ids)
-            .and_then(|b| b.build().map_err(Into::into))
-        {
-            let _ = self.sip.send_ack(now, ack.clone());
-            self.ack = Some(ack);
-        }
     }
 
     fn on_refresh_response(&mut self, now: Instant, r: &Response) {

@@ -44,9 +44,9 @@ pub(crate) enum Purpose {
     Refresh,
     /// The CANCEL of the join, when leaving before its answer.
     Cancel,
-    /// The re-INVITE offering a file (RFC 5547).
+    /// The INVITE offering a file to the room (RFC 5547).
     FileOffer,
-    /// The re-INVITE that closes the file's media line after the transfer.
+    /// The BYE that ends the file's dialog after the transfer.
     FileClose,
 }
 

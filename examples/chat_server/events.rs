@@ -61,6 +61,35 @@ pub(crate) fn log_focus_event(host: &Host, event: &FocusEvent<MsrpConn>) {
         }
         FocusEvent::RoomCreated { room, identity } => info!(%room, %identity, "room created"),
         FocusEvent::RoomReleased { room } => info!(%room, "room released"),
+        FocusEvent::FileReceived {
+            room,
+            from,
+            name,
+            size,
+            recipients,
+        } => info!(
+            room = %host.room_uri(*room),
+            %from,
+            name = name.as_deref().unwrap_or(""),
+            size,
+            recipients,
+            "file received, offered to the room"
+        ),
+        FocusEvent::FileDelivered { room, from, to } => {
+            info!(room = %host.room_uri(*room), %from, %to, "file delivered");
+        }
+        FocusEvent::FileFailed {
+            room,
+            from,
+            to,
+            status,
+        } => warn!(
+            room = %host.room_uri(*room),
+            %from,
+            to = to.map(|t| t.to_string()).unwrap_or_default(),
+            status,
+            "file not delivered"
+        ),
         // Logged by the host as it closes the connection.
         FocusEvent::CloseConnection { .. } => {}
         other => debug!(event = ?other, "focus event"),

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 use simpleim::focus::control::{
-    ControlConfig, GroupPolicy, Members, MsrpEndpoint, RoomConfig, RoomId,
+    ControlConfig, FileTransferConfig, GroupPolicy, Members, MsrpEndpoint, RoomConfig, RoomId,
 };
 use simpleim::focus::deferred::DeferredConfig;
 use simpleim::focus::{DeferredSetup, Focus, FocusConfig, IdFactory};
@@ -96,6 +96,8 @@ pub(crate) fn build_focus(
         TransactionConfig::new(Box::new(SeededIds::new(seed()?))),
     );
     control.require_asserted_identity = settings.require_asserted_identity;
+    // Files sent to a room are relayed to its participants (RFC 5547, up to 16 MiB).
+    control.file_transfer = Some(FileTransferConfig::default());
     let mut config = FocusConfig::new(control, id_factory(seed()?));
     // Each room's policy decides who may send private messages (REQ: SW-8 a).
     config.allow_private_messages = true;

@@ -198,6 +198,12 @@ fn push_file(sim: &mut Sim, i: usize, selector: &FileSelector, body: Bytes) -> R
 /// answer says `a=setup:active`) and binds the connection with a bodiless SEND. Returns
 /// the side's index with 200.
 fn take_file(sim: &mut Sim, i: usize, code: u16) -> Option<usize> {
+    take_file_when(sim, i, code, false)
+}
+
+/// As [`take_file`]; with `early` the client connects and binds before its 200 reaches the
+/// focus (RFC 4975 §5.4 allows it: the answerer is the active side).
+fn take_file_when(sim: &mut Sim, i: usize, code: u16, early: bool) -> Option<usize> {
     let invite = sim.requests(i, &Method::Invite).pop().expect("an INVITE");
     let name = sim.clients[i].name.clone();
     let mut b = Response::for_request(&invite, code, &mut SeededIds::new(40 + i as u64));
@@ -222,8 +228,14 @@ fn take_file(sim: &mut Sim, i: usize, code: u16) -> Option<usize> {
             )
             .body("application/sdp", answer.to_bytes());
     }
-    sim.deliver(i, &Message::Response(b.build().unwrap()));
-    let focus_path = side_path?;
+    let response = Message::Response(b.build().unwrap());
+    let Some(focus_path) = side_path else {
+        sim.deliver(i, &response);
+        return None;
+    };
+    if !early {
+        sim.deliver(i, &response);
+    }
     let local = file_uri(&name, 2);
     let side = sim.open_side(&local, &focus_path);
     let conn = sim.sides[side].conn;
@@ -234,6 +246,9 @@ fn take_file(sim: &mut Sim, i: usize, code: u16) -> Option<usize> {
     let now = sim.now;
     sim.focus.handle_msrp(now, conn, bind.as_bytes());
     sim.settle();
+    if early {
+        sim.deliver(i, &response);
+    }
     Some(side)
 }
 
@@ -483,5 +498,31 @@ fn an_unsized_file_over_the_limit_is_refused_with_413() {
         !sim.events
             .iter()
             .any(|e| matches!(e, FocusEvent::FileReceived { .. }))
+    );
+}
+
+// REQ: SDP-2: a recipient may connect and bind before its 2xx reaches the focus (the
+// answerer is the active side and connects as soon as it answers, RFC 4975 §5.4): the
+// focus holds the connection for the offered leg and sends the file once the 2xx comes.
+#[test]
+fn a_recipient_that_connects_before_its_200_arrives_gets_the_file() {
+    let mut sim = sim_with_files(1 << 20);
+    let (a, b, c) = three(&mut sim);
+    let file = file_bytes(10_000);
+    let sel = selector("early.bin", "application/octet-stream", Some(10_000));
+    push_file(&mut sim, a, &sel, file.clone());
+    let sb = take_file_when(&mut sim, b, 200, true).unwrap();
+    let sc = take_file_when(&mut sim, c, 200, true).unwrap();
+    for side in [sb, sc] {
+        let got = side_messages(&sim, side);
+        assert_eq!(got.len(), 1, "{:?}", sim.sides[side].received);
+        assert_eq!(got[0].1, file);
+    }
+    // The bodiless SEND of the early connection was answered 200, not 481.
+    assert!(
+        !sim.sides[sb]
+            .received
+            .iter()
+            .any(|e| matches!(e, Event::SendFailed { .. }))
     );
 }

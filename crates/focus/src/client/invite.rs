@@ -8,7 +8,7 @@ use bytes::Bytes;
 use simpleim_cpim::Address;
 use simpleim_sdp::Origin;
 use simpleim_sdp::SessionDescription;
-use simpleim_sdp::negotiate::{Offerer, PendingOffer, SdpOffer};
+use simpleim_sdp::negotiate::{FileOffer, MsrpCapabilities, Offerer, PendingOffer, SdpOffer};
 use simpleim_sip::header::{PrivValue, Privacy, Refresher, SessionExpires};
 use simpleim_sip::{HeaderName, IdKind, Method, NameAddr, Request, SipUri, Uri};
 
@@ -221,9 +221,51 @@ impl ImClient {
         )
     }
 
+    /// An INVITE that pushes a file to the group `group` (RFC 5547 §8.1): the headers of
+    /// §6.1.3.1 and an offer of one `m=message` line from `msrp` (the file's own session:
+    /// its path, its accept-types the file's type) with `a=sendonly`, the file's
+    /// `a=file-selector` and `a=file-transfer-id`. A focus that relays files (see
+    /// [`FileTransferConfig`](crate::control::FileTransferConfig)) takes it from a
+    /// participant of the room and offers it to the others. Its 2xx is read with
+    /// [`OutgoingInvite::accept`]; the dialog ends with a BYE once the file is sent.
+    ///
+    /// # Errors
+    /// [`ClientError`] when the configured values cannot be written.
+    pub fn send_file(
+        &mut self,
+        group: &SipUri,
+        options: &InviteOptions,
+        msrp: MsrpCapabilities,
+        file: &FileOffer,
+    ) -> Result<OutgoingInvite, ClientError> {
+        let (offer, sdp) = self.offer_of(msrp, Some(file))?;
+        let kind = SessionKind::PreDefined {
+            group: group.clone(),
+        };
+        self.invite(
+            group,
+            options,
+            kind,
+            offer,
+            "application/sdp",
+            sdp.to_bytes(),
+            false,
+        )
+    }
+
     /// The SDP offer of [`ClientConfig::msrp`](super::ClientConfig::msrp), with a fresh
     /// session id.
     fn offer(&mut self) -> Result<(PendingOffer, SdpOffer), ClientError> {
+        let msrp = self.config().msrp.clone();
+        self.offer_of(msrp, None)
+    }
+
+    /// An offer of `msrp` (and of `file`), with a fresh session id.
+    fn offer_of(
+        &mut self,
+        msrp: MsrpCapabilities,
+        file: Option<&FileOffer>,
+    ) -> Result<(PendingOffer, SdpOffer), ClientError> {
         let id = self.next_id(IdKind::CallId);
         let address = self.config().sdp_address.clone();
         let origin = Origin {
@@ -238,7 +280,11 @@ impl ImClient {
             },
             unicast_address: &address,
         };
-        Ok(Offerer::new(self.config().msrp.clone()).create_offer(&origin)?)
+        let offerer = Offerer::new(msrp);
+        Ok(match file {
+            Some(file) => offerer.create_file_offer(&origin, file)?,
+            None => offerer.create_offer(&origin)?,
+        })
     }
 
     /// The INVITE of seed 004 §6.1.3.1 to `target` with `body`.

@@ -221,8 +221,9 @@ impl<H: TransportHandle + Clone> Control<H> {
     /// Offers `selector`'s file to participant `to` of `room` in an INVITE of the focus (an
     /// outbound transfer leg, see the [module documentation](self)); `display` is the
     /// display name of its From (the room's identity), such as the sender's alias. Returns
-    /// the leg's id: [`ControlEvent::TransferOpened`] or [`ControlEvent::TransferFailed`]
-    /// follows.
+    /// the leg's id and the focus's MSRP URI in the offer (the participant may connect to
+    /// it before its 2xx arrives, RFC 4975 §5.4): [`ControlEvent::TransferOpened`] or
+    /// [`ControlEvent::TransferFailed`] follows.
     ///
     /// # Errors
     /// [`CommandError::UnknownParticipant`] when `to` is not a participant of `room`;
@@ -236,7 +237,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         to: ParticipantId,
         selector: &FileSelector,
         display: Option<&str>,
-    ) -> Result<ParticipantId, CommandError> {
+    ) -> Result<(ParticipantId, simpleim_msrp::MsrpUri), CommandError> {
         let Some(config) = self.config.file_transfer else {
             return Err(CommandError::NotOffered(488));
         };
@@ -262,10 +263,10 @@ impl<H: TransportHandle + Clone> Control<H> {
             }),
         };
         let handle = p.handle.clone();
-        let (_, participant) = self
+        let (_, participant, local) = self
             .send_leg_invite(now, room, spec, handle)
             .map_err(CommandError::NotOffered)?;
-        Ok(participant)
+        Ok((participant, local))
     }
 
     /// The offer of an outbound transfer leg: a push of `leg`'s file with a fresh transfer

@@ -149,8 +149,8 @@ pub use config::{
 };
 pub use directory::{GroupDefinition, GroupDirectory, MemoryDirectory};
 pub use error::{CommandError, RoomError};
-pub use files::{FILE_TOO_LARGE, FileTransferConfig, ONLY_FILE_PUSH, TransferLeg};
 pub use event::{ControlEvent, LeaveReason, MsrpSession, ParticipantId, RejectReason, RoomId};
+pub use files::{FILE_TOO_LARGE, FileTransferConfig, ONLY_FILE_PUSH, TransferLeg};
 pub use invite::{
     ANONYMITY_NOT_ALLOWED, CONFERENCE_URI_DOES_NOT_EXIST, ISFOCUS_ALREADY_ASSIGNED,
     TOO_MANY_PARTICIPANTS, WARN_ANONYMITY, WARN_MISC,

@@ -212,7 +212,7 @@ impl<H: TransportHandle + Clone> Control<H> {
             transfer: None,
         };
         self.send_leg_invite(now, room, spec, handle)
-            .map(|(key, _)| key)
+            .map(|(key, _, _)| key)
     }
 
     /// Sends an INVITE of the focus (a member's, or a transfer leg's) and keeps its leg;
@@ -223,7 +223,7 @@ impl<H: TransportHandle + Clone> Control<H> {
         room: RoomId,
         spec: LegSpec,
         handle: H,
-    ) -> Result<(ClientKey, ParticipantId), u16> {
+    ) -> Result<(ClientKey, ParticipantId, simpleim_msrp::MsrpUri), u16> {
         let LegSpec {
             target,
             request_uri,
@@ -302,14 +302,14 @@ impl<H: TransportHandle + Clone> Control<H> {
                 handle,
                 request,
                 offer: Some(offer),
-                local,
+                local: local.clone(),
                 provisional: false,
                 cancel: false,
                 referrer: None,
                 transfer,
             },
         );
-        Ok((key, participant))
+        Ok((key, participant, local))
     }
 
     /// A response to a member's INVITE (REQ: FOC-3).

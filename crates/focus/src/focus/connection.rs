@@ -127,6 +127,7 @@ where
         let Some(c) = self.connections.remove(&conn) else {
             return;
         };
+        self.forget_early(&conn);
         if let Some(p) = c.bound {
             if let Some(x) = self.participants.get_mut(&p) {
                 x.conn = None;
@@ -188,6 +189,10 @@ where
             self.transfer_decoded(now, leg, item);
             return;
         }
+        if let Some(leg) = bound.filter(|b| self.is_offered(*b)) {
+            self.hold_early(conn, leg, item);
+            return;
+        }
         let head = match &item {
             Decoded::Frame(f) => Some(&f.head),
             Decoded::Head(h) => Some(h),
@@ -215,6 +220,13 @@ where
                 .and_then(|x| x.bind_tid.take_if(|t| *t == head.transaction_id()));
             if ours.is_none() {
                 self.forward(now, p, item);
+            }
+            return;
+        }
+        if let (Some(leg), None) = (target.filter(|t| self.is_offered(*t)), bound) {
+            let head = head.clone();
+            if !self.hold_early(conn, leg, item) {
+                self.answer(conn, bound, &head, 481);
             }
             return;
         }
@@ -370,7 +382,7 @@ where
         }
     }
 
-    fn forget_connection(&mut self, conn: &C, reason: CloseReason) {
+    pub(super) fn forget_connection(&mut self, conn: &C, reason: CloseReason) {
         if let Some(c) = self.connections.remove(conn) {
             if let Some(p) = c.bound {
                 if let Some(x) = self.participants.get_mut(&p) {

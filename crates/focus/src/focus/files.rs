@@ -61,11 +61,19 @@ pub(super) struct Transfer {
 }
 
 /// A file offered to a recipient, until its leg opens.
-pub(super) struct Offered {
+pub(super) struct Offered<C> {
     sender: ParticipantId,
     content_type: String,
     body: Bytes,
+    /// The focus's URI in the offer (in the demux from the offer on).
+    local: simpleim_msrp::MsrpUri,
+    /// A connection the recipient opened before its 2xx arrived, and what came on it.
+    early: Option<(C, Vec<Decoded>)>,
 }
+
+/// The most frames (or pieces) kept from a connection opened before its leg's 2xx: a
+/// bodiless SEND is one.
+const MAX_EARLY: usize = 8;
 
 impl<H, C> Focus<H, C>
 where
@@ -91,7 +99,10 @@ where
             None
         } else {
             match self.offered.remove(&leg_id) {
-                Some(o) => Some(o),
+                Some(o) => {
+                    self.demux.remove(&o.local);
+                    Some(o)
+                }
                 // Nothing to send (the focus forgot it): end the leg.
                 None => {
                     let _ = self.control.remove_participant(now, leg_id);
@@ -152,9 +163,14 @@ where
         );
         self.deadlines
             .insert((now + self.limits.bind_timeout, Pending::Participant(leg_id)));
-        let (sender, recipient, to_send) = match offered {
-            Some(o) => (o.sender, Some(leg.peer), Some((o.content_type, o.body))),
-            None => (leg.peer, None, None),
+        let (sender, recipient, to_send, early) = match offered {
+            Some(o) => (
+                o.sender,
+                Some(leg.peer),
+                Some((o.content_type, o.body)),
+                o.early,
+            ),
+            None => (leg.peer, None, None, None),
         };
         self.transfers.insert(
             leg_id,
@@ -168,6 +184,58 @@ where
                 done: false,
             },
         );
+        // The connection the recipient opened early is the leg's now, with what came on it.
+        if let Some((conn, items)) = early {
+            if let Some(p) = self.participants.get_mut(&leg_id) {
+                p.conn = Some(conn);
+            }
+            for item in items {
+                self.transfer_decoded(now, leg_id, item);
+            }
+        }
+    }
+
+    /// The early connection of an offered leg closed: the leg waits for another.
+    pub(super) fn forget_early(&mut self, conn: &C) {
+        for o in self.offered.values_mut() {
+            if o.early.as_ref().is_some_and(|(c, _)| c == conn) {
+                o.early = None;
+            }
+        }
+    }
+
+    /// Whether `leg` is offered and waits for its 2xx.
+    pub(super) fn is_offered(&self, leg: ParticipantId) -> bool {
+        self.offered.contains_key(&leg)
+    }
+
+    /// A frame on a connection the recipient of an offered leg opened before its 2xx
+    /// reached the focus (RFC 4975 §5.4 lets the answerer connect as soon as it answers):
+    /// kept for the leg's session, within [`MAX_EARLY`]; beyond, the connection is closed.
+    /// Returns false when the connection cannot be the leg's (another one was first).
+    pub(super) fn hold_early(&mut self, conn: &C, leg: ParticipantId, item: Decoded) -> bool {
+        let Some(o) = self.offered.get_mut(&leg) else {
+            return false;
+        };
+        match &mut o.early {
+            None => {
+                o.early = Some((conn.clone(), vec![item]));
+                if let Some(c) = self.connections.get_mut(conn) {
+                    c.bound = Some(leg);
+                }
+                true
+            }
+            Some((c, items)) if c == conn => {
+                if items.len() < MAX_EARLY {
+                    items.push(item);
+                } else {
+                    o.early = None;
+                    self.forget_connection(conn, super::CloseReason::ProtocolError);
+                }
+                true
+            }
+            Some(_) => false,
+        }
     }
 
     /// An outbound leg was not established.
@@ -179,6 +247,10 @@ where
         status: u16,
     ) {
         if let Some(o) = self.offered.remove(&leg_id) {
+            self.demux.remove(&o.local);
+            if let Some((conn, _)) = o.early {
+                self.forget_connection(&conn, super::CloseReason::Unused);
+            }
             self.events.push_back(FocusEvent::FileFailed {
                 room,
                 from: o.sender,
@@ -328,19 +400,23 @@ where
             .collect();
         let mut offered = 0usize;
         for to in recipients {
-            let Ok(leg_id) = self
-                .control
-                .offer_file(now, room, to, &selector, display.as_deref())
+            let Ok((leg_id, local)) =
+                self.control
+                    .offer_file(now, room, to, &selector, display.as_deref())
             else {
                 continue;
             };
             offered += 1;
+            // Early connections are routed by the URI of the offer.
+            let _ = self.demux.insert(local.clone(), MatchMode::FullUri, leg_id);
             self.offered.insert(
                 leg_id,
                 Offered {
                     sender,
                     content_type: content_type.clone(),
                     body: body.clone(),
+                    local,
+                    early: None,
                 },
             );
         }
@@ -420,7 +496,9 @@ where
     /// A transfer leg left (its BYE, or the focus's): forget its session and connection.
     /// Returns false when `leg` is not a transfer leg.
     pub(super) fn on_transfer_left(&mut self, leg: ParticipantId) -> bool {
-        self.offered.remove(&leg);
+        if let Some(o) = self.offered.remove(&leg) {
+            self.demux.remove(&o.local);
+        }
         let Some(mut t) = self.transfers.remove(&leg) else {
             return false;
         };

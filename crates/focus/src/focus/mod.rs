@@ -234,7 +234,7 @@ pub struct Focus<H, C> {
     /// File transfer legs (RFC 5547), by leg id.
     transfers: BTreeMap<ParticipantId, files::Transfer>,
     /// Files offered to recipients, until their leg opens.
-    offered: HashMap<ParticipantId, files::Offered>,
+    offered: HashMap<ParticipantId, files::Offered<C>>,
 }
 
 /// What a bind deadline is for.
