@@ -515,7 +515,11 @@ mod tests {
             b"<presence xmlns='urn:other' entity='a'/>",
         ];
         for case in cases {
-            assert!(Presence::parse(case).is_err(), "{}", String::from_utf8_lossy(case));
+            assert!(
+                Presence::parse(case).is_err(),
+                "{}",
+                String::from_utf8_lossy(case)
+            );
         }
     }
 }

@@ -151,7 +151,9 @@ mod connection;
 mod deferred;
 mod event;
 mod ids;
+pub mod pager;
 mod participants;
+pub mod presence;
 mod subscribe;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -230,6 +232,10 @@ pub struct Focus<H, C> {
     held: VecDeque<deferred::HeldMessage>,
     /// The wall clock: an instant and the time it was (see [`Focus::set_wall_clock`]).
     wall_clock: Option<(Instant, crate::deferred::Timestamp)>,
+    /// Pager-mode group messages (REQ: GRP-1), when configured.
+    pager: Option<pager::Pager>,
+    /// The presence source (REQ: PRES-1), when configured.
+    presence: Option<presence::PresenceSource>,
 }
 
 /// What a bind deadline is for.
@@ -268,7 +274,12 @@ where
             max_subscription_expires,
             mut ids,
             deferred,
+            pager,
+            presence,
         } = config;
+        if pager.is_some() {
+            pager::enable(&mut control);
+        }
         if deferred.is_some() {
             for m in deferred::DEFERRED_METHODS {
                 if !control.host_methods.contains(&m) {
@@ -282,6 +293,7 @@ where
         }
         let deferred = deferred.map(|s| crate::deferred::Deferred::new(s.config, s.store));
         let own = ids();
+        let pager = pager.map(|c| pager::Pager::new(c, ids::SipIds(ids())));
         Self {
             control: Control::new(control),
             switch_limits,
@@ -310,6 +322,8 @@ where
             deferred_events: VecDeque::new(),
             wall_clock: None,
             held: VecDeque::new(),
+            pager,
+            presence: presence.map(presence::PresenceSource::new),
         }
     }
 
@@ -395,6 +409,7 @@ where
             }
         }
         self.drain_deferred(now, None);
+        self.presence_timeout(now);
         self.drive(now);
     }
 
@@ -595,6 +610,7 @@ where
             .chain(subs)
             .chain(self.deadlines.first().map(|(t, _)| *t))
             .chain(self.deferred.as_ref().and_then(|d| d.poll_timeout()))
+            .chain(self.presence.as_ref().and_then(|p| p.poll_timeout()))
             .min()
     }
 
@@ -690,7 +706,9 @@ where
                     .push_back(FocusEvent::Rejected { room, status, why });
             }
             ControlEvent::HostRequest { key, request } => {
-                if self.deferred_request(now, key, &request) {
+                if self.pager_request(now, key, &request)
+                    || self.deferred_request(now, key, &request)
+                {
                     return;
                 }
                 if *request.method() == simpleim_sip::Method::Bye {
@@ -701,7 +719,10 @@ where
                 }
             }
             ControlEvent::HostResponse { key, response } => {
-                if self.deferred_response(now, key, &response) {
+                if self.pager_response_in(now, key, &response)
+                    || self.presence_response(now, key, &response)
+                    || self.deferred_response(now, key, &response)
+                {
                     return;
                 }
                 if let Some((id, _)) = self.notifies.remove(&key) {
@@ -712,7 +733,10 @@ where
                 }
             }
             ControlEvent::HostRequestFailed { key, status } => {
-                if self.deferred_request_failed(now, key, status) {
+                if self.pager_request_failed(now, key, status)
+                    || self.presence_request_failed(now, key, status)
+                    || self.deferred_request_failed(now, key, status)
+                {
                     return;
                 }
                 if let Some((id, request)) = self.notifies.remove(&key) {

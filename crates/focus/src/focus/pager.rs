@@ -1,0 +1,851 @@
+//! Pager-mode group messages (seed 004 §7.1.3, §7.4.1.6, §7.4.1.7; RFC 5365; REQ: GRP-1):
+//! a SIP MESSAGE to a pre-defined group, or to the conference factory with a recipient list,
+//! answered 202 and exploded into one MESSAGE per member.
+//!
+//! With [`FocusConfig::pager`](super::FocusConfig::pager) set, the control plane hands the
+//! focus every MESSAGE outside a dialog ([`ControlConfig::host_methods`]); the pager takes
+//! those whose Request-URI is
+//! - a room's identity (its [`RoomConfig::members`], or the identities of its participants
+//!   when it has no member list), or a group of the [`GroupDirectory`] (its members; no room
+//!   is created: pager mode needs no session) — seed 004 §7.4.1.7;
+//! - the conference factory ([`ControlConfig::conference_factory`]) with a `multipart/mixed`
+//!   body of the message and an `application/resource-lists+xml` part marked
+//!   `Content-Disposition: recipient-list` (RFC 5365 §4) — seed 004 §7.4.1.6.
+//!
+//! Other MESSAGEs go on to the deferred service (a user's), or get 405 without one.
+//!
+//! # The checks, in the order of an INVITE's (REQ: FOC-1, FOC-4)
+//! | check | refusal |
+//! |---|---|
+//! | `+g.oma.sip-im` in Accept-Contact | 403 |
+//! | an asserted identity (P-Asserted-Identity, REQ: SEC-1) | 403 |
+//! | group: [`RoomPolicy::authorize`], then [`RoomPolicy::may_join`] (a sender must be one who may take part) | 403 |
+//! | list: a body with exactly one recipient list and one message part | the split's status (400, 415) |
+//! | `Privacy: id`: group: [`RoomPolicy::may_be_anonymous`]; list: never (the ad-hoc policy) | 403 with Warning 119 "Anonymity not allowed" |
+//! | list: more recipients than [`ControlLimits::max_adhoc_group_size`] or [`PagerConfig::max_recipients`] | 403 with Warning 399 [`ADHOC_GROUP_TOO_LARGE`] |
+//! | nobody to send to (the sender left out) | 480 |
+//! | the sender's [`RateLimit`] | 503 with Retry-After (RFC 3261 §21.5.4; SIP has no 429 for this: its 429 is RFC 3892's) |
+//!
+//! # The explosion
+//! Each recipient once (URIs compared as RFC 3261 §19.1.4 says; [`unique_uris`]), the sender
+//! left out, gets a MESSAGE of its own: Request-URI and To the recipient, a new Call-ID and
+//! From tag, `P-Asserted-Identity` the sender — or, with `Privacy: id` (allowed), From
+//! `"Anonymous" <sip:anonymous@anonymous.invalid>` and no asserted identity —, the sender's
+//! Accept-Contact values (`+g.oma.sip-im` among them), and the message body: the request's
+//! body for a group; for a list, the message part, alone when no recipient may be shown, else
+//! with an `application/resource-lists+xml` part marked `recipient-list-history` listing the
+//! `to` and `cc` recipients that are not anonymized (RFC 5365 §5, RFC 5364): `bcc` and
+//! `cp:anonymize="true"` recipients are never disclosed. The body is one `Bytes` shared by
+//! every copy up to the SIP builder (a slice of the received request for a group and a lone
+//! message part); each request's own buffer then holds it, as `simpleim_sip::Request` is one
+//! contiguous buffer.
+//!
+//! The MESSAGEs go to the outbound handle ([`Focus::set_outbound_handle`], the SIP/IP core).
+//! With the deferred service configured (REQ: DEF-1), a recipient who is not registered gets
+//! the message stored at once, and one whose MESSAGE fails (a final non-2xx, a timeout, a
+//! transport error) gets it stored then; without it, a failure is only reported.
+//! [`PagerEvent`]s from [`Focus::poll_pager_event`] tell the host each outcome.
+//!
+//! [`ControlConfig::host_methods`]: crate::control::ControlConfig::host_methods
+//! [`ControlConfig::conference_factory`]: crate::control::ControlConfig::conference_factory
+//! [`ControlLimits::max_adhoc_group_size`]: crate::control::ControlLimits::max_adhoc_group_size
+//! [`RoomConfig::members`]: crate::control::RoomConfig::members
+//! [`GroupDirectory`]: crate::control::GroupDirectory
+//! [`RoomPolicy::authorize`]: crate::control::RoomPolicy::authorize
+//! [`RoomPolicy::may_join`]: crate::control::RoomPolicy::may_join
+//! [`RoomPolicy::may_be_anonymous`]: crate::control::RoomPolicy::may_be_anonymous
+//! [`ADHOC_GROUP_TOO_LARGE`]: crate::control::ADHOC_GROUP_TOO_LARGE
+//! [`unique_uris`]: crate::resource_lists::unique_uris
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use simpleim_cpim::mime::{ContentType, DispositionType, MimeHeaders, Multipart, MultipartBuilder};
+use simpleim_sip::header::{AcceptContact, CSeq, OMA_SIP_IM, RetryAfter, Warning};
+use simpleim_sip::transaction::{ClientKey, ServerKey, TransportHandle};
+use simpleim_sip::{HeaderName, IdGenerator, IdKind, Method, Request, Response, Uri};
+
+use super::Focus;
+use super::ids::SipIds;
+use crate::control::{
+    ADHOC_GROUP_TOO_LARGE, ANONYMITY_NOT_ALLOWED, GroupPolicy, RoomPolicy, WARN_ANONYMITY,
+    WARN_MISC,
+};
+use crate::deferred::{Aor, StoredId};
+use crate::resource_lists::{
+    CopyControl, Entry, ParseLimits, RECIPIENT_LIST_DISPOSITION, RESOURCE_LISTS_CONTENT_TYPE,
+    ResourceLists, same_uri, unique_uris,
+};
+
+/// The Content-Disposition of the list of recipients an exploded MESSAGE may show (RFC 5364
+/// §4.2, RFC 5365 §5).
+pub const RECIPIENT_LIST_HISTORY: &str = "recipient-list-history";
+
+/// The option tag of a multiple-recipient MESSAGE (RFC 5365 §8): a focus with the pager
+/// supports it.
+pub const RECIPIENT_LIST_MESSAGE: &str = "recipient-list-message";
+
+/// At most `messages` group messages per sender in each window of `per` (a fixed window
+/// starting with the sender's first message in it; deterministic: only the `now` inputs count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Messages allowed per window.
+    pub messages: u32,
+    /// The window.
+    pub per: Duration,
+}
+
+/// How the pager behaves (REQ: GRP-1). Start from [`PagerConfig::default`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PagerConfig {
+    /// The per-sender rate limit; `None`: none. Default 30 messages a minute.
+    pub rate: Option<RateLimit>,
+    /// Recipients of one group message at most (beyond: 403, lists only; a group's longer
+    /// member list is cut). Default 100.
+    pub max_recipients: usize,
+    /// Senders whose rate window is remembered at once (REQ: SEC-2); a new sender beyond it,
+    /// with every window still open, gets 503. Default 10 000.
+    pub max_senders: usize,
+    /// Exploded MESSAGEs awaiting their response at once; a copy beyond it is deferred (or
+    /// fails without the deferred service). Default 10 000.
+    pub max_in_flight: usize,
+    /// The bounds of the recipient list's parse.
+    pub list_limits: ParseLimits,
+}
+
+impl Default for PagerConfig {
+    fn default() -> Self {
+        Self {
+            rate: Some(RateLimit {
+                messages: 30,
+                per: Duration::from_secs(60),
+            }),
+            max_recipients: 100,
+            max_senders: 10_000,
+            max_in_flight: 10_000,
+            list_limits: ParseLimits::default(),
+        }
+    }
+}
+
+/// Lets the control plane hand MESSAGE over (and accept RFC 5365's option tag).
+pub(super) fn enable(control: &mut crate::control::ControlConfig) {
+    if !control.host_methods.contains(&Method::Message) {
+        control.host_methods.push(Method::Message);
+    }
+    if !control.extensions.contains(&RECIPIENT_LIST_MESSAGE) {
+        control.extensions.push(RECIPIENT_LIST_MESSAGE);
+    }
+}
+
+/// Identifies one group message the pager accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PagerId(pub u64);
+
+/// Why the pager refused a group message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagerRefusal {
+    /// No `+g.oma.sip-im` in Accept-Contact (403).
+    NotIm,
+    /// No asserted identity, or the group's policy refused it (403).
+    NotAuthorized,
+    /// `Privacy: id` where anonymity is not allowed (403, Warning 119).
+    AnonymityNotAllowed,
+    /// The body is not a recipient list with one message (its status).
+    Body(String),
+    /// More recipients than allowed (403, Warning 399).
+    TooManyRecipients,
+    /// Nobody to send to (480).
+    NoRecipients,
+    /// Over the sender's rate limit (503 with Retry-After).
+    RateLimited {
+        /// The Retry-After given, in seconds.
+        retry_after: u32,
+    },
+}
+
+/// What the pager tells the host, from [`Focus::poll_pager_event`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagerEvent {
+    /// A group message was answered 202 and is being exploded.
+    Accepted {
+        /// The message.
+        id: PagerId,
+        /// Its sender (the asserted identity).
+        sender: Uri,
+        /// The group's URI or the conference factory's, as received.
+        target: String,
+        /// How many copies it becomes.
+        recipients: usize,
+    },
+    /// A group message was refused.
+    Refused {
+        /// The status sent.
+        status: u16,
+        /// Why.
+        reason: PagerRefusal,
+    },
+    /// A copy got its 2xx.
+    Delivered {
+        /// The message.
+        id: PagerId,
+        /// The recipient.
+        recipient: String,
+    },
+    /// A copy was stored for deferred delivery (REQ: DEF-1): the recipient was not
+    /// registered (`status` `None`), or its MESSAGE failed with `status`.
+    Deferred {
+        /// The message.
+        id: PagerId,
+        /// The recipient.
+        recipient: String,
+        /// Its id in the store.
+        stored: StoredId,
+        /// The failure that sent it to the store, if any.
+        status: Option<u16>,
+    },
+    /// A copy could be neither delivered nor stored.
+    Failed {
+        /// The message.
+        id: PagerId,
+        /// The recipient.
+        recipient: String,
+        /// The MESSAGE's status (408 timeout, 503 transport error or no outbound handle,
+        /// 480 when the store refused it).
+        status: u16,
+    },
+}
+
+/// One exploded MESSAGE awaiting its response.
+#[derive(Debug)]
+struct Leg {
+    id: PagerId,
+    recipient: String,
+    request: Request,
+}
+
+/// The pager's state inside the focus.
+pub(super) struct Pager {
+    config: PagerConfig,
+    ids: SipIds,
+    /// Each sender's window: its start and the messages in it.
+    windows: HashMap<String, (Instant, u32)>,
+    legs: HashMap<ClientKey, Leg>,
+    events: VecDeque<PagerEvent>,
+    next_id: u64,
+}
+
+impl fmt::Debug for Pager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pager")
+            .field("config", &self.config)
+            .field("legs", &self.legs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pager {
+    pub(super) fn new(config: PagerConfig, ids: SipIds) -> Self {
+        Self {
+            config,
+            ids,
+            windows: HashMap::new(),
+            legs: HashMap::new(),
+            events: VecDeque::new(),
+            next_id: 1,
+        }
+    }
+
+    /// Counts a message of `sender` at `now`: `Err(retry_after)` when over its limit.
+    fn admit_rate(&mut self, now: Instant, sender: &str) -> Result<(), u32> {
+        let Some(limit) = self.config.rate else {
+            return Ok(());
+        };
+        let open = |start: Instant| now.saturating_duration_since(start) < limit.per;
+        if !self.windows.contains_key(sender) && self.windows.len() >= self.config.max_senders {
+            self.windows.retain(|_, (start, _)| open(*start));
+            if self.windows.len() >= self.config.max_senders {
+                return Err(secs_ceil(limit.per));
+            }
+        }
+        let window = self.windows.entry(sender.to_owned()).or_insert((now, 0));
+        if !open(window.0) {
+            *window = (now, 0);
+        }
+        if window.1 >= limit.messages {
+            let left = limit
+                .per
+                .saturating_sub(now.saturating_duration_since(window.0));
+            return Err(secs_ceil(left).max(1));
+        }
+        window.1 += 1;
+        Ok(())
+    }
+}
+
+/// Whole seconds, rounded up.
+fn secs_ceil(d: Duration) -> u32 {
+    let s = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    u32::try_from(s).unwrap_or(u32::MAX)
+}
+
+/// A refusal: status, Warning, reason.
+type Refusal = (u16, Option<(u16, &'static str)>, PagerRefusal);
+
+/// Who a group message goes to and what it says.
+struct Explosion {
+    sender: Uri,
+    anonymous: bool,
+    recipients: Vec<String>,
+    content_type: String,
+    body: Bytes,
+}
+
+/// Where a group message is addressed.
+enum Target {
+    /// A group (a room, or one of the directory): its members and its policy.
+    Group {
+        members: Vec<String>,
+        policy: GroupRules,
+        active: bool,
+    },
+    /// The conference factory: the body lists the recipients.
+    List,
+}
+
+/// A group's policy: the room's, or a directory group's.
+enum GroupRules {
+    Room(crate::control::RoomId),
+    Directory(GroupPolicy),
+}
+
+impl<H, C> Focus<H, C>
+where
+    H: TransportHandle + Clone,
+    C: Clone + Eq + Hash + Ord + fmt::Debug,
+{
+    /// The next event of the pager (REQ: GRP-1).
+    #[must_use]
+    pub fn poll_pager_event(&mut self) -> Option<PagerEvent> {
+        self.pager.as_mut().and_then(|p| p.events.pop_front())
+    }
+
+    /// A request handed over by the control plane: true when it is a group message (then
+    /// answered, and exploded or refused).
+    pub(super) fn pager_request(
+        &mut self,
+        now: Instant,
+        key: ServerKey,
+        request: &Request,
+    ) -> bool {
+        if self.pager.is_none() || *request.method() != Method::Message {
+            return false;
+        }
+        let has_to_tag = request
+            .headers()
+            .typed::<simpleim_sip::header::To>()
+            .and_then(Result::ok)
+            .is_some_and(|t| t.tag().is_some());
+        if has_to_tag {
+            return false;
+        }
+        let Some(target) = self.pager_target(request) else {
+            return false;
+        };
+        match self.pager_checks(now, request, target) {
+            Err((status, warning, reason)) => {
+                let mut b = self.pager_response(request, status);
+                if let Some((code, text)) = warning {
+                    b = b.typed(&Warning::new(code, &self.control.config().warn_agent, text));
+                }
+                if let PagerRefusal::RateLimited { retry_after } = reason {
+                    b = b.typed(&RetryAfter::new(retry_after));
+                }
+                if let Ok(r) = b.build() {
+                    let _ = self.control.respond(now, key, r);
+                }
+                if let Some(p) = self.pager.as_mut() {
+                    p.events.push_back(PagerEvent::Refused { status, reason });
+                }
+            }
+            Ok(explosion) => {
+                if let Ok(r) = self.pager_response(request, 202).build() {
+                    let _ = self.control.respond(now, key, r);
+                }
+                self.explode(now, request, explosion);
+            }
+        }
+        true
+    }
+
+    /// A response for `request` with the focus's Server header.
+    fn pager_response(&mut self, request: &Request, status: u16) -> simpleim_sip::ResponseBuilder {
+        let server = self.control.config().server.clone();
+        let b = match self.pager.as_mut() {
+            Some(p) => Response::for_request(request, status, &mut p.ids),
+            None => Response::for_request(request, status, &mut SipIds((self.id_factory)())),
+        };
+        b.typed(&server)
+    }
+
+    /// The group or list a MESSAGE's Request-URI names, if any.
+    fn pager_target(&self, request: &Request) -> Option<Target> {
+        let Ok(Uri::Sip(uri)) = Uri::parse(&request.uri_bytes()) else {
+            return None;
+        };
+        if let Some(room) = self.control.room_of(&uri) {
+            let config = self.control.room(room)?;
+            let mut members: Vec<String> =
+                config.members.iter().map(|m| m.uri().to_string()).collect();
+            let participants = self.control.participants(room);
+            if members.is_empty() {
+                members = participants
+                    .iter()
+                    .filter_map(|p| self.participants.get(p))
+                    .map(|p| p.identity.to_string())
+                    .collect();
+            }
+            return Some(Target::Group {
+                members,
+                policy: GroupRules::Room(room),
+                active: !participants.is_empty(),
+            });
+        }
+        let config = self.control.config();
+        if let Some(group) = config.directory.as_ref().and_then(|d| d.group(&uri)) {
+            return Some(Target::Group {
+                members: group.members.iter().map(|m| m.uri().to_string()).collect(),
+                policy: GroupRules::Directory(group.policy),
+                active: false,
+            });
+        }
+        self.control
+            .is_conference_factory(&uri)
+            .then_some(Target::List)
+    }
+
+    /// The checks of the [module documentation](self), in order.
+    fn pager_checks(
+        &mut self,
+        now: Instant,
+        request: &Request,
+        target: Target,
+    ) -> Result<Explosion, Refusal> {
+        let h = request.headers();
+        let im = h
+            .typed_all::<AcceptContact>()
+            .filter_map(Result::ok)
+            .any(|ac| ac.has_feature(OMA_SIP_IM));
+        if !im {
+            return Err((403, None, PagerRefusal::NotIm));
+        }
+        let Some(sender) = self.control.asserted_identity(request) else {
+            return Err((403, None, PagerRefusal::NotAuthorized));
+        };
+        let anonymous = asks_anonymity(request);
+        let anonymity_refused = (
+            403,
+            Some((WARN_ANONYMITY, ANONYMITY_NOT_ALLOWED)),
+            PagerRefusal::AnonymityNotAllowed,
+        );
+        let max = self.pager.as_ref().map_or(0, |p| p.config.max_recipients);
+        let (recipients, content_type, body) = match target {
+            Target::Group {
+                members,
+                policy,
+                active,
+            } => {
+                let policy: &dyn RoomPolicy = match &policy {
+                    GroupRules::Room(room) => match self.control.room(*room) {
+                        Some(c) => c.policy.as_ref(),
+                        None => return Err((403, None, PagerRefusal::NotAuthorized)),
+                    },
+                    GroupRules::Directory(p) => p,
+                };
+                if !policy.authorize(&sender, active) || !policy.may_join(&sender) {
+                    return Err((403, None, PagerRefusal::NotAuthorized));
+                }
+                if anonymous && !policy.may_be_anonymous(&sender) {
+                    return Err(anonymity_refused);
+                }
+                let content_type = h
+                    .get(HeaderName::ContentType)
+                    .map(|v| String::from_utf8_lossy(&v.value()).into_owned())
+                    .unwrap_or_default();
+                let mut recipients = distinct(members, &sender.to_string());
+                recipients.truncate(max);
+                (recipients, content_type, request.body())
+            }
+            Target::List => {
+                let limits = self.pager.as_ref().map(|p| p.config.list_limits);
+                let split = split_list_message(request, limits.unwrap_or_default())
+                    .map_err(|(status, why)| (status, None, PagerRefusal::Body(why)))?;
+                if anonymous {
+                    // Who sends to a list is known to them (the ad-hoc policy, REQ: FOC-4).
+                    return Err(anonymity_refused);
+                }
+                let unique = unique_uris(split.list.entries());
+                let me = sender.to_string();
+                let recipients: Vec<String> = unique
+                    .iter()
+                    .map(|e| e.uri.as_str().to_owned())
+                    .filter(|u| !same_uri(u, &me))
+                    .collect();
+                let adhoc_max = self.control.config().limits.max_adhoc_group_size;
+                if recipients.len() > adhoc_max.min(max) {
+                    return Err((
+                        403,
+                        Some((WARN_MISC, ADHOC_GROUP_TOO_LARGE)),
+                        PagerRefusal::TooManyRecipients,
+                    ));
+                }
+                let shown: Vec<Entry> = unique
+                    .into_iter()
+                    .filter(|e| {
+                        e.copy_control_or_default() != CopyControl::Bcc && !e.is_anonymized()
+                    })
+                    .cloned()
+                    .collect();
+                let (content_type, body) = if shown.is_empty() {
+                    (split.content_type, split.content)
+                } else {
+                    self.with_history(&split.part_headers, split.content, &shown)
+                        .map_err(|why| (500, None, PagerRefusal::Body(why)))?
+                };
+                (recipients, content_type, body)
+            }
+        };
+        if recipients.is_empty() {
+            return Err((480, None, PagerRefusal::NoRecipients));
+        }
+        if let Some(p) = self.pager.as_mut() {
+            p.admit_rate(now, &sender.to_string())
+                .map_err(|retry_after| (503, None, PagerRefusal::RateLimited { retry_after }))?;
+        }
+        Ok(Explosion {
+            sender,
+            anonymous,
+            recipients,
+            content_type,
+            body,
+        })
+    }
+
+    /// The message part and the `recipient-list-history` list of those shown (RFC 5365 §5).
+    fn with_history(
+        &mut self,
+        part_headers: &MimeHeaders,
+        content: Bytes,
+        shown: &[Entry],
+    ) -> Result<(String, Bytes), String> {
+        let list = ResourceLists::from_entries(shown.iter().cloned());
+        let boundary = match self.pager.as_mut() {
+            Some(p) => p.ids.next_id(IdKind::Tag),
+            None => Bytes::from_static(b"pager-history"),
+        };
+        let history = MimeHeaders::new()
+            .with("Content-Type", RESOURCE_LISTS_CONTENT_TYPE.as_bytes())
+            .and_then(|h| h.with("Content-Disposition", RECIPIENT_LIST_HISTORY.as_bytes()))
+            .map_err(|e| e.to_string())?;
+        let builder = MultipartBuilder::new(boundary)
+            .part(part_headers.clone(), content)
+            .part(history, list.to_xml());
+        let content_type = builder.content_type().map_err(|e| e.to_string())?;
+        let body = builder.build().map_err(|e| e.to_string())?;
+        Ok((String::from_utf8_lossy(&content_type).into_owned(), body))
+    }
+
+    /// Sends (or stores) one copy per recipient.
+    fn explode(&mut self, now: Instant, request: &Request, explosion: Explosion) {
+        let Some(pager) = self.pager.as_mut() else {
+            return;
+        };
+        let id = PagerId(pager.next_id);
+        pager.next_id += 1;
+        pager.events.push_back(PagerEvent::Accepted {
+            id,
+            sender: explosion.sender.clone(),
+            target: String::from_utf8_lossy(&request.uri_bytes()).into_owned(),
+            recipients: explosion.recipients.len(),
+        });
+        let accept_contact: Vec<Bytes> = request
+            .headers()
+            .get_all(HeaderName::AcceptContact)
+            .map(|v| v.value())
+            .collect();
+        let handle = self.control.outbound_handle().cloned();
+        for recipient in &explosion.recipients {
+            let copy = self.copy_for(recipient, &explosion, &accept_contact, handle.as_ref());
+            let Some(copy) = copy else {
+                self.pager_event(PagerEvent::Failed {
+                    id,
+                    recipient: recipient.clone(),
+                    status: 500,
+                });
+                continue;
+            };
+            let registered = match (&self.deferred, Uri::parse(&Bytes::from(recipient.clone()))) {
+                (Some(d), Ok(uri)) => d.is_registered(&Aor::from_uri(&uri)),
+                (Some(_), Err(_)) => false,
+                (None, _) => true,
+            };
+            let room = self
+                .pager
+                .as_ref()
+                .is_some_and(|p| p.legs.len() < p.config.max_in_flight);
+            match handle.clone() {
+                Some(h) if registered && room => {
+                    match self.control.send_request(now, h, copy.clone()) {
+                        Ok(key) => {
+                            if let Some(p) = self.pager.as_mut() {
+                                p.legs.insert(
+                                    key,
+                                    Leg {
+                                        id,
+                                        recipient: recipient.clone(),
+                                        request: copy,
+                                    },
+                                );
+                            }
+                        }
+                        Err(_) => self.pager_fallback(now, id, recipient, &copy, Some(503)),
+                    }
+                }
+                Some(_) if registered => {
+                    self.pager_fallback(now, id, recipient, &copy, Some(503));
+                }
+                None if registered => self.pager_fallback(now, id, recipient, &copy, Some(503)),
+                _ => self.pager_fallback(now, id, recipient, &copy, None),
+            }
+        }
+    }
+
+    /// The copy of a group message for `recipient`.
+    fn copy_for(
+        &mut self,
+        recipient: &str,
+        explosion: &Explosion,
+        accept_contact: &[Bytes],
+        handle: Option<&H>,
+    ) -> Option<Request> {
+        let sent_by = self
+            .control
+            .config()
+            .sent_by
+            .on_transport(handle.and_then(TransportHandle::transport));
+        let pager = self.pager.as_mut()?;
+        let ids = &mut pager.ids;
+        let via = sent_by.via(ids);
+        let tag = ids.next_id(IdKind::Tag);
+        let call_id = ids.next_id(IdKind::CallId);
+        let tag = String::from_utf8_lossy(&tag);
+        let from = if explosion.anonymous {
+            format!("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag={tag}")
+        } else {
+            format!("<{}>;tag={tag}", explosion.sender)
+        };
+        let mut b = Request::builder(Method::Message, recipient)
+            .typed(&via)
+            .header(HeaderName::MaxForwards, 70)
+            .header(HeaderName::From, from)
+            .header(HeaderName::To, format!("<{recipient}>"))
+            .header_named("Call-ID", &call_id)
+            .typed(&CSeq::new(1, Method::Message));
+        if !explosion.anonymous {
+            b = b.header_named("P-Asserted-Identity", format!("<{}>", explosion.sender));
+        }
+        for ac in accept_contact {
+            b = b.header_named("Accept-Contact", ac);
+        }
+        if !explosion.content_type.is_empty() {
+            b = b.body(&explosion.content_type, explosion.body.clone());
+        }
+        b.build().ok()
+    }
+
+    /// A copy that could not go (or failed): stored when the deferred service is there.
+    fn pager_fallback(
+        &mut self,
+        now: Instant,
+        id: PagerId,
+        recipient: &str,
+        copy: &Request,
+        status: Option<u16>,
+    ) {
+        let at = self.wall(now);
+        let stored = self.deferred.as_mut().map(|d| d.defer(now, at, copy));
+        let event = match stored {
+            Some(Ok(stored)) => PagerEvent::Deferred {
+                id,
+                recipient: recipient.to_owned(),
+                stored,
+                status,
+            },
+            Some(Err(_)) => PagerEvent::Failed {
+                id,
+                recipient: recipient.to_owned(),
+                status: 480,
+            },
+            None => PagerEvent::Failed {
+                id,
+                recipient: recipient.to_owned(),
+                status: status.unwrap_or(480),
+            },
+        };
+        self.pager_event(event);
+        self.drain_deferred(now, None);
+    }
+
+    fn pager_event(&mut self, event: PagerEvent) {
+        if let Some(p) = self.pager.as_mut() {
+            p.events.push_back(event);
+        }
+    }
+
+    /// A response to an exploded MESSAGE (`true` when it was one).
+    pub(super) fn pager_response_in(
+        &mut self,
+        now: Instant,
+        key: ClientKey,
+        response: &Response,
+    ) -> bool {
+        let Some(pager) = self.pager.as_mut() else {
+            return false;
+        };
+        if !pager.legs.contains_key(&key) {
+            return false;
+        }
+        if response.code() < 200 {
+            return true;
+        }
+        let Some(leg) = pager.legs.remove(&key) else {
+            return true;
+        };
+        if response.code() < 300 {
+            pager.events.push_back(PagerEvent::Delivered {
+                id: leg.id,
+                recipient: leg.recipient,
+            });
+        } else {
+            self.pager_fallback(
+                now,
+                leg.id,
+                &leg.recipient,
+                &leg.request,
+                Some(response.code()),
+            );
+        }
+        true
+    }
+
+    /// An exploded MESSAGE got no response (`true` when it was one).
+    pub(super) fn pager_request_failed(
+        &mut self,
+        now: Instant,
+        key: ClientKey,
+        status: u16,
+    ) -> bool {
+        let Some(leg) = self.pager.as_mut().and_then(|p| p.legs.remove(&key)) else {
+            return false;
+        };
+        self.pager_fallback(now, leg.id, &leg.recipient, &leg.request, Some(status));
+        true
+    }
+}
+
+/// Whether `request` asks for anonymity (`Privacy: id`, RFC 3325).
+fn asks_anonymity(request: &Request) -> bool {
+    use simpleim_sip::header::{PrivValue, Privacy};
+    request
+        .headers()
+        .typed_all::<Privacy>()
+        .filter_map(Result::ok)
+        .any(|p| p.contains(PrivValue::Id))
+}
+
+/// `members` each once (RFC 3261 §19.1.4), without `sender`.
+fn distinct(members: Vec<String>, sender: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(members.len());
+    for m in members {
+        if !same_uri(&m, sender) && !out.iter().any(|o| same_uri(o, &m)) {
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// A multiple-recipient MESSAGE's body, split (RFC 5365 §4).
+struct ListMessage {
+    list: ResourceLists,
+    part_headers: MimeHeaders,
+    content_type: String,
+    content: Bytes,
+}
+
+/// Splits a `multipart/mixed` body into its recipient list and its one message part.
+fn split_list_message(
+    request: &Request,
+    limits: ParseLimits,
+) -> Result<ListMessage, (u16, String)> {
+    let value = request
+        .headers()
+        .get(HeaderName::ContentType)
+        .map(|v| v.value())
+        .ok_or((400, "no Content-Type".to_owned()))?;
+    let ct = ContentType::parse(&value).map_err(|e| (400, e.to_string()))?;
+    if !ct.is("multipart", "mixed") {
+        return Err((415, "not multipart/mixed".to_owned()));
+    }
+    let multipart = Multipart::parse(&ct, &request.body()).map_err(|e| (400, e.to_string()))?;
+    let mut list = None;
+    let mut message = None;
+    for part in multipart.parts {
+        let recipient_list = matches!(
+            part.headers.content_disposition(),
+            Some(Ok(d)) if matches!(d.disposition(), DispositionType::Other(t)
+                if t.eq_ignore_ascii_case(RECIPIENT_LIST_DISPOSITION.as_bytes()))
+        );
+        if recipient_list {
+            if list.is_some() {
+                return Err((400, "several recipient lists".to_owned()));
+            }
+            let is_list = part
+                .headers
+                .content_type()
+                .and_then(Result::ok)
+                .is_some_and(|t| t.is("application", "resource-lists+xml"));
+            if !is_list {
+                return Err((
+                    415,
+                    "the recipient list is not resource-lists+xml".to_owned(),
+                ));
+            }
+            let parsed = ResourceLists::parse_with_limits(&part.body, limits)
+                .map_err(|e| (e.status_hint(), e.to_string()))?;
+            list = Some(parsed);
+        } else if message.is_some() {
+            return Err((400, "more than one message part".to_owned()));
+        } else {
+            message = Some(part);
+        }
+    }
+    let list = list.ok_or((400, "no recipient list".to_owned()))?;
+    let part = message.ok_or((400, "no message part".to_owned()))?;
+    let content_type = part
+        .headers
+        .get("Content-Type")
+        .map(|h| String::from_utf8_lossy(&h.unfolded()).trim().to_owned())
+        .unwrap_or_else(|| "text/plain".to_owned());
+    Ok(ListMessage {
+        list,
+        part_headers: part.headers,
+        content_type,
+        content: part.body,
+    })
+}
