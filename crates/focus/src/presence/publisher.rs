@@ -464,7 +464,9 @@ impl Publisher {
         } else {
             kind
         };
-        entry.refresh_at = None;
+        if let Some(at) = entry.refresh_at.take() {
+            self.deadlines.remove(&(at, presentity.to_owned()));
+        }
         entry.cseq = entry.cseq.wrapping_add(1).max(1);
         let via = self.config.sent_by.via(&mut self.config.ids.as_mut());
         let from = format!(
