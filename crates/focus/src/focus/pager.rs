@@ -46,6 +46,78 @@
 //! transport error) gets it stored then; without it, a failure is only reported.
 //! [`PagerEvent`]s from [`Focus::poll_pager_event`] tell the host each outcome.
 //!
+//! # Example
+//! ```
+//! use std::time::Instant;
+//!
+//! use simpleim_focus::control::{ControlConfig, MsrpEndpoint, RoomConfig};
+//! use simpleim_focus::{Focus, FocusConfig, FocusTransmit, PagerConfig, PagerEvent};
+//! use simpleim_sip::dialog::SentBy;
+//! use simpleim_sip::transaction::{TransactionConfig, TransportHandle};
+//! use simpleim_sip::{Message, Method, NameAddr, SeededIds, Uri};
+//!
+//! #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+//! struct Sip(u32); // the host's SIP handle; Sip(0) is the SIP/IP core
+//! impl TransportHandle for Sip {
+//!     fn is_reliable(&self) -> bool {
+//!         true
+//!     }
+//! }
+//! let control = ControlConfig::new(
+//!     SentBy::new("TCP", "conf.example.com", None),
+//!     MsrpEndpoint::tcp("conf.example.com", 2855),
+//!     Box::new(SeededIds::new(1)), // seed from a real random source in production
+//!     TransactionConfig::new(Box::new(SeededIds::new(2))),
+//! );
+//! let mut seed = 100;
+//! let ids = Box::new(move || {
+//!     seed += 1;
+//!     Box::new(simpleim_msrp::SeededIds::new(seed)) as Box<dyn simpleim_msrp::IdGenerator>
+//! });
+//! let mut config = FocusConfig::new(control, ids);
+//! config.pager = Some(PagerConfig::default());
+//! let mut focus = Focus::<Sip, u32>::new(config);
+//! focus.set_outbound_handle(Sip(0));
+//! let uri = |s: &str| Uri::parse(&bytes::Bytes::copy_from_slice(s.as_bytes()));
+//! let Uri::Sip(group) = uri("sip:friends@conf.example.com")? else { unreachable!() };
+//! let members = ["sip:alice@example.com", "sip:bob@example.com", "sip:carol@example.com"]
+//!     .into_iter()
+//!     .map(|m| uri(m).map(NameAddr::new))
+//!     .collect::<Result<Vec<_>, _>>()?;
+//! focus.add_room(RoomConfig::new(group).with_members(members))?;
+//!
+//! let message = b"MESSAGE sip:friends@conf.example.com SIP/2.0\r\n\
+//! Via: SIP/2.0/TCP pc.example.com;branch=z9hG4bK1\r\n\
+//! Max-Forwards: 70\r\n\
+//! From: <sip:alice@example.com>;tag=a1\r\n\
+//! To: <sip:friends@conf.example.com>\r\n\
+//! Call-ID: m1\r\n\
+//! CSeq: 1 MESSAGE\r\n\
+//! Accept-Contact: *;+g.oma.sip-im\r\n\
+//! P-Asserted-Identity: <sip:alice@example.com>\r\n\
+//! Content-Type: text/plain\r\n\
+//! Content-Length: 5\r\n\r\n\
+//! hello";
+//! let now = Instant::now(); // the host's clock: only ever an input
+//! focus.handle_sip(now, Sip(7), Message::parse_datagram(bytes::Bytes::from_static(message))?);
+//!
+//! let mut out = Vec::new();
+//! while let Some(FocusTransmit::Sip(t)) = focus.poll_transmit() {
+//!     out.push((t.handle.clone(), t.message.clone()));
+//! }
+//! // The 202 to Alice, then one MESSAGE each for Bob and Carol through the core.
+//! let Message::Response(accepted) = &out[0].1 else { unreachable!() };
+//! assert_eq!((out[0].0.clone(), accepted.code()), (Sip(7), 202));
+//! let copies: Vec<_> = out[1..]
+//!     .iter()
+//!     .filter_map(|(h, m)| m.as_request().filter(|r| *r.method() == Method::Message).map(|r| (h, r)))
+//!     .collect();
+//! assert_eq!(copies.len(), 2);
+//! assert!(copies.iter().all(|(h, r)| **h == Sip(0) && &r.body()[..] == b"hello"));
+//! assert!(matches!(focus.poll_pager_event(), Some(PagerEvent::Accepted { recipients: 2, .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! [`ControlConfig::host_methods`]: crate::control::ControlConfig::host_methods
 //! [`ControlConfig::conference_factory`]: crate::control::ControlConfig::conference_factory
 //! [`ControlLimits::max_adhoc_group_size`]: crate::control::ControlLimits::max_adhoc_group_size
