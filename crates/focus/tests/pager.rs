@@ -19,14 +19,14 @@ use simpleim_focus::control::{
     ADHOC_GROUP_TOO_LARGE, ANONYMITY_NOT_ALLOWED, GroupDefinition, GroupPolicy, Members,
     MemoryDirectory,
 };
-use simpleim_focus::deferred::{
-    Aor, DeferredConfig, DeferredStore, MemoryStore, StoreLimits, Timestamp,
-};
+use simpleim_focus::deferred::{Aor, DeferredStore, Timestamp};
 use simpleim_focus::focus::pager::{PagerRefusal, RECIPIENT_LIST_HISTORY};
 use simpleim_focus::resource_lists::ResourceLists;
 use simpleim_focus::{FocusConfig, PagerConfig, PagerEvent, RateLimit};
 use simpleim_sip::{HeaderName, Message, Method, NameAddr, Request, Response, SeededIds, Uri};
-use simpleim_test_support::focus_sim::{PROXY, ROOM, Sim, SipConn};
+use simpleim_test_support::focus_sim::{
+    PROXY, ROOM, Sim, SipConn, deferred_setup, third_party_register,
+};
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -45,22 +45,6 @@ fn sip_uri(s: &str) -> simpleim_sip::SipUri {
         Uri::Sip(u) => u,
         other => panic!("{other:?}"),
     }
-}
-
-fn deferred_setup() -> simpleim_focus::DeferredSetup {
-    let mut next = 5000;
-    let config = DeferredConfig::new(
-        addr("sip:im-store@conf.example.com"),
-        addr("sip:im-store@conf.example.com;transport=tcp"),
-        simpleim_sip::dialog::SentBy::new("TCP", "conf.example.com", None),
-        simpleim_focus::control::MsrpEndpoint::tcp("conf.example.com", 2856),
-        Box::new(SeededIds::new(77)),
-        Box::new(move || {
-            next += 1;
-            Box::new(simpleim_msrp::SeededIds::new(next)) as Box<dyn simpleim_msrp::IdGenerator>
-        }),
-    );
-    simpleim_focus::DeferredSetup::new(config, Box::new(MemoryStore::new(StoreLimits::default())))
 }
 
 /// The room [`ROOM`] as a pre-defined group of alice, bob, carol and dave (anonymity allowed
@@ -162,22 +146,7 @@ fn answer(sim: &mut Sim, i: usize, code: u16) {
 }
 
 fn register(sim: &mut Sim, user: &str, n: u32) {
-    let text = format!(
-        "REGISTER sip:conf.example.com SIP/2.0\r\n\
-         Via: SIP/2.0/TCP scscf.example.com;branch=z9hG4bKreg{user}{n}\r\n\
-         Max-Forwards: 70\r\n\
-         From: <sip:scscf.example.com>;tag=s{n}\r\n\
-         To: <sip:{user}@example.com>\r\n\
-         Call-ID: reg-{user}\r\n\
-         CSeq: {n} REGISTER\r\n\
-         Contact: <sip:scscf.example.com>\r\n\
-         Expires: 3600\r\n\
-         Content-Length: 0\r\n\r\n"
-    );
-    let Message::Request(r) = Message::parse_datagram(Bytes::from(text)).unwrap() else {
-        unreachable!()
-    };
-    sim.from_proxy(&r);
+    sim.from_proxy(&third_party_register(user, n, 3600));
 }
 
 fn pager_events(sim: &mut Sim) -> Vec<PagerEvent> {

@@ -18,38 +18,18 @@ use simpleim_cpim::xml::{
 };
 use simpleim_focus::PresenceSetup;
 use simpleim_focus::client::WillingnessPublisher;
-use simpleim_focus::deferred::{DeferredConfig, MemoryStore, StoreLimits};
 use simpleim_focus::presence::{PublishEvent, PublisherConfig};
 use simpleim_sip::dialog::SentBy;
-use simpleim_sip::{Message, Method, NameAddr, Request, Response, SeededIds, Uri};
-use simpleim_test_support::focus_sim::{PROXY, Sim};
+use simpleim_sip::{Message, Method, Request, Response, SeededIds};
+use simpleim_test_support::focus_sim::{PROXY, Sim, deferred_setup, third_party_register};
 
 // --- helpers ---------------------------------------------------------------------------------
-
-fn addr(s: &str) -> NameAddr {
-    NameAddr::new(Uri::parse(&Bytes::copy_from_slice(s.as_bytes())).unwrap())
-}
 
 /// A focus with the deferred service (third-party REGISTER) and the presence source:
 /// PUBLISH asks for `expires` seconds and refreshes 60 s before expiry.
 fn presence_sim(expires: u32) -> Sim {
-    let mut next = 5000;
-    let deferred = DeferredConfig::new(
-        addr("sip:im-store@conf.example.com"),
-        addr("sip:im-store@conf.example.com;transport=tcp"),
-        SentBy::new("TCP", "conf.example.com", None),
-        simpleim_focus::control::MsrpEndpoint::tcp("conf.example.com", 2856),
-        Box::new(SeededIds::new(77)),
-        Box::new(move || {
-            next += 1;
-            Box::new(simpleim_msrp::SeededIds::new(next)) as Box<dyn simpleim_msrp::IdGenerator>
-        }),
-    );
     Sim::with_config(|c| {
-        c.deferred = Some(simpleim_focus::DeferredSetup::new(
-            deferred,
-            Box::new(MemoryStore::new(StoreLimits::default())),
-        ));
+        c.deferred = Some(deferred_setup());
         let mut publisher = PublisherConfig::new(
             SentBy::new("TCP", "conf.example.com", None),
             Box::new(SeededIds::new(88)),
@@ -61,22 +41,7 @@ fn presence_sim(expires: u32) -> Sim {
 }
 
 fn register(sim: &mut Sim, user: &str, n: u32, expires: u32) {
-    let text = format!(
-        "REGISTER sip:conf.example.com SIP/2.0\r\n\
-         Via: SIP/2.0/TCP scscf.example.com;branch=z9hG4bKreg{user}{n}\r\n\
-         Max-Forwards: 70\r\n\
-         From: <sip:scscf.example.com>;tag=s{n}\r\n\
-         To: <sip:{user}@example.com>\r\n\
-         Call-ID: reg-{user}\r\n\
-         CSeq: {n} REGISTER\r\n\
-         Contact: <sip:scscf.example.com>\r\n\
-         Expires: {expires}\r\n\
-         Content-Length: 0\r\n\r\n"
-    );
-    let Message::Request(r) = Message::parse_datagram(Bytes::from(text)).unwrap() else {
-        unreachable!()
-    };
-    sim.from_proxy(&r);
+    sim.from_proxy(&third_party_register(user, n, expires));
 }
 
 /// The PUBLISH requests the focus sent (to the proxy), taken out.

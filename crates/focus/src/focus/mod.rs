@@ -54,6 +54,11 @@
 //!   partial document; refreshes get the full document again; `Expires: 0` and expiry end
 //!   it; at most [`FocusLimits::max_subscriptions`] (503 beyond). Anonymous participants
 //!   appear only under their alias.
+//! - **Pager mode and presence** (REQ: GRP-1, PRES-1): with [`FocusConfig::pager`], a
+//!   MESSAGE to a group or to the conference factory with a recipient list is answered 202
+//!   and exploded to the members ([`pager`]; [`Focus::poll_pager_event`]); with
+//!   [`FocusConfig::presence`] and the deferred service, registrations are published as IM
+//!   availability ([`presence`]; [`Focus::poll_presence_event`]).
 //!
 //! # Methods
 //! - getters: [`Focus::control`], [`Focus::switch`], [`Focus::alias`],
