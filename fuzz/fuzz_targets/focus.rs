@@ -2,13 +2,15 @@
 //! of operations: client actions built from templates with fuzzed fields (INVITE with an MSRP
 //! offer, active or passive, anonymous, with a max-size; ACK, BYE, CANCEL, SUBSCRIBE; MSRP
 //! SENDs of CPIM messages with fuzzed From/To, sizes, Byte-Range totals and chunking;
-//! NICKNAME), raw garbage on SIP (datagrams, parsed as a host would) and on MSRP connections,
+//! NICKNAME; pager-mode group MESSAGEs to a room or, with a recipient list, to the conference
+//! factory, REQ: GRP-1, their copies answered by the core), raw garbage on SIP (datagrams, parsed as a host would) and on MSRP connections,
 //! connections opened, refused and closed, back-pressure, removals and time passing. The
 //! host's drain loop runs after every input, answering NOTIFYs.
 //!
 //! Never a panic (REQ: SEC-2). A timeout is never left in the past. Participants,
 //! subscriptions, connections and the bytes queued for any participant stay within the
-//! configured limits.
+//! configured limits. A group message never yields a copy for its sender, nor more copies
+//! than the pager's `max_recipients`.
 #![no_main]
 
 use std::collections::HashMap;
@@ -21,12 +23,17 @@ use simpleim_focus::control::{
     ControlConfig, GroupPolicy, Members, MsrpEndpoint, ParticipantId, RoomConfig, RoomId,
 };
 use simpleim_focus::switch::SwitchLimits;
-use simpleim_focus::{Focus, FocusConfig, FocusEvent, FocusLimits, FocusTransmit};
+use simpleim_focus::{
+    Focus, FocusConfig, FocusEvent, FocusLimits, FocusTransmit, PagerConfig, PagerEvent, RateLimit,
+};
 use simpleim_sip::dialog::SentBy;
 use simpleim_sip::transaction::{TransactionConfig, TransportHandle};
 use simpleim_sip::{HeaderName, Message, Method, SeededIds, SipUri, Uri};
 
 const ROOMS: [&str; 2] = ["sip:chat@conf.example.com", "sip:talk@conf.example.com"];
+const FACTORY: &str = "sip:factory@conf.example.com";
+/// The SIP/IP core: the pager's copies go there.
+const CORE: Sip = Sip(100);
 const CLIENTS: u8 = 5;
 const MAX_MEMBERS: usize = 4;
 const MAX_SUBS: usize = 3;
@@ -147,6 +154,21 @@ enum Op {
     Advance {
         millis: u32,
     },
+    /// A pager-mode MESSAGE (REQ: GRP-1) to a room (its participants) or to the conference
+    /// factory with a recipient list of clients.
+    GroupMessage {
+        client: u8,
+        target: u8,
+        im: bool,
+        anonymous: bool,
+        recipients: Vec<u8>,
+        body: String,
+    },
+    /// The core answers an exploded MESSAGE.
+    AnswerCopy {
+        index: u8,
+        code: u16,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -179,6 +201,10 @@ struct Host {
     answer_notifies: bool,
     /// MSRP bytes written per connection (bounded by what the switch may queue).
     written: HashMap<u8, usize>,
+    /// The exploded MESSAGEs sent to the core, not answered yet (the last few).
+    copies: Vec<simpleim_sip::Request>,
+    /// The sender of the last group message.
+    sender: Option<String>,
 }
 
 fn sip_uri(s: &str) -> SipUri {
@@ -218,7 +244,16 @@ impl Host {
             seed += 1;
             Box::new(simpleim_msrp::SeededIds::new(seed)) as Box<dyn simpleim_msrp::IdGenerator>
         });
+        control.conference_factory = Some(sip_uri(FACTORY));
         let mut config = FocusConfig::new(control, ids);
+        let mut pager = PagerConfig::default();
+        pager.max_recipients = 4;
+        pager.max_in_flight = 8;
+        pager.rate = Some(RateLimit {
+            messages: 3,
+            per: Duration::from_secs(10),
+        });
+        config.pager = Some(pager);
         let mut limits = FocusLimits::default();
         limits.max_connections = MAX_CONNS;
         limits.max_subscriptions = MAX_SUBS;
@@ -231,6 +266,7 @@ impl Host {
         sl.max_held_bytes = 4 * 1024;
         config.switch_limits = sl;
         let mut focus = Focus::new(config);
+        focus.set_outbound_handle(CORE);
         let mut rooms = Vec::new();
         for (i, r) in ROOMS.iter().enumerate() {
             let policy = GroupPolicy {
@@ -253,6 +289,8 @@ impl Host {
             connects: Vec::new(),
             answer_notifies,
             written: HashMap::new(),
+            copies: Vec::new(),
+            sender: None,
         }
     }
 
@@ -554,6 +592,18 @@ impl Host {
                                     cl.alias_uri = alias;
                                 }
                             }
+                            Message::Request(r) if t.handle == CORE => {
+                                // REQ: GRP-1: never a copy for the sender.
+                                let uri = String::from_utf8_lossy(&r.uri_bytes()).into_owned();
+                                assert!(
+                                    self.sender.as_deref() != Some(uri.as_str()),
+                                    "a copy for the sender {uri}"
+                                );
+                                if self.copies.len() >= 16 {
+                                    self.copies.remove(0);
+                                }
+                                self.copies.push(r.clone());
+                            }
                             Message::Request(r) => {
                                 if self.answer_notifies && *r.method() == Method::Notify {
                                     if let Ok(reply) = simpleim_sip::Response::for_request(
@@ -572,6 +622,11 @@ impl Host {
                     FocusTransmit::Msrp { conn, bytes } => {
                         *self.written.entry(conn).or_default() += bytes.len();
                     }
+                }
+            }
+            while let Some(e) = self.focus.poll_pager_event() {
+                if let PagerEvent::Accepted { recipients, .. } = e {
+                    assert!(recipients <= 4, "more copies than max_recipients");
                 }
             }
             while let Some(connect) = self.focus.poll_connect() {
@@ -605,6 +660,67 @@ impl Host {
                 }
             }
         }
+    }
+
+    fn group_message(
+        &mut self,
+        c: usize,
+        target: u8,
+        im: bool,
+        anonymous: bool,
+        recipients: &[u8],
+        body: &str,
+    ) {
+        let to = match target % 3 {
+            0 => ROOMS[0],
+            1 => ROOMS[1],
+            _ => FACTORY,
+        };
+        let text = clean(body, 64);
+        let (ctype, body) = if to == FACTORY {
+            let entries: String = recipients
+                .iter()
+                .take(8)
+                .map(|r| {
+                    let cp = ["to", "cc", "bcc"][usize::from(*r / CLIENTS) % 3];
+                    format!(
+                        "<entry uri=\"{}\" cp:copyControl=\"{cp}\"/>",
+                        identity(Self::client(*r))
+                    )
+                })
+                .collect();
+            (
+                "multipart/mixed;boundary=b1".to_owned(),
+                format!(
+                    "--b1\r\nContent-Type: text/plain\r\n\r\n{text}\r\n--b1\r\n\
+                     Content-Type: application/resource-lists+xml\r\n\
+                     Content-Disposition: recipient-list\r\n\r\n\
+                     <resource-lists xmlns=\"urn:ietf:params:xml:ns:resource-lists\" \
+                     xmlns:cp=\"urn:ietf:params:xml:ns:copycontrol\"><list>{entries}</list>\
+                     </resource-lists>\r\n--b1--\r\n"
+                ),
+            )
+        } else {
+            ("text/plain".to_owned(), text)
+        };
+        let mut extra = format!("Content-Type: {ctype}\r\n");
+        if im {
+            extra.push_str("Accept-Contact: *;+g.oma.sip-im\r\n");
+        }
+        if anonymous {
+            extra.push_str("Privacy: id\r\n");
+        }
+        let cseq = self.next_cseq(c);
+        let request = self
+            .request(c, "MESSAGE", cseq, &format!("<{to}>"), &extra, &body)
+            .replacen(
+                &format!("MESSAGE {} ", ROOMS[self.clients[c].room]),
+                &format!("MESSAGE {to} "),
+                1,
+            );
+        self.sender = Some(identity(c));
+        let handle = self.handle(c);
+        self.sip(handle, &request);
     }
 
     /// Timers due now fire; afterwards none is left in the past. The bounds hold.
@@ -732,6 +848,36 @@ impl Host {
                 let now = self.now;
                 self.focus
                     .handle_sip_transport_error(now, &Sip(*handle % 12));
+            }
+            Op::GroupMessage {
+                client,
+                target,
+                im,
+                anonymous,
+                recipients,
+                body,
+            } => self.group_message(
+                Self::client(*client),
+                *target,
+                *im,
+                *anonymous,
+                recipients,
+                body,
+            ),
+            Op::AnswerCopy { index, code } => {
+                if !self.copies.is_empty() {
+                    let copy = self.copies.remove(usize::from(*index) % self.copies.len());
+                    let code = 200 + (*code % 500);
+                    if let Ok(r) =
+                        simpleim_sip::Response::for_request(&copy, code, &mut SeededIds::new(6))
+                            .build()
+                    {
+                        if let Ok(m) = Message::parse_datagram(r.as_bytes().clone()) {
+                            let now = self.now;
+                            self.focus.handle_sip(now, CORE, m);
+                        }
+                    }
+                }
             }
             Op::Advance { millis } => {
                 self.now += Duration::from_millis(u64::from(*millis % 120_000));

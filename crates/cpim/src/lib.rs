@@ -13,7 +13,8 @@
 //! - [`CpimBuilder`] and the seeds' wrappers: [`conference_send`] (CLI-2), [`system_message`]
 //!   (SW-10), [`alias_wrapper`] (ALIAS-3). NS lines are written before the headers that use
 //!   them.
-//! - [`xml`]: `message/imdn+xml` and `application/im-iscomposing+xml` documents.
+//! - [`xml`]: `message/imdn+xml`, `application/im-iscomposing+xml` and `application/pidf+xml`
+//!   documents.
 //! - [`mime`]: multipart/mixed split and build, Content-Type, Content-Disposition,
 //!   message/external-body, and the `message/sip` / `message/msrp` encapsulations of deferred
 //!   delivery (DEF-2).

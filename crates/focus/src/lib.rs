@@ -15,6 +15,10 @@
 //!   body of ad-hoc groups), [`client`] (the OMA IM client's requests and its reading of the
 //!   focus's answers) and [`deferred`] ([`Deferred`], store-and-forward of messages for users
 //!   who are offline, with its push on registration and transcripts).
+//! - Pager mode and presence: [`focus::pager`] (group MESSAGEs exploded to the members,
+//!   REQ: GRP-1) and [`presence`] (the RFC 3903 [`Publisher`](presence::Publisher) of PIDF
+//!   availability on registration, [`focus::presence`], and the client's willingness,
+//!   [`client::WillingnessPublisher`]; REQ: PRES-1).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -53,3 +57,9 @@ pub mod resource_lists;
 pub mod deferred;
 pub use deferred::{Deferred, DeferredConfig, DeferredEvent, DeferredStore, DeferredTransmit};
 // --- end deferred messages ---
+
+// --- pager-mode group messages and presence publication (owner: focus/pager*, presence/) ---
+pub use focus::pager::{PagerConfig, PagerEvent, RateLimit};
+pub use focus::presence::PresenceSetup;
+pub mod presence;
+// --- end pager-mode group messages and presence publication ---

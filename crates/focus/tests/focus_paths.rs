@@ -19,7 +19,7 @@ use simpleim_sdp::attr::Setup;
 use simpleim_sip::NameAddr;
 use simpleim_sip::dialog::NotifierTermination;
 use simpleim_sip::{HeaderName, Message, Method, Request};
-use simpleim_test_support::focus_sim::{MsrpConn, ROOM, Sim};
+use simpleim_test_support::focus_sim::{MsrpConn, ROOM, Sim, deferred_setup, third_party_register};
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -887,26 +887,7 @@ fn header_of(r: &simpleim_sip::Response, name: &str) -> String {
 // --- 7. deferred messages through the focus --------------------------------------------------
 
 fn with_deferred() -> Sim {
-    use simpleim_focus::deferred::{DeferredConfig, MemoryStore, StoreLimits};
-    let addr = |s: &str| {
-        NameAddr::new(simpleim_sip::Uri::parse(&Bytes::copy_from_slice(s.as_bytes())).unwrap())
-    };
-    let mut next = 5000;
-    let config = DeferredConfig::new(
-        addr("sip:im-store@conf.example.com"),
-        addr("sip:im-store@conf.example.com;transport=tcp"),
-        simpleim_sip::dialog::SentBy::new("TCP", "conf.example.com", None),
-        simpleim_focus::control::MsrpEndpoint::tcp("conf.example.com", 2856),
-        Box::new(simpleim_sip::SeededIds::new(77)),
-        Box::new(move || {
-            next += 1;
-            Box::new(simpleim_msrp::SeededIds::new(next)) as Box<dyn simpleim_msrp::IdGenerator>
-        }),
-    );
-    let store = Box::new(MemoryStore::new(StoreLimits::default()));
-    Sim::with_config(|c| {
-        c.deferred = Some(simpleim_focus::DeferredSetup::new(config, store));
-    })
+    Sim::with_config(|c| c.deferred = Some(deferred_setup()))
 }
 
 fn stored_for(sim: &Sim, user: &str) -> usize {
@@ -916,25 +897,6 @@ fn stored_for(sim: &Sim, user: &str) -> usize {
         .list(&Aor::parse(user).unwrap(), None, 100)
         .unwrap()
         .len()
-}
-
-fn register(user: &str, n: u32, expires: u32) -> Request {
-    let text = format!(
-        "REGISTER sip:conf.example.com SIP/2.0\r\n\
-         Via: SIP/2.0/TCP scscf.example.com;branch=z9hG4bKreg{n}\r\n\
-         Max-Forwards: 70\r\n\
-         From: <sip:scscf.example.com>;tag=s{n}\r\n\
-         To: <sip:{user}@example.com>\r\n\
-         Call-ID: reg-{user}\r\n\
-         CSeq: {n} REGISTER\r\n\
-         Contact: <sip:scscf.example.com>\r\n\
-         Expires: {expires}\r\n\
-         Content-Length: 0\r\n\r\n"
-    );
-    match Message::parse_datagram(Bytes::from(text)).unwrap() {
-        Message::Request(r) => r,
-        Message::Response(_) => unreachable!(),
-    }
 }
 
 #[test]
@@ -954,7 +916,7 @@ fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
     assert_eq!(r.code(), 202);
     assert_eq!(stored_for(&sim, "sip:bob@example.com"), 1);
 
-    sim.from_proxy(&register("bob", 1, 600));
+    sim.from_proxy(&third_party_register("bob", 1, 600));
     let invite = sim.requests(b, &Method::Invite);
     assert_eq!(invite.len(), 1, "the push's INVITE");
     let offer = String::from_utf8_lossy(&invite[0].body()).into_owned();
@@ -989,7 +951,7 @@ fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
 fn a_register_requiring_pref_is_served_and_a_message_to_the_room_is_not_stored() {
     // REQ: DEF-2 (an OMA client's REGISTER has Require: pref, seed 004 §6.1.1.1), DEF-1
     let mut sim = with_deferred();
-    let text = String::from_utf8_lossy(register("bob", 1, 600).as_bytes()).replacen(
+    let text = String::from_utf8_lossy(third_party_register("bob", 1, 600).as_bytes()).replacen(
         "Expires: 600\r\n",
         "Expires: 600\r\nRequire: pref\r\n",
         1,

@@ -957,3 +957,49 @@ impl Sim {
         panic!("the parties did not settle");
     }
 }
+
+/// The deferred-messaging service for [`FocusConfig::deferred`] (REQ: DEF-1, DEF-2): identity
+/// `sip:im-store@conf.example.com`, MSRP on `conf.example.com:2856`, an in-memory store,
+/// seeded identifiers.
+#[must_use]
+pub fn deferred_setup() -> simpleim_focus::DeferredSetup {
+    use simpleim_focus::deferred::{DeferredConfig, MemoryStore, StoreLimits};
+    let addr = |s: &str| {
+        simpleim_sip::NameAddr::new(Uri::parse(&Bytes::copy_from_slice(s.as_bytes())).unwrap())
+    };
+    let mut next = 5000;
+    let config = DeferredConfig::new(
+        addr("sip:im-store@conf.example.com"),
+        addr("sip:im-store@conf.example.com;transport=tcp"),
+        SentBy::new("TCP", "conf.example.com", None),
+        MsrpEndpoint::tcp("conf.example.com", 2856),
+        Box::new(SeededIds::new(77)),
+        Box::new(move || {
+            next += 1;
+            Box::new(simpleim_msrp::SeededIds::new(next)) as Box<dyn simpleim_msrp::IdGenerator>
+        }),
+    );
+    simpleim_focus::DeferredSetup::new(config, Box::new(MemoryStore::new(StoreLimits::default())))
+}
+
+/// A third-party REGISTER from the S-CSCF for `sip:<user>@example.com` (REQ: DEF-2): CSeq
+/// `n`, `Expires: <expires>` (0 de-registers). Send it with [`Sim::from_proxy`].
+#[must_use]
+pub fn third_party_register(user: &str, n: u32, expires: u32) -> Request {
+    let text = format!(
+        "REGISTER sip:conf.example.com SIP/2.0\r\n\
+         Via: SIP/2.0/TCP scscf.example.com;branch=z9hG4bKreg{user}{n}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:scscf.example.com>;tag=s{n}\r\n\
+         To: <sip:{user}@example.com>\r\n\
+         Call-ID: reg-{user}\r\n\
+         CSeq: {n} REGISTER\r\n\
+         Contact: <sip:scscf.example.com>\r\n\
+         Expires: {expires}\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    match Message::parse_datagram(Bytes::from(text)).unwrap() {
+        Message::Request(r) => r,
+        Message::Response(_) => unreachable!(),
+    }
+}

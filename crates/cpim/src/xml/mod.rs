@@ -3,6 +3,8 @@
 //!
 //! - [`ImdnDocument`]: `message/imdn+xml`, the disposition notification of RFC 5438 §7;
 //! - [`IsComposing`]: `application/im-iscomposing+xml`, the composing indication of RFC 3994;
+//! - [`Presence`]: `application/pidf+xml`, the presence document of RFC 3863 with the OMA IM
+//!   availability and willingness tuples (seed 004 App. F, REQ: PRES-1);
 //! - [`XmlReader`]: a bounded, strict, namespace-aware pull reader for parsers that walk a
 //!   schema element by element, shared with the focus's conference-info and resource-lists
 //!   parsers. It yields [`XmlElement`]s (resolved names, checked attributes, byte offsets)
@@ -41,6 +43,7 @@ mod element;
 mod error;
 mod imdn;
 mod iscomposing;
+mod pidf;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -56,6 +59,10 @@ pub use imdn::{
 };
 pub use iscomposing::{
     ComposingState, ISCOMPOSING_CONTENT_TYPE, ISCOMPOSING_NAMESPACE, IsComposing,
+};
+pub use pidf::{
+    Basic, OMA_IM_SERVICE_ID, OMA_IM_SESSION_SERVICE_ID, OMA_IM_VERSION, OMA_PRES_NAMESPACE,
+    PIDF_CONTENT_TYPE, PIDF_NAMESPACE, Presence, ServiceDescription, Tuple,
 };
 
 /// The namespace the `xml:` prefix is bound to (Namespaces in XML §3), e.g. for `xml:lang`:

@@ -26,6 +26,10 @@
 //! `m=message <port> TCP/MSRP *` (or `TCP/TLS/MSRP` for an `msrps:` path), `accept-types`,
 //! `accept-wrapped-types`, `max-size` when configured, `path`, `setup`.
 //!
+//! Presence (REQ: PRES-1, seed 004 §8.6.1.1): [`WillingnessPublisher`] publishes the user's
+//! "Willingness for IM" with PUBLISH (RFC 3903), through the shared
+//! [`Publisher`](crate::presence::Publisher).
+//!
 //! # Reading the answer, and writing messages
 //! [`OutgoingInvite::accept`] reads the 2xx into a [`JoinedSession`]: the dialog, the SDP
 //! answer checked against the offer (with the focus's MSRP path), the IM Session Identity
@@ -101,6 +105,7 @@ mod answer;
 mod config;
 mod error;
 mod invite;
+mod presence;
 mod register;
 mod send;
 
@@ -111,5 +116,6 @@ pub use config::{
 };
 pub use error::{ClientError, ConfigError, JoinError};
 pub use invite::{InviteOptions, OutgoingInvite, SessionKind};
+pub use presence::WillingnessPublisher;
 pub use register::{ImClient, Registration};
 pub use send::{CPIM_CONTENT_TYPE, SendTarget};

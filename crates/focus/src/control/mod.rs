@@ -416,6 +416,22 @@ impl<H: TransportHandle> Control<H> {
             .map(|p| p.dialog.remote_target())
     }
 
+    /// The handle set by [`Control::set_outbound_handle`] (the SIP/IP core), if any.
+    #[must_use]
+    pub fn outbound_handle(&self) -> Option<&H> {
+        self.outbound.as_ref()
+    }
+
+    /// Whether `uri` is the conference factory's ([`ControlConfig::conference_factory`];
+    /// user, host and port compared as for rooms).
+    #[must_use]
+    pub fn is_conference_factory(&self, uri: &SipUri) -> bool {
+        self.config
+            .conference_factory
+            .as_ref()
+            .is_some_and(|f| RoomKey::of(f) == RoomKey::of(uri))
+    }
+
     /// The handle a [`ControlEvent::HostRequest`] came on, until it is answered.
     #[must_use]
     pub fn host_request_handle(&self, key: ServerKey) -> Option<&H> {

@@ -73,6 +73,14 @@ pub struct FocusConfig {
     /// Deferred messaging (REQ: DEF-1, DEF-2, DEF-3) beside the rooms; `None` (the
     /// default): MESSAGE and REGISTER get 405.
     pub deferred: Option<super::deferred::DeferredSetup>,
+    /// Pager-mode group messages (REQ: GRP-1): a MESSAGE to a group, or to the conference
+    /// factory with a recipient list, exploded to the members; see
+    /// [`pager`](super::pager). `None` (the default): such a MESSAGE gets 405.
+    pub pager: Option<super::pager::PagerConfig>,
+    /// The IM server's presence source (REQ: PRES-1): availability published on
+    /// registration and de-registration, which the deferred service tells; see
+    /// [`presence`](super::presence). `None` (the default): nothing is published.
+    pub presence: Option<super::presence::PresenceSetup>,
 }
 
 impl FocusConfig {
@@ -92,6 +100,8 @@ impl FocusConfig {
             max_subscription_expires: 3600,
             ids,
             deferred: None,
+            pager: None,
+            presence: None,
         }
     }
 }
@@ -106,6 +116,8 @@ impl fmt::Debug for FocusConfig {
             .field("limits", &self.limits)
             .field("max_subscription_expires", &self.max_subscription_expires)
             .field("deferred", &self.deferred)
+            .field("pager", &self.pager)
+            .field("presence", &self.presence)
             .finish_non_exhaustive()
     }
 }

@@ -67,7 +67,7 @@ where
 
     /// The wall-clock time at `now`, from the last [`Focus::set_wall_clock`] (the Unix epoch
     /// plus the time since the first input when never set).
-    fn wall(&mut self, now: Instant) -> Timestamp {
+    pub(super) fn wall(&mut self, now: Instant) -> Timestamp {
         let (base, at) = *self
             .wall_clock
             .get_or_insert((now, Timestamp::from_unix_millis(0)));
@@ -104,7 +104,7 @@ where
         let Some(d) = self.deferred.as_mut() else {
             return false;
         };
-        // A MESSAGE to a room is not a user's (pager-mode group messages come later).
+        // A MESSAGE to a room is not a user's (the pager's, when configured: REQ: GRP-1).
         let to_room = matches!(simpleim_sip::Uri::parse(&request.uri_bytes()),
             Ok(simpleim_sip::Uri::Sip(u)) if self.control.room_of(&u).is_some());
         let ours = (matches!(request.method(), Method::Message | Method::Register) && !to_room)
@@ -158,6 +158,8 @@ where
             }
         }
         self.push_connects.extend(connects);
+        // REQ: PRES-1: registrations become availability publications.
+        self.presence_on_deferred(now, &events);
         self.deferred_events.extend(events);
     }
 

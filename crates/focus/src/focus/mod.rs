@@ -54,6 +54,11 @@
 //!   partial document; refreshes get the full document again; `Expires: 0` and expiry end
 //!   it; at most [`FocusLimits::max_subscriptions`] (503 beyond). Anonymous participants
 //!   appear only under their alias.
+//! - **Pager mode and presence** (REQ: GRP-1, PRES-1): with [`FocusConfig::pager`], a
+//!   MESSAGE to a group or to the conference factory with a recipient list is answered 202
+//!   and exploded to the members ([`pager`]; [`Focus::poll_pager_event`]); with
+//!   [`FocusConfig::presence`] and the deferred service, registrations are published as IM
+//!   availability ([`presence`]; [`Focus::poll_presence_event`]).
 //!
 //! # Methods
 //! - getters: [`Focus::control`], [`Focus::switch`], [`Focus::alias`],
@@ -152,7 +157,9 @@ mod deferred;
 mod event;
 mod files;
 mod ids;
+pub mod pager;
 mod participants;
+pub mod presence;
 mod subscribe;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -235,6 +242,10 @@ pub struct Focus<H, C> {
     transfers: BTreeMap<ParticipantId, files::Transfer>,
     /// Files offered to recipients, until their leg opens.
     offered: HashMap<ParticipantId, files::Offered<C>>,
+    /// Pager-mode group messages (REQ: GRP-1), when configured.
+    pager: Option<pager::Pager>,
+    /// The presence source (REQ: PRES-1), when configured.
+    presence: Option<presence::PresenceSource>,
 }
 
 /// What a bind deadline is for.
@@ -275,7 +286,12 @@ where
             max_subscription_expires,
             mut ids,
             deferred,
+            pager,
+            presence,
         } = config;
+        if pager.is_some() {
+            pager::enable(&mut control);
+        }
         if deferred.is_some() {
             for m in deferred::DEFERRED_METHODS {
                 if !control.host_methods.contains(&m) {
@@ -289,6 +305,7 @@ where
         }
         let deferred = deferred.map(|s| crate::deferred::Deferred::new(s.config, s.store));
         let own = ids();
+        let pager = pager.map(|c| pager::Pager::new(c, ids::SipIds(ids())));
         Self {
             control: Control::new(control),
             switch_limits,
@@ -319,6 +336,8 @@ where
             held: VecDeque::new(),
             transfers: BTreeMap::new(),
             offered: HashMap::new(),
+            pager,
+            presence: presence.map(presence::PresenceSource::new),
         }
     }
 
@@ -405,6 +424,7 @@ where
             }
         }
         self.drain_deferred(now, None);
+        self.presence_timeout(now);
         self.drive(now);
     }
 
@@ -606,6 +626,7 @@ where
             .chain(self.deadlines.first().map(|(t, _)| *t))
             .chain(self.deferred.as_ref().and_then(|d| d.poll_timeout()))
             .chain(self.transfers_poll_timeout())
+            .chain(self.presence.as_ref().and_then(|p| p.poll_timeout()))
             .min()
     }
 
@@ -718,7 +739,9 @@ where
                     .push_back(FocusEvent::Rejected { room, status, why });
             }
             ControlEvent::HostRequest { key, request } => {
-                if self.deferred_request(now, key, &request) {
+                if self.pager_request(now, key, &request)
+                    || self.deferred_request(now, key, &request)
+                {
                     return;
                 }
                 if *request.method() == simpleim_sip::Method::Bye {
@@ -729,7 +752,10 @@ where
                 }
             }
             ControlEvent::HostResponse { key, response } => {
-                if self.deferred_response(now, key, &response) {
+                if self.pager_response_in(now, key, &response)
+                    || self.presence_response(now, key, &response)
+                    || self.deferred_response(now, key, &response)
+                {
                     return;
                 }
                 if let Some((id, _)) = self.notifies.remove(&key) {
@@ -740,7 +766,10 @@ where
                 }
             }
             ControlEvent::HostRequestFailed { key, status } => {
-                if self.deferred_request_failed(now, key, status) {
+                if self.pager_request_failed(now, key, status)
+                    || self.presence_request_failed(now, key, status)
+                    || self.deferred_request_failed(now, key, status)
+                {
                     return;
                 }
                 if let Some((id, request)) = self.notifies.remove(&key) {
