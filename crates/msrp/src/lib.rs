@@ -126,10 +126,20 @@ pub use frame::{Flag, Frame, FrameHead, Method, TransactionId};
 pub use header::{ByteRange, HeaderField, HeaderName, ReportMode, Status};
 // --- end frames ---
 
+// --- relays (RFC 4976): Digest, the relay state machine ---
+mod auth;
+pub mod relay;
+
+pub use auth::{
+    AuthError, AuthenticationInfo, DigestAlgorithm, DigestChallenge, DigestCredentials,
+};
+// --- end relays ---
+
 // --- session (owner: session.rs) ---
 mod session;
 pub use session::{
-    AbortReason, CloseReason, Event, FailureSource, IdGenerator, MessageId, ReassemblyLimits,
-    RespondError, SeededIds, SendError, SendOptions, Session, SessionConfig, UNINTERRUPTIBLE_CHUNK,
+    AbortReason, CloseReason, CredentialSource, Event, FailureSource, IdGenerator, MessageId,
+    ReassemblyLimits, RelayAuth, RespondError, SeededIds, SendError, SendOptions, Session,
+    SessionConfig, UNINTERRUPTIBLE_CHUNK, UserPassword,
 };
 // --- end session ---

@@ -98,6 +98,10 @@ pub struct SessionConfig {
     pub decoder_limits: Limits,
     /// Where transaction identifiers and Message-IDs come from.
     pub ids: Box<dyn IdGenerator>,
+    /// The relays this endpoint uses and its credentials for them (RFC 4976 §5.1; default
+    /// none). With relays, [`Session::authenticate`](crate::Session::authenticate) must
+    /// succeed before messages flow.
+    pub relays: Option<super::relay_auth::RelayAuth>,
 }
 
 impl SessionConfig {
@@ -119,6 +123,7 @@ impl SessionConfig {
             max_outgoing: 1024,
             decoder_limits: Limits::default(),
             ids,
+            relays: None,
         }
     }
 }
@@ -139,6 +144,7 @@ impl fmt::Debug for SessionConfig {
             .field("reassembly_timeout", &self.reassembly_timeout)
             .field("max_outgoing", &self.max_outgoing)
             .field("decoder_limits", &self.decoder_limits)
+            .field("relays", &self.relays)
             .finish_non_exhaustive()
     }
 }
