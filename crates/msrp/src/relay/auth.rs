@@ -97,9 +97,20 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
             nc: Some(creds.nc),
         }
         .to_value();
+        // The Use-Path lists the relays between the client and this one (the From-Path but its
+        // last URI, RFC 4976 §5.1 example), then this relay's URI.
+        let mut use_path = String::new();
+        if let Some(from) = head.from_path().and_then(|f| core::str::from_utf8(f).ok()) {
+            let uris: Vec<&str> = from.split(' ').filter(|u| !u.is_empty()).collect();
+            for u in uris.iter().take(uris.len().saturating_sub(1)) {
+                use_path.push_str(u);
+                use_path.push(' ');
+            }
+        }
+        use_path.push_str(&uri);
         let mut b = BytesMut::new();
         let ok = ResponseBuilder::for_request(head, 200)
-            .header("Use-Path", uri.as_str())
+            .header("Use-Path", use_path.as_str())
             .expires(expires)
             .header("Authentication-Info", info.as_str())
             .encode(&mut b);

@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::encode::ChunkWriter;
+use crate::encode::{ChunkWriter, find_end_line};
 use crate::frame::{Flag, FrameHead, TransactionId};
 use crate::header::{ByteRange, HeaderName, ReportMode};
 use crate::session::MessageId;
@@ -83,6 +83,10 @@ pub(super) struct Stream<C> {
     pub(super) sent: u64,
     pub(super) open: Option<Open>,
     pub(super) mode: ReportMode,
+    /// The whole body, when the frame arrived whole: its chunk goes out with a known
+    /// range-end (RFC 4976 §6.4.1: "If the MSRP relay has knowledge of the byte range that it
+    /// will transmit to the next hop, it SHOULD update the Byte-Range header").
+    pub(super) whole: Option<Bytes>,
 }
 
 /// Writes the head of a forwarded request or response: `tid`, the method (or the status code
@@ -188,13 +192,33 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         if self.outbound_mut(target).and_then(|o| o.active) != Some(sid) {
             self.interrupt(target);
         }
-        let tid = self.new_tid();
+        let mut tid = self.new_tid();
+        let whole = self
+            .streams
+            .get(&sid)
+            .filter(|s| s.sent == 0)
+            .and_then(|s| s.whole.clone());
+        // A chunk written with its end known must not be cut: its identifier must not be in
+        // the body (RFC 4975 §7.1).
+        let mut end_known = whole.as_ref().is_some_and(|b| !b.is_empty());
+        if let Some(body) = &whole {
+            for _ in 0..4 {
+                if find_end_line(body, &tid).is_none() {
+                    break;
+                }
+                tid = self.new_tid();
+            }
+            end_known &= find_end_line(body, &tid).is_none();
+        }
         let Some(s) = self.streams.get_mut(&sid) else {
             return;
         };
+        let start = s.range.start.saturating_add(s.sent);
         let range = ByteRange {
-            start: s.range.start.saturating_add(s.sent),
-            end: None,
+            start,
+            end: whole
+                .filter(|_| end_known)
+                .map(|b| start.saturating_add(b.len() as u64 - 1)),
             total: s.range.total,
         };
         let head = forward_head(&s.head, tid, &s.to_path, &s.from_path, Some(range));

@@ -186,7 +186,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         body: Option<Bytes>,
         flag: Option<Flag>,
     ) {
-        let current = self.accept_request(now, conn, head);
+        let current = self.accept_request(now, conn, head, body.as_ref());
         if let Some(c) = self.conns.get_mut(&conn) {
             c.current = current;
         }
@@ -196,7 +196,13 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     }
 
     /// Decides what becomes of a request, from its head.
-    fn accept_request(&mut self, now: Instant, conn: C, head: FrameHead) -> Current<C> {
+    fn accept_request(
+        &mut self,
+        now: Instant,
+        conn: C,
+        head: FrameHead,
+        whole: Option<&Bytes>,
+    ) -> Current<C> {
         let refuse = |head: FrameHead, code| Current::Discard(Some((Box::new(head), code)));
         let (Some(to), Some(from)) = (parse_path(head.to_path()), head.from_path()) else {
             return refuse(head, 400);
@@ -274,6 +280,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
                 sent: 0,
                 open: None,
                 mode,
+                whole: whole.cloned(),
             },
         );
         Current::Stream(sid, Box::new(head))
