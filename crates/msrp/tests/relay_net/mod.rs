@@ -70,6 +70,17 @@ pub(crate) fn relay(
 /// A session at `local`, through `relays` as `user`, toward a placeholder peer path
 /// (set it with [`Session::set_remote`] once the peer's path is known).
 pub(crate) fn client(local: &str, relays: &[&str], user: &str, seed: u64) -> Session {
+    client_with(local, relays, user, seed, |_| {})
+}
+
+/// [`client`] with `edit` applied to the configuration.
+pub(crate) fn client_with(
+    local: &str,
+    relays: &[&str],
+    user: &str,
+    seed: u64,
+    edit: impl FnOnce(&mut SessionConfig),
+) -> Session {
     let mut config = SessionConfig::new(
         local.parse().unwrap(),
         "msrp://placeholder.invalid:1/none;tcp".parse().unwrap(),
@@ -85,6 +96,7 @@ pub(crate) fn client(local: &str, relays: &[&str], user: &str, seed: u64) -> Ses
             Box::new(UserPassword::new(user, password)),
         ));
     }
+    edit(&mut config);
     Session::new(config)
 }
 
