@@ -10,7 +10,7 @@ use crate::auth::{AuthenticationInfo, DigestChallenge, DigestCredentials};
 use crate::encode::ResponseBuilder;
 use crate::frame::FrameHead;
 use crate::header::ReportMode;
-use crate::uri::{Host, MsrpUri, Path};
+use crate::uri::{MsrpUri, Path};
 
 use super::out::Target;
 use super::{CloseReason, Event, Nonce, Relay, Session};
@@ -150,7 +150,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         }
         let uri = MsrpUri::new(
             self.config.scheme,
-            Host::Name(&self.config.host),
+            self.own_host(),
             Some(self.config.port),
             Some(&sid),
             "tcp",

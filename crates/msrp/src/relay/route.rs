@@ -87,8 +87,16 @@ fn parse_path(raw: Option<&[u8]>) -> Option<Path> {
 impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     /// Whether `uri` names this relay (its host, and its port when the URI has one).
     pub(super) fn is_ours(&self, uri: &MsrpUri) -> bool {
-        uri.host().matches(&Host::Name(&self.config.host))
-            && uri.port().is_none_or(|p| p == self.config.port)
+        uri.host().matches(&self.own_host()) && uri.port().is_none_or(|p| p == self.config.port)
+    }
+
+    /// The relay's host: an IP address when [`RelayConfig::host`](super::RelayConfig::host)
+    /// is one (a relay on a test bench), else a name.
+    pub(super) fn own_host(&self) -> Host<'_> {
+        match self.config.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => Host::from(ip),
+            Err(_) => Host::Name(&self.config.host),
+        }
     }
 
     /// Where a request that arrived on `conn` goes (RFC 4976 §6.2, §6.4).
@@ -214,15 +222,13 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
             return refuse(head, 400);
         }
         let from = Bytes::copy_from_slice(from);
-        if let (Some(c), Some(f)) = (self.conns.get_mut(&conn), parse_path(Some(&from))) {
-            if c.reaches.is_none()
-                && !self
-                    .config
-                    .host
-                    .eq_ignore_ascii_case(&f.first().host().to_string())
-            {
-                c.reaches = Some(authority_key(f.first()));
-            }
+        // The previous hop is the first From-Path URI: this connection reaches it (RFC 4976
+        // §3: "Relays reuse existing connections first").
+        let learnt = parse_path(Some(&from))
+            .filter(|f| !self.is_ours(f.first()))
+            .map(|f| authority_key(f.first()));
+        if let (Some(c), Some(k)) = (self.conns.get_mut(&conn), learnt) {
+            c.reaches.get_or_insert(k);
         }
         let next = match self.route(conn, &to, &from) {
             Ok(n) => n,
