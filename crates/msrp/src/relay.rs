@@ -344,10 +344,6 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        if c.out.queued > self.config.limits.max_queued_bytes {
-            self.close(conn, CloseReason::OutboundFull);
-            return;
-        }
         c.decoder.push(data);
         self.drain_decoder(now, conn);
     }

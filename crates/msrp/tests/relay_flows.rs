@@ -4,6 +4,15 @@
 //! back-pressure, downstream timeouts as REPORT 408, 481/501/misaddressed requests, NICKNAME
 //! end to end, URIs ending with their connection or their Expires.
 
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::disallowed_methods,
+    reason = "test helpers fail the test by panicking; the host's clock starts the simulation"
+)]
+
 mod relay_net;
 
 use std::time::{Duration, Instant};
@@ -44,8 +53,11 @@ fn text(b: Option<&[u8]>) -> &str {
     std::str::from_utf8(b.unwrap_or_default()).unwrap()
 }
 
+/// What a relay wrote, per connection.
+type Written = Vec<(u32, Vec<u8>)>;
+
 /// Drains a lone relay: everything written, per connection, and the events.
-fn drain(r: &mut Relay<u32>) -> (Vec<(u32, Vec<u8>)>, Vec<RelayEvent<u32>>) {
+fn drain(r: &mut Relay<u32>) -> (Written, Vec<RelayEvent<u32>>) {
     let mut out: Vec<(u32, Vec<u8>)> = Vec::new();
     while let Some((c, b)) = r.poll_transmit() {
         match out.iter_mut().find(|(cc, _)| *cc == c) {

@@ -80,9 +80,6 @@ pub struct RelayLimits {
     /// Forwarded transactions waiting for a response at once (default 100 000); beyond it
     /// the oldest are forgotten (their responses are then dropped).
     pub max_transactions: usize,
-    /// Frames waiting for a connection the host is asked to open, per destination
-    /// (default 64); more are refused as if the destination were unreachable.
-    pub max_pending_frames: usize,
     /// Failed AUTHs on one client connection before it is closed (default 5, RFC 4976 §6.3
     /// "SHOULD terminate").
     pub max_auth_failures: u32,
@@ -102,7 +99,6 @@ impl Default for RelayLimits {
             max_sessions: 10_000,
             max_nonces: 10_000,
             max_transactions: 100_000,
-            max_pending_frames: 64,
             max_auth_failures: 5,
         }
     }

@@ -69,8 +69,9 @@ pub enum CloseReason {
     AuthFailures,
     /// No successful request within the probation period (RFC 4976 §6.1).
     Probation,
-    /// The host went on feeding a connection whose output is over
-    /// [`RelayLimits::max_queued_bytes`](super::RelayLimits::max_queued_bytes).
+    /// The host went on reading a paused connection until what it forwards was queued over
+    /// [`RelayLimits::max_queued_bytes`](super::RelayLimits::max_queued_bytes) for the next
+    /// hop.
     OutboundFull,
     /// More connections than [`RelayLimits::max_connections`](super::RelayLimits::max_connections).
     TooManyConnections,

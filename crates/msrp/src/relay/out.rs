@@ -322,8 +322,12 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         let Some((from, target)) = self.streams.get(&sid).map(|s| (s.from, s.out)) else {
             return;
         };
-        let high = self.config.limits.high_watermark;
-        if self.outbound_mut(target).is_some_and(|o| o.queued >= high) {
+        let limits = self.config.limits;
+        let queued = self.outbound_mut(target).map_or(0, |o| o.queued);
+        if queued > limits.max_queued_bytes {
+            // The host went on reading a paused connection.
+            self.close(from, super::CloseReason::OutboundFull);
+        } else if queued >= limits.high_watermark {
             self.pause(from, target);
         }
     }
