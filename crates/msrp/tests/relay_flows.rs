@@ -820,3 +820,96 @@ fn session_follows_423_and_reports_failures() {
     );
     assert!(net.clients[c].use_path().is_none());
 }
+
+#[test]
+fn session_auth_on_the_wire_follows_rfc4976_example() {
+    // REQ: MSRP-6 (RFC 4976 §5.1 example: Alice and intra.example.com, the relay's 401 and
+    // 200 as the RFC writes them)
+    let relay_uri = "msrps://alice@intra.example.com;tcp";
+    let alice = "msrps://alice.example.com:9892/98cjs;tcp";
+    let mut cfg = simpleim_msrp::SessionConfig::new(
+        alice.parse().unwrap(),
+        "msrps://bob.example.net:8145/foo;tcp".parse().unwrap(),
+        Box::new(simpleim_msrp::SeededIds::new(1)),
+    );
+    cfg.relays = Some(simpleim_msrp::RelayAuth::new(
+        vec![relay_uri.parse().unwrap()],
+        Box::new(simpleim_msrp::UserPassword::new("Alice", "secret")),
+    ));
+    let mut s = simpleim_msrp::Session::new(cfg);
+    let now = Instant::now();
+    let mut wire = Vec::new();
+    let flush = |s: &mut simpleim_msrp::Session, wire: &mut Vec<u8>| {
+        wire.clear();
+        while let Some(b) = s.poll_transmit() {
+            wire.extend_from_slice(&b);
+        }
+        frames(wire).remove(0).0
+    };
+    // Nothing flows before AUTH.
+    s.send_message(
+        now,
+        "text/plain",
+        Bytes::from_static(b"queued"),
+        SendOptions::new(),
+    )
+    .unwrap();
+    s.authenticate(now).unwrap();
+    let first = flush(&mut s, &mut wire);
+    assert_eq!(first.method(), Some(&simpleim_msrp::Method::Auth));
+    assert_eq!(text(first.to_path()), relay_uri);
+    assert_eq!(text(first.from_path()), alice);
+    assert!(first.authorization().is_none());
+    let tid = first.transaction_id();
+    let challenge = format!(
+        "MSRP {tid} 401 Unauthorized\r\nTo-Path: {alice}\r\nFrom-Path: {relay_uri}\r\n\
+WWW-Authenticate: Digest realm=\"intra.example.com\", qop=\"auth\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\"\r\n\
+-------{tid}$\r\n"
+    );
+    s.handle_bytes(now, challenge.as_bytes());
+    let second = flush(&mut s, &mut wire);
+    assert_ne!(second.transaction_id(), tid);
+    let creds = DigestCredentials::parse(second.authorization().unwrap()).unwrap();
+    assert_eq!(creds.username, "Alice");
+    assert_eq!(creds.realm, "intra.example.com");
+    assert_eq!(creds.nonce, "dcd98b7102dd2f0e8b11d0f600bfb0c093");
+    assert_eq!(creds.nc, 1);
+    assert_eq!(creds.uri.as_deref(), Some(relay_uri));
+    assert!(creds.verify("secret"));
+    let tid = second.transaction_id();
+    let ok = format!(
+        "MSRP {tid} 200 OK\r\nTo-Path: {alice}\r\nFrom-Path: {relay_uri}\r\n\
+Use-Path: msrps://intra.example.com:9000/jui787s2f;tcp\r\n\
+Authentication-Info: nextnonce=\"40f2e879449675f288476d772627370a\", rspauth=\"7327570c586207eca2afae94fc20903d\", cnonce=\"{}\", nc=00000001, qop=\"auth\"\r\n\
+Expires: 900\r\n-------{tid}$\r\n",
+        creds.cnonce
+    );
+    s.handle_bytes(now, ok.as_bytes());
+    let send = flush(&mut s, &mut wire);
+    // The queued message now goes out through the relay.
+    assert_eq!(send.method(), Some(&simpleim_msrp::Method::Send));
+    assert_eq!(
+        text(send.to_path()),
+        "msrps://intra.example.com:9000/jui787s2f;tcp msrps://bob.example.net:8145/foo;tcp"
+    );
+    let mut events = Vec::new();
+    while let Some(e) = s.poll_event() {
+        events.push(e);
+    }
+    assert!(matches!(
+        &events[..],
+        [Event::RelayAuthenticated { expires: 900, .. }]
+    ));
+    assert_eq!(
+        s.advertised_path().to_string(),
+        format!("msrps://intra.example.com:9000/jui787s2f;tcp {alice}")
+    );
+    // The refresh is due at four fifths of 900 s and answers the nextnonce at once.
+    s.handle_timeout(now + Duration::from_secs(719));
+    assert!(s.poll_transmit().is_none());
+    s.handle_timeout(now + Duration::from_secs(720));
+    let refresh = flush(&mut s, &mut wire);
+    let creds = DigestCredentials::parse(refresh.authorization().unwrap()).unwrap();
+    assert_eq!(creds.nonce, "40f2e879449675f288476d772627370a");
+    assert_eq!(creds.nc, 1);
+}

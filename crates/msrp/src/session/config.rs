@@ -46,8 +46,9 @@ pub struct SessionConfig {
     /// This endpoint's URI in the session: the From-Path of what it sends, and what the
     /// first URI of an incoming To-Path must match (RFC 4975 §7.3).
     pub local: MsrpUri,
-    /// The To-Path of what this endpoint sends: the peer's `a=path`, relays first
-    /// (RFC 4975 §8.2).
+    /// The peer's `a=path` (RFC 4975 §8.2): the To-Path of what this endpoint sends, after
+    /// the Use-Path learnt from [`SessionConfig::relays`] when there are relays (RFC 4976
+    /// §5.1). Change it with [`Session::set_remote`](crate::Session::set_remote).
     pub remote: Path,
     /// How an incoming To-Path is matched against [`SessionConfig::local`] (default
     /// [`MatchMode::FullUri`], RFC 4975 §6.1; [`MatchMode::SessionId`] for CEMA, RFC 6714).
