@@ -346,9 +346,14 @@ impl DigestCredentials {
     /// (RFC 2617 §3.2.2.1, qop=auth, method AUTH).
     #[must_use]
     pub fn expected(&self, password: &str, uri: &str) -> String {
+        self.digest(password, "AUTH", uri)
+    }
+
+    /// KD(H(A1), nonce:nc:cnonce:auth:H(method:uri)) (RFC 2617 §3.2.2.1, qop=auth).
+    fn digest(&self, password: &str, method: &str, uri: &str) -> String {
         let alg = self.algorithm;
         let ha1 = alg.hex(&[&self.username, &self.realm, password]);
-        let ha2 = alg.hex(&["AUTH", uri]);
+        let ha2 = alg.hex(&[method, uri]);
         let nc = format!("{:08x}", self.nc);
         alg.hex(&[&ha1, &self.nonce, &nc, &self.cnonce, "auth", &ha2])
     }
@@ -381,11 +386,7 @@ impl DigestCredentials {
     /// empty method).
     #[must_use]
     pub fn rspauth(&self, password: &str, uri: &str) -> String {
-        let alg = self.algorithm;
-        let ha1 = alg.hex(&[&self.username, &self.realm, password]);
-        let ha2 = alg.hex(&["", uri]);
-        let nc = format!("{:08x}", self.nc);
-        alg.hex(&[&ha1, &self.nonce, &nc, &self.cnonce, "auth", &ha2])
+        self.digest(password, "", uri)
     }
 
     /// Parses an `Authorization` value.

@@ -646,5 +646,28 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     }
 }
 
+/// Keeps `map` under `max` entries by forgetting the oldest in `order` (which may hold keys
+/// already gone; it is pruned when it grows past twice the map), then records `key` as the
+/// newest.
+fn bounded_insert<K: Clone + Eq + Hash, V>(
+    map: &mut HashMap<K, V>,
+    order: &mut VecDeque<K>,
+    max: usize,
+    key: K,
+    value: V,
+) {
+    while map.len() >= max.max(1) {
+        let Some(old) = order.pop_front() else {
+            break;
+        };
+        map.remove(&old);
+    }
+    if order.len() > 2 * map.len() + 64 {
+        order.retain(|k| map.contains_key(k));
+    }
+    order.push_back(key.clone());
+    map.insert(key, value);
+}
+
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ mod relay_net;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use relay_net::{Net, client, relay};
+use relay_net::{Net, client, one_relay, relay};
 use simpleim_msrp::relay::{CloseReason, Direction, Event as RelayEvent, Relay};
 use simpleim_msrp::{
     AuthenticationInfo, Decoded, Decoder, DigestChallenge, DigestCredentials, Event, Flag,
@@ -249,26 +249,15 @@ fn auth_refusals() {
 #[test]
 fn send_through_one_relay_with_sessions() {
     // REQ: MSRP-6 (RFC 4976 §3, §5.1, §6.4.1: AUTH, Use-Path, SEND, per-hop 200, REPORT)
-    let mut net = Net::new(1);
-    let r = net.add_relay(relay("relay.example.com", 2855, 10, |_| {}));
-    let a = net.add_client(client(ALICE, &[RELAY], "alice", 11));
-    let b = net.add_client(client(
-        "msrp://bob.example.com:8888/9di4eae;tcp",
-        &[RELAY],
-        "bob",
-        12,
-    ));
-    net.connect(a, r);
-    net.connect(b, r);
-    let pa = net.authenticate(a);
-    let pb = net.authenticate(b);
+    let (mut net, r, a, b) = one_relay(1, |_| {});
+    let pa = net.clients[a].advertised_path().to_string();
+    let pb = net.clients[b].advertised_path().to_string();
     // The advertised path is the Use-Path reversed, then the client (RFC 4976 §5.1).
     assert!(
         pa.starts_with("msrp://relay.example.com:2855/") && pa.ends_with(ALICE),
         "{pa}"
     );
     assert_ne!(pa.split(' ').next(), pb.split(' ').next());
-    net.pair(a, b);
     assert_eq!(
         std::str::from_utf8(net.clients[a].to_path()).unwrap(),
         format!("{} {pb}", pa.split(' ').next().unwrap())
@@ -305,10 +294,7 @@ fn send_through_one_relay_with_sessions() {
         pa.split(' ').next().unwrap()
     );
     assert_eq!(text(send.0.from_path()), want_from);
-    assert_eq!(
-        text(send.0.to_path()),
-        "msrp://bob.example.com:8888/9di4eae;tcp"
-    );
+    assert_eq!(text(send.0.to_path()), relay_net::BOB);
     assert_eq!(send.0.byte_range().unwrap().unwrap().to_string(), "1-6/6");
     assert!(net.relays[r].is_idle());
 }
@@ -525,23 +511,10 @@ fn streaming_interrupts_and_resumes_at_the_right_byte_range() {
 #[test]
 fn slow_downstream_back_pressure() {
     // REQ: MSRP-6 (back-pressure watermarks: the sender is paused, nothing is lost)
-    let mut net = Net::new(5);
-    let r = net.add_relay(relay("relay.example.com", 2855, 50, |c| {
+    let (mut net, r, a, b) = one_relay(5, |c| {
         c.limits.high_watermark = 16 * 1024;
         c.limits.low_watermark = 4 * 1024;
-    }));
-    let a = net.add_client(client(ALICE, &[RELAY], "alice", 51));
-    let b = net.add_client(client(
-        "msrp://bob.example.com:8888/b0b;tcp",
-        &[RELAY],
-        "bob",
-        52,
-    ));
-    for x in [a, b] {
-        net.connect(x, r);
-        net.authenticate(x);
-    }
-    net.pair(a, b);
+    });
     let bl = net.client_link(b);
     net.links[bl].rate[1] = 1000; // relay -> Bob: slow
     let bconn = net.client_conn(b);
@@ -564,20 +537,7 @@ fn slow_downstream_back_pressure() {
 #[test]
 fn downstream_timeout_becomes_report_408() {
     // REQ: MSRP-6 (RFC 4976 §6.4.1: no response within 32 s of the last byte: REPORT 408)
-    let mut net = Net::new(6);
-    let r = net.add_relay(relay("relay.example.com", 2855, 60, |_| {}));
-    let a = net.add_client(client(ALICE, &[RELAY], "alice", 61));
-    let b = net.add_client(client(
-        "msrp://bob.example.com:8888/b0b;tcp",
-        &[RELAY],
-        "bob",
-        62,
-    ));
-    for x in [a, b] {
-        net.connect(x, r);
-        net.authenticate(x);
-    }
-    net.pair(a, b);
+    let (mut net, r, a, b) = one_relay(6, |_| {});
     let bl = net.client_link(b);
     net.links[bl].rate[1] = 0; // relay -> Bob: a black hole
     let id = net.clients[a]
@@ -678,20 +638,7 @@ fn unknown_sessions_methods_and_misaddressed_requests() {
 #[test]
 fn nickname_goes_end_to_end_with_its_transaction_id() {
     // REQ: MSRP-6 (RFC 4976 §6.4.2, §6.4.3: non-SEND requests and their responses)
-    let mut net = Net::new(8);
-    let r = net.add_relay(relay("relay.example.com", 2855, 80, |_| {}));
-    let a = net.add_client(client(ALICE, &[RELAY], "alice", 81));
-    let b = net.add_client(client(
-        "msrp://focus.example.com:8888/room;tcp",
-        &[RELAY],
-        "bob",
-        82,
-    ));
-    for x in [a, b] {
-        net.connect(x, r);
-        net.authenticate(x);
-    }
-    net.pair(a, b);
+    let (mut net, r, a, b) = one_relay(8, |_| {});
     let tid = net.clients[a].send_nickname(net.now, "Alice").unwrap();
     net.run();
     let req = net.client_events[b]
@@ -715,20 +662,7 @@ fn nickname_goes_end_to_end_with_its_transaction_id() {
 #[test]
 fn uris_end_with_their_connection_or_expiry() {
     // REQ: MSRP-6 (RFC 4976 §6.3: URIs invalid once the connection closes or Expires passes)
-    let mut net = Net::new(9);
-    let r = net.add_relay(relay("relay.example.com", 2855, 90, |_| {}));
-    let a = net.add_client(client(ALICE, &[RELAY], "alice", 91));
-    let b = net.add_client(client(
-        "msrp://bob.example.com:8888/b0b;tcp",
-        &[RELAY],
-        "bob",
-        92,
-    ));
-    for x in [a, b] {
-        net.connect(x, r);
-        net.authenticate(x);
-    }
-    net.pair(a, b);
+    let (mut net, r, a, b) = one_relay(9, |_| {});
     assert_eq!(net.relays[r].sessions(), 2);
     // Bob's connection closes: his URI is gone, Alice's SEND gets 481.
     let bl = net.client_link(b);

@@ -190,21 +190,16 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     /// beyond the limit).
     fn new_nonce(&mut self, now: Instant) -> String {
         let nonce = self.config.ids.transaction_id().as_str().to_owned();
-        let max = self.config.limits.max_nonces.max(1);
-        while self.nonces.len() >= max {
-            let Some(old) = self.nonce_order.pop_front() else {
-                break;
-            };
-            self.nonces.remove(&old);
-        }
-        if self.nonce_order.len() > 2 * self.nonces.len() + 64 {
-            let nonces = &self.nonces;
-            self.nonce_order.retain(|n| nonces.contains_key(n));
-        }
         let expires_at = now.checked_add(self.config.nonce_lifetime).unwrap_or(now);
-        self.nonces
-            .insert(nonce.clone(), Nonce { expires_at, nc: 0 });
-        self.nonce_order.push_back(nonce.clone());
+        let max = self.config.limits.max_nonces;
+        let state = Nonce { expires_at, nc: 0 };
+        super::bounded_insert(
+            &mut self.nonces,
+            &mut self.nonce_order,
+            max,
+            nonce.clone(),
+            state,
+        );
         nonce
     }
 }

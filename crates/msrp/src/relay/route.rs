@@ -443,26 +443,13 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
 
     /// Tracks a forwarded transaction (the oldest are forgotten beyond the limit).
     pub(super) fn insert_txn(&mut self, tid: TransactionId, out: Target<C>, kind: TxnKind<C>) {
-        let max = self.config.limits.max_transactions.max(1);
-        while self.txns.len() >= max {
-            let Some(old) = self.txn_order.pop_front() else {
-                break;
-            };
-            self.txns.remove(&old);
-        }
-        if self.txn_order.len() > 2 * self.txns.len() + 64 {
-            let txns = &self.txns;
-            self.txn_order.retain(|t| txns.contains_key(t));
-        }
-        self.txns.insert(
-            tid,
-            Txn {
-                out,
-                deadline: None,
-                kind,
-            },
-        );
-        self.txn_order.push_back(tid);
+        let txn = Txn {
+            out,
+            deadline: None,
+            kind,
+        };
+        let max = self.config.limits.max_transactions;
+        super::bounded_insert(&mut self.txns, &mut self.txn_order, max, tid, txn);
     }
 
     /// A forwarded transaction failed with `code` (a response, or 408 for a timeout or a

@@ -51,6 +51,34 @@ pub(crate) struct Net {
 
 pub(crate) const USERS: [(&str, &str); 3] = [("alice", "pw-a"), ("bob", "pw-b"), ("carol", "pw-c")];
 
+/// Bob's URI in [`one_relay`].
+pub(crate) const BOB: &str = "msrp://bob.example.com:8888/b0b;tcp";
+
+/// A network of one relay (`relay.example.com:2855`, `edit` applied to its configuration)
+/// and two clients, Alice and Bob, connected to it, authenticated and paired: (net, relay,
+/// alice, bob).
+pub(crate) fn one_relay(
+    seed: u64,
+    edit: impl FnOnce(&mut RelayConfig),
+) -> (Net, usize, usize, usize) {
+    let relay_uri = "msrp://relay.example.com:2855;tcp";
+    let mut net = Net::new(seed);
+    let r = net.add_relay(relay("relay.example.com", 2855, seed ^ 0x5eed, edit));
+    let a = net.add_client(client(
+        "msrp://alice.example.com:9892/98cjs;tcp",
+        &[relay_uri],
+        "alice",
+        seed ^ 1,
+    ));
+    let b = net.add_client(client(BOB, &[relay_uri], "bob", seed ^ 2));
+    for x in [a, b] {
+        net.connect(x, r);
+        net.authenticate(x);
+    }
+    net.pair(a, b);
+    (net, r, a, b)
+}
+
 /// A relay at `host:port` knowing [`USERS`], with `edit` applied to its configuration.
 pub(crate) fn relay(
     host: &str,
