@@ -19,6 +19,13 @@
 //!   `handle_bytes`; the receiver answers each chunk 200 (drained with `poll_transmit`) and
 //!   delivers the message whole (`Event::Message`, checked to be 1 MiB).
 //!
+//! - `relay-1m`: the same 1 MiB message from Alice to Bob through a `relay::Relay` both
+//!   authenticated to (RFC 4976), fed in 16 KiB reads, everything the relay writes drained
+//!   with `poll_transmit` (per-hop 200s to Alice, the forwarded chunks to Bob: bodies leave
+//!   as slices of the reads). `simpleim/2k-chunks`: 512 SENDs of 2 KiB; `simpleim/streamed`:
+//!   one SEND of 1 MiB that streams through. The relay and its two AUTHs are set up outside
+//!   the timing (`iter_batched`).
+//!
 //! Each decoding bench uses one decoder throughout, as a host has one per connection: every
 //! iteration is one more frame on the same connection.
 //!   - `simpleim/encode`: `RequestBuilder` with both paths, Message-ID, Byte-Range and
@@ -32,9 +39,10 @@ use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use simpleim::msrp::relay::{Direction, Relay, RelayConfig, StaticCredentials};
 use simpleim::msrp::{
-    ByteRange, Decoded, Decoder, Event, Limits, Method, MsrpUri, Path, RequestBuilder, SeededIds,
-    SendOptions, Session, SessionConfig, TransactionId,
+    ByteRange, Decoded, Decoder, DigestChallenge, DigestCredentials, Event, Limits, Method,
+    MsrpUri, Path, RequestBuilder, SeededIds, SendOptions, Session, SessionConfig, TransactionId,
 };
 
 const TO: &str = "msrp://bob.example.com:8888/9di4eae923wzd;tcp";
@@ -230,5 +238,124 @@ fn reassemble_1m(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stream_64k, send_300, reassemble_1m);
+/// A relay with Alice (connection 1) and Bob (connection 2) authenticated; their URIs.
+fn relay_pair() -> (Relay<u32>, String, String) {
+    #[allow(clippy::disallowed_methods)] // the one clock reading; the relay only compares it
+    let now = std::time::Instant::now();
+    let creds = StaticCredentials::new().with_user("u", "p");
+    let mut relay = Relay::new(RelayConfig::new(
+        "relay.example.com",
+        2855,
+        Box::new(creds),
+        Box::new(SeededIds::new(5)),
+    ));
+    let mut uris = Vec::new();
+    for (conn, from) in [(1, FROM), (2, TO)] {
+        relay.handle_connected(now, conn, Direction::Accepted);
+        let auth = |authz: &str| {
+            format!(
+                "MSRP auth{conn} AUTH\r\nTo-Path: {RELAY}\r\nFrom-Path: {from}\r\n{authz}-------auth{conn}$\r\n"
+            )
+        };
+        relay.handle_bytes(now, conn, auth("").as_bytes());
+        let mut out = BytesMut::new();
+        while let Some((_, b)) = relay.poll_transmit() {
+            out.extend_from_slice(&b);
+        }
+        let f = simpleim::msrp::Frame::parse(out.freeze()).expect("a 401");
+        let ch = DigestChallenge::parse(f.head.www_authenticate().expect("a challenge"))
+            .expect("a Digest challenge");
+        let c = DigestCredentials::answer(&ch, "u", "p", RELAY, 1, "cn");
+        relay.handle_bytes(
+            now,
+            conn,
+            auth(&format!("Authorization: {}\r\n", c.to_value())).as_bytes(),
+        );
+        let mut out = BytesMut::new();
+        while let Some((_, b)) = relay.poll_transmit() {
+            out.extend_from_slice(&b);
+        }
+        let f = simpleim::msrp::Frame::parse(out.freeze()).expect("a 200");
+        let uri = std::str::from_utf8(f.head.use_path().expect("a Use-Path")).expect("text");
+        uris.push(uri.to_owned());
+        while relay.poll_event().is_some() {}
+    }
+    let bob = uris.pop().unwrap_or_default();
+    let alice = uris.pop().unwrap_or_default();
+    (relay, alice, bob)
+}
+
+const RELAY: &str = "msrp://relay.example.com:2855;tcp";
+
+fn relay_1m(c: &mut Criterion) {
+    #[allow(clippy::disallowed_methods)] // the one clock reading; the relay only compares it
+    let now = std::time::Instant::now();
+    let message = Bytes::from(body(1024 * 1024));
+    let (_, alice, bob) = relay_pair();
+    let wire_for = |chunk: u64| {
+        let mut config = SessionConfig::new(
+            MsrpUri::parse_str(FROM).expect("valid URI"),
+            Path::parse_str(&format!("{alice} {bob} {TO}")).expect("valid path"),
+            Box::new(SeededIds::new(1)),
+        );
+        config.chunk_size = chunk;
+        config.piece_size = 16 * 1024;
+        let mut sender = Session::new(config);
+        sender
+            .send_message(
+                now,
+                "application/octet-stream",
+                message.clone(),
+                SendOptions::new(),
+            )
+            .expect("queued");
+        let mut wire = BytesMut::new();
+        while let Some(bytes) = sender.poll_transmit() {
+            wire.extend_from_slice(&bytes);
+        }
+        wire.freeze()
+    };
+    let run = |relay: &mut Relay<u32>, wire: &Bytes| {
+        let (mut to_alice, mut to_bob) = (0usize, 0usize);
+        for read in wire.chunks(16 * 1024) {
+            relay.handle_bytes(now, 1, read);
+            while let Some((conn, bytes)) = relay.poll_transmit() {
+                if conn == 2 {
+                    to_bob += bytes.len();
+                } else {
+                    to_alice += bytes.len();
+                }
+            }
+        }
+        (to_alice, to_bob)
+    };
+    let mut group = c.benchmark_group("relay-1m");
+    group.throughput(Throughput::Bytes(message.len() as u64));
+    for (name, chunk) in [
+        ("simpleim/2k-chunks", 2048),
+        ("simpleim/streamed", u64::MAX),
+    ] {
+        let wire = wire_for(chunk);
+        // Preconditions: the whole body goes on to Bob, and Alice gets her per-hop 200s.
+        let (to_alice, to_bob) = run(&mut relay_pair().0, &wire);
+        assert!(
+            to_bob > message.len() && to_alice > 0,
+            "{to_alice} {to_bob}"
+        );
+        eprintln!(
+            "msrp: relay-1m {name}: {} bytes in, {to_bob} to Bob, {to_alice} to Alice",
+            wire.len()
+        );
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || relay_pair().0,
+                |mut relay| run(&mut relay, black_box(&wire)),
+                BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, stream_64k, send_300, reassemble_1m, relay_1m);
 criterion_main!(benches);

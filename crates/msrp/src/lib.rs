@@ -2,8 +2,10 @@
 //!
 //! MSRP (RFC 4975) for the simpleim family, sans-IO: frames decoded incrementally from a byte
 //! stream and encoded byte-exact, MSRP URIs and session matching, chunking, reassembly, reports
-//! and a [`Session`] state machine (REQ: MSRP-1 to MSRP-5, MSRP-7). No sockets, no clock, no
-//! randomness: the host feeds bytes and time in and takes bytes, events and timers out.
+//! and a [`Session`] state machine (REQ: MSRP-1 to MSRP-5, MSRP-7), and relays (RFC 4976,
+//! REQ: MSRP-6): a session's AUTH to its relays and the [`relay::Relay`] state machine. No
+//! sockets, no clock, no randomness: the host feeds bytes and time in and takes bytes, events
+//! and timers out.
 //!
 //! ## The pieces
 //! - **Frames** ([`Frame`], [`FrameHead`]): a start line, headers in order (typed accessors for
@@ -21,7 +23,13 @@
 //!   routes the frames of a shared connection to sessions by the first To-Path URI (full
 //!   comparison, or session-id only for CEMA, RFC 6714).
 //! - **[`Session`]**: one MSRP session: chunking, interruption, reports, reassembly,
-//!   responses, timeouts, NICKNAME. Its documentation has the full run loop.
+//!   responses, timeouts, NICKNAME. Its documentation has the full run loop. With
+//!   [`SessionConfig::relays`] it authenticates to its relays first ([`Session::authenticate`]:
+//!   HTTP Digest, Use-Path, Expires refreshed, 423 followed) and sends through them.
+//! - **Relays** ([`relay::Relay`], RFC 4976): AUTH with Digest ([`DigestChallenge`],
+//!   [`DigestCredentials`]), URIs handed out in Use-Path, SEND bodies streamed through and
+//!   interrupted so other frames pass, per-hop 200s, REPORT 408 on downstream timeouts,
+//!   back-pressure. The [`relay`] module documentation has the drain loop.
 //!
 //! ## A connection shared by sessions
 //! A relay or a conference focus receives several sessions on one connection. Push what the
@@ -126,10 +134,20 @@ pub use frame::{Flag, Frame, FrameHead, Method, TransactionId};
 pub use header::{ByteRange, HeaderField, HeaderName, ReportMode, Status};
 // --- end frames ---
 
+// --- relays (RFC 4976): Digest, the relay state machine ---
+mod auth;
+pub mod relay;
+
+pub use auth::{
+    AuthError, AuthenticationInfo, DigestAlgorithm, DigestChallenge, DigestCredentials,
+};
+// --- end relays ---
+
 // --- session (owner: session.rs) ---
 mod session;
 pub use session::{
-    AbortReason, CloseReason, Event, FailureSource, IdGenerator, MessageId, ReassemblyLimits,
-    RespondError, SeededIds, SendError, SendOptions, Session, SessionConfig, UNINTERRUPTIBLE_CHUNK,
+    AbortReason, CloseReason, CredentialSource, Event, FailureSource, IdGenerator, MessageId,
+    ReassemblyLimits, RelayAuth, RespondError, SeededIds, SendError, SendOptions, Session,
+    SessionConfig, UNINTERRUPTIBLE_CHUNK, UserPassword,
 };
 // --- end session ---

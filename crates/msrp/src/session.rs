@@ -21,7 +21,8 @@ mod outcome;
 mod ranges;
 mod reassembly;
 mod receive;
-mod report;
+mod relay_auth;
+pub(crate) mod report;
 mod send;
 
 pub use config::{ReassemblyLimits, SessionConfig, UNINTERRUPTIBLE_CHUNK};
@@ -29,6 +30,7 @@ pub use event::{
     AbortReason, CloseReason, Event, FailureSource, RespondError, SendError, SendOptions,
 };
 pub use ids::{IdGenerator, MessageId, SeededIds};
+pub use relay_auth::{CredentialSource, RelayAuth, UserPassword};
 
 use report::should_respond;
 
@@ -181,6 +183,10 @@ pub struct Session {
     send: send::SendState,
     recv: receive::RecvState,
     waiting: HashMap<TransactionId, Waiting>,
+    /// AUTH with relays, once started.
+    auth: Option<relay_auth::AuthState>,
+    /// The To-Path of what the session sends: the Use-Path learnt, then the peer's path.
+    route: Bytes,
 }
 
 impl Session {
@@ -192,6 +198,7 @@ impl Session {
     pub fn new(mut config: SessionConfig) -> Self {
         config.chunk_size = config.chunk_size.max(1);
         config.piece_size = config.piece_size.max(1);
+        let route = config.remote.raw().clone();
         Self {
             config,
             now: None,
@@ -202,6 +209,8 @@ impl Session {
             send: send::SendState::default(),
             recv: receive::RecvState::default(),
             waiting: HashMap::new(),
+            auth: None,
+            route,
         }
     }
 
@@ -339,6 +348,7 @@ impl Session {
         self.tick(now);
         self.expire_transactions(now);
         self.expire_reassembly(now);
+        self.refresh_auth(now);
     }
 
     /// The connection is gone: the session closes ([`CloseReason::ConnectionLost`]) without
@@ -401,13 +411,13 @@ impl Session {
         let tid = self.new_tid();
         let mut frame = BytesMut::new();
         RequestBuilder::new(Method::Nickname, tid)
-            .to_path(self.config.remote.as_bytes())
+            .to_path(&self.route[..])
             .from_path(self.config.local.as_bytes())
             .use_nickname(nickname)
             .encode(&mut frame)?;
         self.queue_urgent(&frame);
         let deadline = now.checked_add(self.config.transaction_timeout);
-        self.send.track_nickname(tid, deadline);
+        self.send.track(tid, send::PendingKind::Nickname, deadline);
         Ok(tid)
     }
 
@@ -464,7 +474,7 @@ impl Session {
     /// calling again later (when the socket can take more) is always fine.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
-        if self.out.is_empty() && !self.closed {
+        if self.out.is_empty() && !self.closed && self.auth_ready() {
             self.write_next_piece();
         }
         if self.out.is_empty() {
@@ -488,10 +498,11 @@ impl Session {
         }
         let transactions = self.send.next_deadline();
         let reassembly = self.recv.next_expiry(self.config.reassembly_timeout);
-        match (transactions, reassembly) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let refresh = self.auth.as_ref().and_then(|a| a.refresh_at);
+        [transactions, reassembly, refresh]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     // --- shared internals --------------------------------------------------------------------

@@ -80,12 +80,7 @@ impl ChunkWriter {
             return Err(EncodeError::EndLineInBody { at: at as u64 });
         }
         atomically(out, |out| request.write_head(out))?;
-        let mut w = Self {
-            tid: request.tid,
-            written: 0,
-            carry: [0; CARRY],
-            carry_len: 0,
-        };
+        let mut w = Self::body_only(request.tid);
         w.write(out, request.body)?;
         Ok(w)
     }
@@ -111,6 +106,30 @@ impl ChunkWriter {
     /// End this chunk with `+` and send the rest, from the flag byte on, in a new chunk with
     /// another transaction identifier.
     pub fn write(&mut self, out: &mut BytesMut, data: &[u8]) -> Result<(), EncodeError> {
+        let n = self.scan(data);
+        out.extend_from_slice(data.get(..n).unwrap_or_default());
+        if n < data.len() {
+            Err(EncodeError::EndLineInBody { at: self.written })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A writer for a body whose head the caller wrote itself (a relay re-emitting a
+    /// request's head): it only guards the end-line of `tid`.
+    pub(crate) fn body_only(tid: TransactionId) -> Self {
+        Self {
+            tid,
+            written: 0,
+            carry: [0; CARRY],
+            carry_len: 0,
+        }
+    }
+
+    /// Counts body bytes as written without copying them: returns how many bytes of `data`
+    /// may go out before the flag byte of this request's end-line (all of them when it does
+    /// not appear), as [`ChunkWriter::write`] would write.
+    pub(crate) fn scan(&mut self, data: &[u8]) -> usize {
         let t = self.tid.len();
         let keep = 7 + t;
         // An end-line whose flag is in `data` may begin in the carried bytes.
@@ -132,13 +151,9 @@ impl ChunkWriter {
         };
         let n = stop.unwrap_or(data.len());
         let accepted = data.get(..n).unwrap_or_default();
-        out.extend_from_slice(accepted);
         self.written += n as u64;
         self.remember(accepted, keep);
-        match stop {
-            Some(_) => Err(EncodeError::EndLineInBody { at: self.written }),
-            None => Ok(()),
-        }
+        n
     }
 
     /// Keeps the last `keep` bytes of the body written so far (`data` came last).

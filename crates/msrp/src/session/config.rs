@@ -46,8 +46,9 @@ pub struct SessionConfig {
     /// This endpoint's URI in the session: the From-Path of what it sends, and what the
     /// first URI of an incoming To-Path must match (RFC 4975 §7.3).
     pub local: MsrpUri,
-    /// The To-Path of what this endpoint sends: the peer's `a=path`, relays first
-    /// (RFC 4975 §8.2).
+    /// The peer's `a=path` (RFC 4975 §8.2): the To-Path of what this endpoint sends, after
+    /// the Use-Path learnt from [`SessionConfig::relays`] when there are relays (RFC 4976
+    /// §5.1). Change it with [`Session::set_remote`](crate::Session::set_remote).
     pub remote: Path,
     /// How an incoming To-Path is matched against [`SessionConfig::local`] (default
     /// [`MatchMode::FullUri`], RFC 4975 §6.1; [`MatchMode::SessionId`] for CEMA, RFC 6714).
@@ -98,6 +99,10 @@ pub struct SessionConfig {
     pub decoder_limits: Limits,
     /// Where transaction identifiers and Message-IDs come from.
     pub ids: Box<dyn IdGenerator>,
+    /// The relays this endpoint uses and its credentials for them (RFC 4976 §5.1; default
+    /// none). With relays, [`Session::authenticate`](crate::Session::authenticate) must
+    /// succeed before messages flow.
+    pub relays: Option<super::relay_auth::RelayAuth>,
 }
 
 impl SessionConfig {
@@ -119,6 +124,7 @@ impl SessionConfig {
             max_outgoing: 1024,
             decoder_limits: Limits::default(),
             ids,
+            relays: None,
         }
     }
 }
@@ -139,6 +145,7 @@ impl fmt::Debug for SessionConfig {
             .field("reassembly_timeout", &self.reassembly_timeout)
             .field("max_outgoing", &self.max_outgoing)
             .field("decoder_limits", &self.decoder_limits)
+            .field("relays", &self.relays)
             .finish_non_exhaustive()
     }
 }

@@ -96,6 +96,23 @@ pub enum Event {
         /// The response's comment, if any.
         comment: Option<String>,
     },
+    /// Every relay answered the session's AUTH with 200 (RFC 4976 §5.1): messages flow, with
+    /// `use_path` in front of the peer's path. Also after each refresh.
+    RelayAuthenticated {
+        /// The Use-Path of the outermost relay's 200.
+        use_path: crate::uri::Path,
+        /// Its Expires, in seconds (0 when it had none).
+        expires: u32,
+    },
+    /// A relay refused the AUTH: wrong credentials (a second 401), none for its realm, 403,
+    /// an Expires it would not take, no response (408), or a 200 without Use-Path. Messages
+    /// stay queued; [`Session::authenticate`](crate::Session::authenticate) tries again.
+    RelayAuthFailed {
+        /// The relay.
+        relay: crate::uri::MsrpUri,
+        /// The status of its last response (408 for none).
+        status: u16,
+    },
     /// The session is over; it sends and reports nothing more. Always the last event.
     Closed {
         /// Why.
@@ -263,6 +280,10 @@ pub enum SendError {
     /// nickname (see the inner error).
     #[error("cannot encode the request: {0}")]
     Encode(#[from] EncodeError),
+    /// [`Session::authenticate`](crate::Session::authenticate) without relays in
+    /// [`SessionConfig::relays`](crate::SessionConfig::relays).
+    #[error("no relays configured")]
+    NoRelays,
 }
 
 /// Why [`Session::respond`](crate::Session::respond) refused.

@@ -67,6 +67,7 @@ impl Session {
             .comment()
             .map(|c| String::from_utf8_lossy(c).into_owned());
         match p.kind {
+            PendingKind::Auth => self.on_auth_response(Some(head), code),
             PendingKind::Nickname => self.events.push_back(Event::NicknameResult {
                 tid,
                 status: code,
@@ -136,6 +137,7 @@ impl Session {
                 continue;
             };
             match p.kind {
+                PendingKind::Auth => self.on_auth_response(None, 408),
                 PendingKind::Nickname => self.events.push_back(Event::NicknameResult {
                     tid,
                     status: 408,

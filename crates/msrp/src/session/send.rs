@@ -51,6 +51,8 @@ struct Active {
 pub(super) enum PendingKind {
     Chunk(MessageId),
     Nickname,
+    /// An AUTH to a relay (RFC 4976 §5.1).
+    Auth,
 }
 
 /// A sent transaction waiting for its response.
@@ -107,11 +109,17 @@ impl SendState {
         self.timers.first().map(|&(t, _)| t)
     }
 
-    pub(super) fn track_nickname(&mut self, tid: TransactionId, deadline: Option<Instant>) {
+    /// Tracks a request other than SEND (NICKNAME, AUTH) until its response or deadline.
+    pub(super) fn track(
+        &mut self,
+        tid: TransactionId,
+        kind: PendingKind,
+        deadline: Option<Instant>,
+    ) {
         self.pending.insert(
             tid,
             Pending {
-                kind: PendingKind::Nickname,
+                kind,
                 deadline,
                 mode: ReportMode::Yes,
             },
@@ -267,7 +275,7 @@ impl Session {
         // Writing the head once now means a chunk can never fail to encode later.
         if let Ok(tid) = TransactionId::new(id.as_bytes()) {
             let mut b = RequestBuilder::new(Method::Send, tid)
-                .to_path(self.config.remote.as_bytes())
+                .to_path(&self.route[..])
                 .from_path(self.config.local.as_bytes())
                 .message_id(id.as_str());
             for (n, v) in &options.headers {
@@ -349,6 +357,7 @@ impl Session {
             send,
             waiting,
             out,
+            route,
             ..
         } = self;
         let Some(msg) = send.queue.front_mut() else {
@@ -379,7 +388,7 @@ impl Session {
             total: Some(total),
         };
         let mut b = RequestBuilder::new(Method::Send, tid)
-            .to_path(config.remote.as_bytes())
+            .to_path(&route[..])
             .from_path(config.local.as_bytes())
             .message_id(msg.id.as_str())
             .byte_range(range);
@@ -494,7 +503,7 @@ impl Session {
             };
             let tid = fresh_tid(self.config.ids.as_mut(), &self.send.pending, &self.waiting);
             let mut b = RequestBuilder::new(Method::Send, tid)
-                .to_path(self.config.remote.as_bytes())
+                .to_path(&self.route[..])
                 .from_path(self.config.local.as_bytes())
                 .message_id(msg.id.as_str())
                 .byte_range(range);

@@ -1,0 +1,360 @@
+//! The way out of a relay (RFC 4976 §6.4.1; REQ: MSRP-6): per-connection output queues, and
+//! SEND chunks streamed through them, interrupted with `+` when another frame must go on the
+//! same connection and resumed under a new transaction identifier at the right Byte-Range.
+
+use std::collections::VecDeque;
+use std::hash::Hash;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::encode::{ChunkWriter, find_end_line};
+use crate::frame::{Flag, FrameHead, TransactionId};
+use crate::header::{ByteRange, HeaderName, ReportMode};
+use crate::session::MessageId;
+
+use super::Relay;
+use super::route::TxnKind;
+
+/// Where frames go: a connection, or one the host was asked to open (by dial number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Target<C> {
+    Conn(C),
+    Pending(u64),
+}
+
+/// Bytes for a connection; `arm` starts a transaction's timer when they leave (they end its
+/// request, RFC 4976 §6.4.1: "The timer starts when the last byte of the message has been
+/// sent to the next hop").
+#[derive(Debug)]
+pub(super) struct OutItem {
+    pub(super) bytes: Bytes,
+    pub(super) arm: Option<TransactionId>,
+}
+
+/// What waits to be written to one connection.
+#[derive(Debug)]
+pub(super) struct Outbound<C> {
+    pub(super) queue: VecDeque<OutItem>,
+    /// Bytes in `queue`.
+    pub(super) queued: usize,
+    /// The stream whose chunk is open (head written, end-line not yet).
+    pub(super) active: Option<u64>,
+    /// Readers paused because of this queue.
+    pub(super) paused: Vec<C>,
+    pub(super) writable: bool,
+}
+
+impl<C> Default for Outbound<C> {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::new(),
+            queued: 0,
+            active: None,
+            paused: Vec::new(),
+            writable: true,
+        }
+    }
+}
+
+/// A chunk open on the next hop.
+#[derive(Debug)]
+pub(super) struct Open {
+    tid: TransactionId,
+    guard: ChunkWriter,
+    /// Body offset (within the incoming chunk) of its first byte.
+    start: u64,
+}
+
+/// An incoming SEND chunk streaming through.
+#[derive(Debug)]
+pub(super) struct Stream<C> {
+    pub(super) from: C,
+    pub(super) out: Target<C>,
+    /// The incoming head, for its headers.
+    pub(super) head: FrameHead,
+    /// To-Path and From-Path as forwarded.
+    pub(super) to_path: Bytes,
+    pub(super) from_path: Bytes,
+    /// The relay's URI the request was addressed to (From-Path of a REPORT the relay sends).
+    pub(super) my_uri: Bytes,
+    /// The incoming Byte-Range (`1-*/*` when it had none).
+    pub(super) range: ByteRange,
+    /// Body bytes forwarded so far.
+    pub(super) sent: u64,
+    pub(super) open: Option<Open>,
+    pub(super) mode: ReportMode,
+    /// The whole body, when the frame arrived whole: its chunk goes out with a known
+    /// range-end (RFC 4976 §6.4.1: "If the MSRP relay has knowledge of the byte range that it
+    /// will transmit to the next hop, it SHOULD update the Byte-Range header").
+    pub(super) whole: Option<Bytes>,
+}
+
+/// Writes the head of a forwarded request or response: `tid`, the method (or the status code
+/// and comment), the new paths, the other headers as they came (Byte-Range replaced by
+/// `range` when given, added after From-Path if there was none), and the blank line before a
+/// body.
+pub(super) fn forward_head(
+    head: &FrameHead,
+    tid: TransactionId,
+    to_path: &[u8],
+    from_path: &[u8],
+    range: Option<ByteRange>,
+) -> BytesMut {
+    let mut b = BytesMut::with_capacity(head.as_bytes().len() + 64);
+    b.put_slice(b"MSRP ");
+    b.put_slice(tid.as_bytes());
+    b.put_u8(b' ');
+    match (head.method(), head.status_code()) {
+        (Some(m), _) => b.put_slice(m.as_bytes()),
+        (None, code) => {
+            b.put_slice(format!("{:03}", code.unwrap_or(0)).as_bytes());
+            if let Some(c) = head.comment() {
+                b.put_u8(b' ');
+                b.put_slice(c);
+            }
+        }
+    }
+    b.put_slice(b"\r\nTo-Path: ");
+    b.put_slice(to_path);
+    b.put_slice(b"\r\nFrom-Path: ");
+    b.put_slice(from_path);
+    b.put_slice(b"\r\n");
+    let has_range = head.get(HeaderName::ByteRange).is_some();
+    if let (Some(r), false) = (range, has_range) {
+        b.put_slice(format!("Byte-Range: {r}\r\n").as_bytes());
+    }
+    for h in head.headers() {
+        match h.kind() {
+            HeaderName::ToPath | HeaderName::FromPath => continue,
+            HeaderName::ByteRange if range.is_some() => {
+                if let Some(r) = range {
+                    b.put_slice(format!("Byte-Range: {r}\r\n").as_bytes());
+                }
+            }
+            _ => {
+                b.put_slice(h.name().as_bytes());
+                b.put_slice(b": ");
+                b.put_slice(h.value());
+                b.put_slice(b"\r\n");
+            }
+        }
+    }
+    if head.has_body() {
+        b.put_slice(b"\r\n");
+    }
+    b
+}
+
+/// The end-line of `tid`, after a body (`CRLF -------tid flag CRLF`) or not.
+pub(super) fn end_line(tid: TransactionId, flag: Flag, after_body: bool) -> Bytes {
+    let mut b = BytesMut::with_capacity(tid.len() + 12);
+    if after_body {
+        b.put_slice(b"\r\n");
+    }
+    tid.write_end_line(&mut b, flag);
+    b.freeze()
+}
+
+impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
+    /// Queues bytes for `target`.
+    pub(super) fn push_out(&mut self, target: Target<C>, bytes: Bytes, arm: Option<TransactionId>) {
+        if bytes.is_empty() && arm.is_none() {
+            return;
+        }
+        let Some(out) = self.outbound_mut(target) else {
+            return;
+        };
+        let was_empty = out.queue.is_empty();
+        let writable = out.writable;
+        out.queued += bytes.len();
+        out.queue.push_back(OutItem { bytes, arm });
+        if let Target::Conn(c) = target {
+            if was_empty && writable && !self.ready.contains(&c) {
+                self.ready.push_back(c);
+            }
+        }
+    }
+
+    /// Interrupts the chunk streaming to `target`, if any, so that another frame can go
+    /// (RFC 4975 §7.1.1; RFC 4976 §6.4.1 lets relays re-chunk).
+    pub(super) fn interrupt(&mut self, target: Target<C>) {
+        if let Some(sid) = self.outbound_mut(target).and_then(|o| o.active) {
+            self.close_chunk(sid, Flag::Continued);
+        }
+    }
+
+    /// Opens a new chunk of stream `sid` on its target: a new transaction identifier, the
+    /// Byte-Range of the first byte not yet sent, range-end `*` (it may be interrupted).
+    fn open_chunk(&mut self, sid: u64) {
+        let Some(target) = self.streams.get(&sid).map(|s| s.out) else {
+            return;
+        };
+        if self.outbound_mut(target).and_then(|o| o.active) != Some(sid) {
+            self.interrupt(target);
+        }
+        let mut tid = self.new_tid();
+        let whole = self
+            .streams
+            .get(&sid)
+            .filter(|s| s.sent == 0)
+            .and_then(|s| s.whole.clone());
+        // A chunk written with its end known must not be cut: its identifier must not be in
+        // the body (RFC 4975 §7.1).
+        let mut end_known = whole.as_ref().is_some_and(|b| !b.is_empty());
+        if let Some(body) = &whole {
+            for _ in 0..4 {
+                if find_end_line(body, &tid).is_none() {
+                    break;
+                }
+                tid = self.new_tid();
+            }
+            end_known &= find_end_line(body, &tid).is_none();
+        }
+        let Some(s) = self.streams.get_mut(&sid) else {
+            return;
+        };
+        let start = s.range.start.saturating_add(s.sent);
+        let range = ByteRange {
+            start,
+            end: whole
+                .filter(|_| end_known)
+                .map(|b| start.saturating_add(b.len() as u64 - 1)),
+            total: s.range.total,
+        };
+        let head = forward_head(&s.head, tid, &s.to_path, &s.from_path, Some(range));
+        s.open = Some(Open {
+            tid,
+            guard: ChunkWriter::body_only(tid),
+            start: s.sent,
+        });
+        if let Some(o) = self.outbound_mut(target) {
+            o.active = Some(sid);
+        }
+        self.push_out(target, head.freeze(), None);
+    }
+
+    /// Ends the open chunk of stream `sid` with `flag`, and tracks its transaction.
+    pub(super) fn close_chunk(&mut self, sid: u64, flag: Flag) {
+        let Some(s) = self.streams.get_mut(&sid) else {
+            return;
+        };
+        let Some(open) = s.open.take() else {
+            return;
+        };
+        let target = s.out;
+        let start = s.range.start.saturating_add(open.start);
+        let len = s.sent.saturating_sub(open.start);
+        let range = ByteRange {
+            start,
+            end: Some(start.saturating_add(len).saturating_sub(1).max(start)),
+            total: s.range.total,
+        };
+        let kind = TxnKind::Send {
+            from: s.from,
+            report_to: s
+                .head
+                .from_path()
+                .map(Bytes::copy_from_slice)
+                .unwrap_or_default(),
+            my_uri: s.my_uri.clone(),
+            message_id: s
+                .head
+                .message_id()
+                .ok()
+                .flatten()
+                .and_then(|m| MessageId::new(m.as_bytes()).ok()),
+            range,
+            mode: s.mode,
+        };
+        let track = s.mode != ReportMode::No && flag != Flag::Aborted;
+        if let Some(o) = self.outbound_mut(target) {
+            if o.active == Some(sid) {
+                o.active = None;
+            }
+        }
+        if track {
+            self.insert_txn(open.tid, target, kind);
+        }
+        self.push_out(
+            target,
+            end_line(open.tid, flag, true),
+            track.then_some(open.tid),
+        );
+    }
+
+    /// Forwards body bytes of stream `sid` (slices of `data`, never copies), opening a chunk
+    /// when none is open there, cutting one where the body would hold its end-line.
+    pub(super) fn stream_data(&mut self, sid: u64, mut data: Bytes) {
+        while !data.is_empty() {
+            let (open, target) = match self.streams.get(&sid) {
+                Some(s) => (s.open.is_some(), s.out),
+                None => return,
+            };
+            if !open || self.outbound_mut(target).and_then(|o| o.active) != Some(sid) {
+                if open {
+                    // Another frame went in between: this chunk was already ended.
+                    if let Some(s) = self.streams.get_mut(&sid) {
+                        s.open = None;
+                    }
+                }
+                self.open_chunk(sid);
+            }
+            let Some(s) = self.streams.get_mut(&sid) else {
+                return;
+            };
+            let Some(o) = s.open.as_mut() else {
+                return;
+            };
+            let n = o.guard.scan(&data);
+            s.sent = s.sent.saturating_add(n as u64);
+            let piece = data.split_to(n);
+            self.push_out(target, piece, None);
+            if !data.is_empty() {
+                // The body would end the chunk early: the rest goes under another identifier.
+                self.close_chunk(sid, Flag::Continued);
+            }
+        }
+        self.check_watermark(sid);
+    }
+
+    /// Pauses the reader of stream `sid` when its target's queue is over the high watermark.
+    fn check_watermark(&mut self, sid: u64) {
+        let Some((from, target)) = self.streams.get(&sid).map(|s| (s.from, s.out)) else {
+            return;
+        };
+        let limits = self.config.limits;
+        let queued = self.outbound_mut(target).map_or(0, |o| o.queued);
+        if queued > limits.max_queued_bytes {
+            // The host went on reading a paused connection.
+            self.close(from, super::CloseReason::OutboundFull);
+        } else if queued >= limits.high_watermark {
+            self.pause(from, target);
+        }
+    }
+
+    /// The incoming chunk of stream `sid` ended with `flag`: the chunk open downstream ends
+    /// the same way (an empty chunk carries `$` or `#` when none is open).
+    pub(super) fn end_stream(&mut self, sid: u64, flag: Flag) {
+        let Some((open, target)) = self.streams.get(&sid).map(|s| (s.open.is_some(), s.out)) else {
+            return;
+        };
+        let active = self.outbound_mut(target).and_then(|o| o.active) == Some(sid);
+        if !(open && active) && flag != Flag::Continued {
+            if let Some(s) = self.streams.get_mut(&sid) {
+                s.open = None;
+            }
+            self.open_chunk(sid);
+        }
+        if self.streams.get(&sid).is_some_and(|s| s.open.is_some()) {
+            self.close_chunk(sid, flag);
+        }
+        self.streams.remove(&sid);
+    }
+
+    /// The sender of stream `sid` is gone: the message is aborted downstream (`#`).
+    pub(super) fn abort_stream(&mut self, sid: u64) {
+        if self.streams.contains_key(&sid) {
+            self.end_stream(sid, Flag::Aborted);
+        }
+    }
+}
