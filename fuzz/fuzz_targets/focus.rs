@@ -2,7 +2,8 @@
 //! of operations: client actions built from templates with fuzzed fields (INVITE with an MSRP
 //! offer, active or passive, anonymous, with a max-size; ACK, BYE, CANCEL, SUBSCRIBE; MSRP
 //! SENDs of CPIM messages with fuzzed From/To, sizes, Byte-Range totals and chunking;
-//! NICKNAME; pager-mode group MESSAGEs to a room or, with a recipient list, to the conference
+//! NICKNAME; RFC 5547 file pushes to a room and the answers to the focus's file offers
+//! (early and late connections); pager-mode group MESSAGEs to a room or, with a recipient list, to the conference
 //! factory, REQ: GRP-1, their copies answered by the core), raw garbage on SIP (datagrams, parsed as a host would) and on MSRP connections,
 //! connections opened, refused and closed, back-pressure, removals and time passing. The
 //! host's drain loop runs after every input, answering NOTIFYs.
@@ -20,7 +21,8 @@ use arbitrary::Arbitrary;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use simpleim_focus::control::{
-    ControlConfig, GroupPolicy, Members, MsrpEndpoint, ParticipantId, RoomConfig, RoomId,
+    ControlConfig, FileTransferConfig, GroupPolicy, Members, MsrpEndpoint, ParticipantId,
+    RoomConfig, RoomId,
 };
 use simpleim_focus::switch::SwitchLimits;
 use simpleim_focus::{
@@ -169,6 +171,24 @@ enum Op {
         index: u8,
         code: u16,
     },
+    /// The client pushes a file to its room (RFC 5547) in a dialog of its own: the INVITE,
+    /// then, once answered 200, maybe the ACK, a connection and the file's SEND in chunks.
+    PushFile {
+        client: u8,
+        size: u16,
+        /// 0: no size in the selector, 1: the right one, else a wrong one.
+        declared: u8,
+        pull: bool,
+        chunks: u8,
+        ack: bool,
+    },
+    /// A client answers one of the focus's file INVITEs; with 200 it connects (before or
+    /// after its 200 reaches the focus) and binds the connection.
+    AnswerFile {
+        index: u8,
+        code: u8,
+        early: bool,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -190,6 +210,10 @@ struct Client {
     alias_uri: Option<String>,
     participant: Option<ParticipantId>,
     tid: u32,
+    /// Its file pushes so far, and the To and focus path of the last one's 200.
+    files: u32,
+    file_to: Option<String>,
+    file_path: Option<String>,
 }
 
 struct Host {
@@ -205,6 +229,13 @@ struct Host {
     copies: Vec<simpleim_sip::Request>,
     /// The sender of the last group message.
     sender: Option<String>,
+    /// The focus's file INVITEs to clients, not answered yet (the last few).
+    file_invites: Vec<(usize, simpleim_sip::Request)>,
+    /// The Call-IDs of the copies sent so far.
+    seen_copies: std::collections::HashSet<Vec<u8>>,
+    /// The receiving clients' file connections: what the focus sends there is decoded and
+    /// each SEND answered 200, so that files are delivered.
+    file_decoders: HashMap<u8, simpleim_msrp::Decoder>,
 }
 
 fn sip_uri(s: &str) -> SipUri {
@@ -245,6 +276,10 @@ impl Host {
             Box::new(simpleim_msrp::SeededIds::new(seed)) as Box<dyn simpleim_msrp::IdGenerator>
         });
         control.conference_factory = Some(sip_uri(FACTORY));
+        let mut files = FileTransferConfig::default();
+        files.max_file_size = 16 * 1024;
+        files.max_transfers = 6;
+        control.file_transfer = Some(files);
         let mut config = FocusConfig::new(control, ids);
         let mut pager = PagerConfig::default();
         pager.max_recipients = 4;
@@ -291,6 +326,9 @@ impl Host {
             written: HashMap::new(),
             copies: Vec::new(),
             sender: None,
+            file_invites: Vec::new(),
+            seen_copies: std::collections::HashSet::new(),
+            file_decoders: HashMap::new(),
         }
     }
 
@@ -556,6 +594,7 @@ impl Host {
     fn drain(&mut self) {
         for _ in 0..64 {
             let mut replies = Vec::new();
+            let mut msrp_replies: Vec<(u8, Vec<u8>)> = Vec::new();
             while let Some(t) = self.focus.poll_transmit() {
                 match t {
                     FocusTransmit::Sip(t) => {
@@ -570,7 +609,27 @@ impl Host {
                                     .get(HeaderName::CSeq)
                                     .map(|h| h.value().to_vec())
                                     .unwrap_or_default();
+                                let call_id = r
+                                    .headers()
+                                    .get(HeaderName::CallId)
+                                    .map(|h| h.value().to_vec())
+                                    .unwrap_or_default();
                                 if r.code() == 200
+                                    && cseq.ends_with(b"INVITE")
+                                    && c < self.clients.len()
+                                    && call_id.starts_with(b"ft-")
+                                {
+                                    let body = String::from_utf8_lossy(&r.body()).into_owned();
+                                    let cl = &mut self.clients[c];
+                                    cl.file_to = r
+                                        .headers()
+                                        .get(HeaderName::To)
+                                        .map(|h| String::from_utf8_lossy(&h.value()).into_owned());
+                                    cl.file_path = body
+                                        .lines()
+                                        .find_map(|l| l.strip_prefix("a=path:"))
+                                        .map(|p| p.trim().to_owned());
+                                } else if r.code() == 200
                                     && cseq.ends_with(b"INVITE")
                                     && c < self.clients.len()
                                 {
@@ -593,18 +652,34 @@ impl Host {
                                 }
                             }
                             Message::Request(r) if t.handle == CORE => {
-                                // REQ: GRP-1: never a copy for the sender.
+                                // REQ: GRP-1: never a copy for the sender (checked when a
+                                // copy is first sent: a retransmission over UDP may come
+                                // after another client's group message).
                                 let uri = String::from_utf8_lossy(&r.uri_bytes()).into_owned();
-                                assert!(
-                                    self.sender.as_deref() != Some(uri.as_str()),
-                                    "a copy for the sender {uri}"
-                                );
+                                let call_id = r
+                                    .headers()
+                                    .get(HeaderName::CallId)
+                                    .map(|h| h.value().to_vec())
+                                    .unwrap_or_default();
+                                if self.seen_copies.insert(call_id) {
+                                    assert!(
+                                        self.sender.as_deref() != Some(uri.as_str()),
+                                        "a copy for the sender {uri}"
+                                    );
+                                }
                                 if self.copies.len() >= 16 {
                                     self.copies.remove(0);
                                 }
                                 self.copies.push(r.clone());
                             }
                             Message::Request(r) => {
+                                if *r.method() == Method::Invite && c < self.clients.len() {
+                                    // RFC 5547: the focus offers a file to this client.
+                                    if self.file_invites.len() >= 16 {
+                                        self.file_invites.remove(0);
+                                    }
+                                    self.file_invites.push((c, r.clone()));
+                                }
                                 if self.answer_notifies && *r.method() == Method::Notify {
                                     if let Ok(reply) = simpleim_sip::Response::for_request(
                                         r,
@@ -621,6 +696,29 @@ impl Host {
                     }
                     FocusTransmit::Msrp { conn, bytes } => {
                         *self.written.entry(conn).or_default() += bytes.len();
+                        if (40..48).contains(&conn) {
+                            let d = self.file_decoders.entry(conn).or_insert_with(|| {
+                                simpleim_msrp::Decoder::new(simpleim_msrp::Limits::default())
+                            });
+                            d.push(&bytes);
+                            while let Ok(Some(item)) = d.poll() {
+                                let head = match &item {
+                                    simpleim_msrp::Decoded::Frame(f) => Some(&f.head),
+                                    simpleim_msrp::Decoded::Head(h) => Some(h),
+                                    simpleim_msrp::Decoded::Body(_) => None,
+                                };
+                                let Some(head) = head.filter(|h| !h.is_response()) else {
+                                    continue;
+                                };
+                                let mut out = bytes::BytesMut::new();
+                                if simpleim_msrp::ResponseBuilder::for_request(head, 200)
+                                    .encode(&mut out)
+                                    .is_ok()
+                                {
+                                    msrp_replies.push((conn, out.to_vec()));
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -650,7 +748,11 @@ impl Host {
                     _ => {}
                 }
             }
-            if replies.is_empty() {
+            for (conn, bytes) in msrp_replies.iter() {
+                let now = self.now;
+                self.focus.handle_msrp(now, *conn, bytes);
+            }
+            if replies.is_empty() && msrp_replies.is_empty() {
                 return;
             }
             for (h, reply) in replies {
@@ -721,6 +823,158 @@ impl Host {
         self.sender = Some(identity(c));
         let handle = self.handle(c);
         self.sip(handle, &request);
+    }
+
+    /// Client `c` pushes a file of `size` bytes to its room (see [`Op::PushFile`]).
+    fn push_file(&mut self, c: usize, size: u16, declared: u8, pull: bool, chunks: u8, ack: bool) {
+        self.clients[c].files += 1;
+        let n = self.clients[c].files;
+        self.clients[c].file_path = None;
+        self.clients[c].file_to = None;
+        let size = usize::from(size % 20_000);
+        let selector_size = match declared % 3 {
+            0 => String::new(),
+            1 => format!(" size:{size}"),
+            _ => format!(" size:{}", size + 1),
+        };
+        let direction = if pull { "recvonly" } else { "sendonly" };
+        let path = format!("msrp://u{c}.example.com:7777/f{c}x{n};tcp");
+        let sdp = format!(
+            "v=0\r\no=- 1 1 IN IP4 u{c}.example.com\r\ns=-\r\nc=IN IP4 u{c}.example.com\r\n\
+             t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:application/octet-stream\r\n\
+             a=path:{path}\r\na=setup:active\r\na={direction}\r\n\
+             a=file-selector:name:\"f{n}.bin\" type:application/octet-stream{selector_size}\r\n\
+             a=file-transfer-id:x{c}y{n}\r\n"
+        );
+        let room = ROOMS[self.clients[c].room];
+        let extra = "Accept-Contact: *;+g.oma.sip-im\r\nContent-Type: application/sdp\r\n";
+        let call_id = format!("ft-u{c}-{n}");
+        let dialog = |text: String, method: &str| {
+            text.replacen(
+                &format!("Call-ID: call-u{c}"),
+                &format!("Call-ID: {call_id}"),
+                1,
+            )
+            .replacen(
+                &format!("branch=z9hG4bKu{c}-1-{method}"),
+                &format!("branch=z9hG4bKft{c}x{n}{method}"),
+                1,
+            )
+        };
+        let text = dialog(
+            self.request(c, "INVITE", 1, &format!("<{room}>"), extra, &sdp),
+            "INVITE",
+        );
+        let h = self.handle(c);
+        self.sip(h, &text);
+        self.drain();
+        let (Some(fp), Some(to)) = (
+            self.clients[c].file_path.clone(),
+            self.clients[c].file_to.clone(),
+        ) else {
+            return;
+        };
+        if ack {
+            let text = dialog(self.request(c, "ACK", 1, &to, "", ""), "ACK");
+            self.sip(h, &text);
+        }
+        let conn = 20 + c as u8;
+        let now = self.now;
+        self.focus.handle_msrp_connected(now, conn, None);
+        let body: Vec<u8> = (0..size).map(|k| (k % 251) as u8).collect();
+        let pieces = usize::from(chunks % 4) + 1;
+        let step = size.div_ceil(pieces).max(1);
+        let mut start = 1;
+        let total = body.len();
+        let parts: Vec<&[u8]> = if body.is_empty() {
+            vec![&[]]
+        } else {
+            body.chunks(step).collect()
+        };
+        let count = parts.len();
+        for (k, part) in parts.into_iter().enumerate() {
+            let end = start + part.len() - 1;
+            let flag = if k + 1 < count { '+' } else { '$' };
+            let tid = format!("f{c}x{n}x{k}");
+            let mut frame = format!(
+                "MSRP {tid} SEND\r\nTo-Path: {fp}\r\nFrom-Path: {path}\r\n\
+                 Message-ID: file{c}x{n}\r\nByte-Range: {start}-{end}/{total}\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .into_bytes();
+            frame.extend_from_slice(part);
+            frame.extend_from_slice(format!("\r\n-------{tid}{flag}\r\n").as_bytes());
+            self.msrp(conn, &frame);
+            self.drain();
+            start = end + 1;
+        }
+    }
+
+    /// A client answers one of the focus's file INVITEs (see [`Op::AnswerFile`]).
+    fn answer_file(&mut self, index: u8, code: u8, early: bool) {
+        if self.file_invites.is_empty() {
+            return;
+        }
+        let (c, invite) = self
+            .file_invites
+            .remove(usize::from(index) % self.file_invites.len());
+        let code = match code % 5 {
+            0 => 486,
+            1 => 603,
+            _ => 200,
+        };
+        self.clients[c].tid += 1;
+        let k = self.clients[c].tid;
+        let path = format!("msrp://u{c}.example.com:7777/r{c}x{k};tcp");
+        let offer = String::from_utf8_lossy(&invite.body()).into_owned();
+        let focus_path = offer
+            .lines()
+            .find_map(|l| l.strip_prefix("a=path:"))
+            .map(|p| p.trim().to_owned())
+            .unwrap_or_default();
+        let echoed: String = offer
+            .lines()
+            .filter(|l| l.starts_with("a=file-"))
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        let mut b = simpleim_sip::Response::for_request(&invite, code, &mut SeededIds::new(7));
+        if code == 200 {
+            let sdp = format!(
+                "v=0\r\no=- 1 1 IN IP4 u{c}.example.com\r\ns=-\r\nc=IN IP4 u{c}.example.com\r\n\
+                 t=0 0\r\nm=message 7777 TCP/MSRP *\r\na=accept-types:*\r\na=path:{path}\r\n\
+                 a=setup:active\r\na=recvonly\r\n{echoed}"
+            );
+            b = b
+                .header(HeaderName::Contact, format!("<sip:u{c}@u{c}.example.com>"))
+                .body("application/sdp", sdp);
+        }
+        let Ok(response) = b.build() else {
+            return;
+        };
+        let conn = 40 + (k % 8) as u8;
+        self.file_decoders.remove(&conn);
+        let bind = format!(
+            "MSRP rb{c}x{k} SEND\r\nTo-Path: {focus_path}\r\nFrom-Path: {path}\r\n\
+             Message-ID: rb{c}x{k}\r\nByte-Range: 1-0/0\r\n-------rb{c}x{k}$\r\n"
+        );
+        let connect = |host: &mut Self| {
+            let now = host.now;
+            host.focus.handle_msrp_connected(now, conn, None);
+            host.msrp(conn, bind.as_bytes());
+            host.drain();
+        };
+        if code == 200 && early {
+            connect(self);
+        }
+        if let Ok(m) = Message::parse_datagram(response.as_bytes().clone()) {
+            let now = self.now;
+            let h = self.handle(c);
+            self.focus.handle_sip(now, h, m);
+            self.drain();
+        }
+        if code == 200 && !early {
+            connect(self);
+        }
     }
 
     /// Timers due now fire; afterwards none is left in the past. The bounds hold.
@@ -879,6 +1133,22 @@ impl Host {
                     }
                 }
             }
+            Op::PushFile {
+                client,
+                size,
+                declared,
+                pull,
+                chunks,
+                ack,
+            } => self.push_file(
+                Self::client(*client),
+                *size,
+                *declared,
+                *pull,
+                *chunks,
+                *ack,
+            ),
+            Op::AnswerFile { index, code, early } => self.answer_file(*index, *code, *early),
             Op::Advance { millis } => {
                 self.now += Duration::from_millis(u64::from(*millis % 120_000));
                 let now = self.now;
