@@ -404,6 +404,16 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         for conn in late {
             self.close(conn, CloseReason::Probation);
         }
+        // Streams that waited long enough for a busy connection take it.
+        let targets: Vec<Target<C>> = self
+            .conns
+            .keys()
+            .map(|c| Target::Conn(*c))
+            .chain(self.dials.keys().map(|d| Target::Pending(*d)))
+            .collect();
+        for t in targets {
+            self.maybe_switch(t);
+        }
     }
 
     // --- commands ----------------------------------------------------------------------------
@@ -474,7 +484,8 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         let txns = self.txns.values().filter_map(|t| t.deadline);
         let sessions = self.sessions.values().map(|s| s.expires_at);
         let probation = self.conns.values().filter_map(|c| c.probation);
-        txns.chain(sessions).chain(probation).min()
+        let switch = self.switch_deadline();
+        txns.chain(sessions).chain(probation).chain(switch).min()
     }
 
     // --- internals ---------------------------------------------------------------------------
@@ -523,6 +534,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     fn send_frame(&mut self, target: Target<C>, bytes: Bytes) {
         self.interrupt(target);
         self.push_out(target, bytes, None);
+        self.maybe_switch(target);
     }
 
     /// Closes `conn` on the relay's initiative.

@@ -286,6 +286,11 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
                 sent: 0,
                 open: None,
                 mode,
+                pending: std::collections::VecDeque::new(),
+                pending_len: 0,
+                pending_end: None,
+                waiting: false,
+                waiting_since: None,
                 whole: whole.cloned(),
             },
         );
@@ -378,6 +383,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         }
         let end = end_line(tid, Flag::Complete, head.has_body());
         self.push_out(target, end, (!is_report).then_some(tid));
+        self.maybe_switch(target);
     }
 
     /// Answers a request on `conn` with `code`, as its method and Failure-Report allow
