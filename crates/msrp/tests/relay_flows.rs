@@ -884,3 +884,50 @@ Expires: 900\r\n-------{tid}$\r\n",
     );
     assert!(s.use_path().is_none());
 }
+
+#[test]
+fn failed_auths_forwarded_to_another_relay_count_too() {
+    // REQ: MSRP-6 (RFC 4976 §6.3: a relay forwarding failed AUTHs of a directly connected
+    // client terminates its connection)
+    struct WrongForExtra;
+    impl simpleim_msrp::CredentialSource for WrongForExtra {
+        fn credentials(&mut self, realm: &str) -> Option<(String, String)> {
+            let password = if realm == "extra.example.com" {
+                "nope"
+            } else {
+                "pw-a"
+            };
+            Some(("alice".into(), password.into()))
+        }
+    }
+    let intra = "msrp://intra.example.com:2855;tcp";
+    let extra = "msrp://extra.example.com:2855;tcp";
+    let mut net = Net::new(11);
+    let ri = net.add_relay(relay("intra.example.com", 2855, 110, |c| {
+        c.limits.max_auth_failures = 1;
+    }));
+    net.add_relay(relay("extra.example.com", 2855, 111, |_| {}));
+    let mut cfg = simpleim_msrp::SessionConfig::new(
+        ALICE.parse().unwrap(),
+        "msrp://x.invalid:1/y;tcp".parse().unwrap(),
+        Box::new(simpleim_msrp::SeededIds::new(112)),
+    );
+    cfg.relays = Some(simpleim_msrp::RelayAuth::new(
+        vec![intra.parse().unwrap(), extra.parse().unwrap()],
+        Box::new(WrongForExtra),
+    ));
+    let a = net.add_client(simpleim_msrp::Session::new(cfg));
+    net.connect(a, ri);
+    net.clients[a].authenticate(net.now).unwrap();
+    net.run();
+    let conn = net.client_conn(a).1;
+    assert!(net.relay_events[ri].contains(&RelayEvent::Close {
+        conn,
+        reason: CloseReason::AuthFailures
+    }));
+    assert!(
+        net.client_events[a]
+            .iter()
+            .any(|e| matches!(e, Event::Closed { .. }))
+    );
+}
