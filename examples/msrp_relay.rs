@@ -235,6 +235,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
         Box::new(SeededIds::new(u64::from_le_bytes(seed))),
     );
     let mut relay: Relay<u64> = Relay::new(config);
+    // One listener for the whole run, so that a SIGINT between two turns is not lost.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     println!("msrp {addr}");
     println!("ready");
     info!(%addr, %host, users = settings.users.len(), "relay listening");
@@ -251,7 +254,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
             }
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut ctrl_c => {
                 info!("interrupted: exiting");
                 return Ok(());
             }
