@@ -14,7 +14,9 @@
 //! One task owns the relay: inputs (accepted and dialed connections, bytes read, closes)
 //! arrive on a channel with the time, the outputs are drained in the documented order
 //! (bytes to the connections' writer tasks, then events: dial, close, pause or resume a
-//! reader), and the task sleeps until `poll_timeout`.
+//! reader), and the task sleeps until `poll_timeout`. A writer more than 1 MiB behind makes
+//! its connection not writable for the relay (`set_writable`) until it is under 256 KiB
+//! again: the relay then keeps the bytes and pauses the readers that feed them.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -24,6 +26,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -140,11 +144,21 @@ enum Input {
     ConnectFailed(String),
     Bytes(u64, Bytes),
     Closed(u64),
+    /// The writer of a connection caught up: the relay may write to it again.
+    Writable(u64),
 }
+
+/// Bytes handed to a writer task and not yet written, above which the relay is told the
+/// connection is not writable (`set_writable`), and below which it is again.
+const WRITER_HIGH: usize = 1024 * 1024;
+const WRITER_LOW: usize = 256 * 1024;
 
 /// The relay task's handle on one connection.
 struct Conn {
     writer: mpsc::UnboundedSender<Bytes>,
+    /// Bytes in the writer's channel (the writer task subtracts what it wrote).
+    backlog: Arc<AtomicUsize>,
+    writable: bool,
     pause: watch::Sender<bool>,
     reader: JoinHandle<()>,
 }
@@ -154,10 +168,17 @@ fn spawn_conn(stream: TcpStream, id: u64, inputs: mpsc::Sender<Input>) -> Conn {
     let _ = stream.set_nodelay(true);
     let (mut rd, mut wr) = stream.into_split();
     let (writer, mut out) = mpsc::unbounded_channel::<Bytes>();
+    let backlog = Arc::new(AtomicUsize::new(0));
+    let left = Arc::clone(&backlog);
+    let caught_up = inputs.clone();
     tokio::spawn(async move {
         while let Some(b) = out.recv().await {
             if wr.write_all(&b).await.is_err() {
                 break;
+            }
+            let before = left.fetch_sub(b.len(), Ordering::AcqRel);
+            if before >= WRITER_LOW && before - b.len() < WRITER_LOW {
+                let _ = caught_up.send(Input::Writable(id)).await;
             }
         }
         let _ = wr.shutdown().await;
@@ -185,6 +206,8 @@ fn spawn_conn(stream: TcpStream, id: u64, inputs: mpsc::Sender<Input>) -> Conn {
     });
     Conn {
         writer,
+        backlog,
+        writable: true,
         pause,
         reader,
     }
@@ -212,6 +235,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
         Box::new(SeededIds::new(u64::from_le_bytes(seed))),
     );
     let mut relay: Relay<u64> = Relay::new(config);
+    // One listener for the whole run, so that a SIGINT between two turns is not lost.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     println!("msrp {addr}");
     println!("ready");
     info!(%addr, %host, users = settings.users.len(), "relay listening");
@@ -228,7 +254,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
             }
         };
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            _ = &mut ctrl_c => {
                 info!("interrupted: exiting");
                 return Ok(());
             }
@@ -252,6 +278,12 @@ async fn serve(settings: Settings) -> Result<(), String> {
                         relay.handle_connect_failed(now(), &authority);
                     }
                     Input::Bytes(id, b) => relay.handle_bytes_owned(now(), id, b),
+                    Input::Writable(id) => {
+                        if let Some(c) = conns.get_mut(&id) {
+                            c.writable = true;
+                            relay.set_writable(id, true);
+                        }
+                    }
                     Input::Closed(id) => {
                         debug!(conn = id, "closed by peer");
                         conns.remove(&id);
@@ -263,8 +295,14 @@ async fn serve(settings: Settings) -> Result<(), String> {
         }
         // Drain: bytes, then events, then (at the top of the loop) the next timer.
         while let Some((id, bytes)) = relay.poll_transmit() {
-            if let Some(c) = conns.get(&id) {
+            if let Some(c) = conns.get_mut(&id) {
+                let backlog = c.backlog.fetch_add(bytes.len(), Ordering::AcqRel) + bytes.len();
                 let _ = c.writer.send(bytes);
+                if backlog > WRITER_HIGH && c.writable {
+                    // The socket is slow: the relay holds the rest and pauses the senders.
+                    c.writable = false;
+                    relay.set_writable(id, false);
+                }
             }
         }
         while let Some(event) = relay.poll_event() {

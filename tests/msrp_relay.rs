@@ -10,6 +10,9 @@
 //!    SENDs.
 //! 3. SIGINT: the relay exits 0.
 //!
+//! A second test runs two relay processes: Alice behind one, Bob behind the other; the
+//! first relay dials the second when Alice's To-Path leads there (RFC 4976 §3).
+//!
 //! The binary is the example built beside this test (`cargo test` builds it); without it the
 //! test says so and passes, except with `CI=true`.
 #![allow(
@@ -84,20 +87,25 @@ fn delivered_all(e: &MsrpEndpoint, n: usize) -> bool {
         >= n
 }
 
-#[test]
-fn two_sessions_talk_through_the_example_relay() {
-    // REQ: MSRP-6
-    let Some(bin) = process::example("msrp_relay") else {
+/// The example binary, or `None` (with a note) when it is not built; under `CI=true` a
+/// missing example is a failure.
+fn example() -> Option<std::path::PathBuf> {
+    let bin = process::example("msrp_relay");
+    if bin.is_none() {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
             "CI=true but the msrp_relay example is not built beside this test"
         );
         eprintln!("msrp_relay: SKIPPED: the example is not built (run `cargo test`)");
-        return;
-    };
+    }
+    bin
+}
+
+/// Starts the relay on a free port, waits for its `ready`; (process, port).
+fn start(bin: &std::path::Path) -> (Reaped, u16) {
     let port = process::free_port();
     let mut relay = Reaped(
-        Command::new(&bin)
+        Command::new(bin)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--user", "alice:alice-pw", "--user", "bob:bob-pw"])
             .env_remove("RUST_LOG")
@@ -115,7 +123,24 @@ fn two_sessions_talk_through_the_example_relay() {
         .map_while(Result::ok)
         .any(|l| l == "ready");
     assert!(ready, "msrp_relay did not say ready");
+    (relay, port)
+}
 
+/// SIGINT, and the relay exits 0.
+fn stop(mut relay: Reaped) {
+    process::interrupt(&relay.0);
+    let status = process::wait_bounded(&mut relay.0, Duration::from_secs(5))
+        .expect("msrp_relay exits on SIGINT");
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn two_sessions_talk_through_the_example_relay() {
+    // REQ: MSRP-6
+    let Some(bin) = example() else {
+        return;
+    };
+    let (relay, port) = start(&bin);
     let mut alice = endpoint(
         port,
         "msrp://127.0.0.1:7001/alice0001;tcp",
@@ -182,8 +207,62 @@ fn two_sessions_talk_through_the_example_relay() {
             .any(|e| matches!(e, Event::Sent { message_id } if *message_id == f))
     );
 
-    process::interrupt(&relay.0);
-    let status = process::wait_bounded(&mut relay.0, Duration::from_secs(5))
-        .expect("msrp_relay exits on SIGINT");
-    assert!(status.success(), "{status:?}");
+    stop(relay);
+}
+
+#[test]
+fn two_sessions_talk_through_two_example_relays() {
+    // REQ: MSRP-6 (RFC 4976 §3: Alice - relay A - relay B - Bob; relay A dials relay B)
+    let Some(bin) = example() else {
+        return;
+    };
+    let (relay_a, port_a) = start(&bin);
+    let (relay_b, port_b) = start(&bin);
+    let mut alice = endpoint(
+        port_a,
+        "msrp://127.0.0.1:7003/alice0002;tcp",
+        "alice",
+        "alice-pw",
+        3,
+    );
+    let mut bob = endpoint(
+        port_b,
+        "msrp://127.0.0.1:7004/bob00002;tcp",
+        "bob",
+        "bob-pw",
+        4,
+    );
+    let now = Instant::now();
+    alice.session.authenticate(now).unwrap();
+    bob.session.authenticate(now).unwrap();
+    pump_both(&mut alice, &mut bob, "AUTH", |a, b| {
+        authenticated(a) && authenticated(b)
+    });
+    let pa = alice.session.advertised_path();
+    let pb = bob.session.advertised_path();
+    alice.session.set_remote(pb);
+    bob.session.set_remote(pa);
+    let blob = Bytes::from(
+        (0..100_000u32)
+            .map(|i| (i % 253) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let opts = || SendOptions::new().success_report(true);
+    let f = alice
+        .session
+        .send_message(now, "application/octet-stream", blob.clone(), opts())
+        .unwrap();
+    let back = bob
+        .session
+        .send_message(now, "text/plain", Bytes::from_static(b"got it?"), opts())
+        .unwrap();
+    pump_both(&mut alice, &mut bob, "both ways", |a, b| {
+        received(&b.events, f).is_some()
+            && received(&a.events, back).is_some()
+            && delivered_all(a, 1)
+            && delivered_all(b, 1)
+    });
+    assert_eq!(received(&bob.events, f).unwrap(), blob);
+    stop(relay_a);
+    stop(relay_b);
 }

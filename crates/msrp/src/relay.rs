@@ -84,6 +84,7 @@ use crate::frame::TransactionId;
 
 mod auth;
 mod config;
+mod conns;
 mod event;
 mod out;
 mod route;
@@ -404,6 +405,16 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         for conn in late {
             self.close(conn, CloseReason::Probation);
         }
+        // Streams that waited long enough for a busy connection take it.
+        let targets: Vec<Target<C>> = self
+            .conns
+            .keys()
+            .map(|c| Target::Conn(*c))
+            .chain(self.dials.keys().map(|d| Target::Pending(*d)))
+            .collect();
+        for t in targets {
+            self.maybe_switch(t);
+        }
     }
 
     // --- commands ----------------------------------------------------------------------------
@@ -474,7 +485,8 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         let txns = self.txns.values().filter_map(|t| t.deadline);
         let sessions = self.sessions.values().map(|s| s.expires_at);
         let probation = self.conns.values().filter_map(|c| c.probation);
-        txns.chain(sessions).chain(probation).min()
+        let switch = self.switch_deadline();
+        txns.chain(sessions).chain(probation).chain(switch).min()
     }
 
     // --- internals ---------------------------------------------------------------------------
@@ -523,107 +535,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     fn send_frame(&mut self, target: Target<C>, bytes: Bytes) {
         self.interrupt(target);
         self.push_out(target, bytes, None);
-    }
-
-    /// Closes `conn` on the relay's initiative.
-    fn close(&mut self, conn: C, reason: CloseReason) {
-        if self.conns.contains_key(&conn) {
-            self.forget(conn);
-            self.events.push_back(Event::Close { conn, reason });
-        }
-    }
-
-    /// Drops everything about `conn`.
-    fn forget(&mut self, conn: C) {
-        if let Some(c) = self.conns.remove(&conn) {
-            if let Current::Stream(sid, _) = c.current {
-                self.abort_stream(sid);
-            }
-            for p in c.out.paused {
-                self.resume(p);
-            }
-        }
-        self.ready.retain(|c| *c != conn);
-        let ended: Vec<String> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.conn == conn)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for sid in ended {
-            if let Some(s) = self.sessions.remove(&sid) {
-                self.events.push_back(Event::SessionEnded { uri: s.uri });
-            }
-        }
-        // Streams from it end downstream with `#`; streams to it are dropped.
-        let from: Vec<u64> = self
-            .streams
-            .iter()
-            .filter(|(_, s)| s.from == conn)
-            .map(|(k, _)| *k)
-            .collect();
-        for sid in from {
-            self.abort_stream(sid);
-        }
-        self.target_gone(Target::Conn(conn));
-        for c in self.conns.values_mut() {
-            c.out.paused.retain(|p| *p != conn);
-        }
-    }
-
-    /// Everything waiting on `target` fails: streams toward it are dropped, transactions sent
-    /// over it are reported upstream.
-    fn target_gone(&mut self, target: Target<C>) {
-        self.streams.retain(|_, s| s.out != target);
-        let tids: Vec<TransactionId> = self
-            .txns
-            .iter()
-            .filter(|(_, t)| t.out == target)
-            .map(|(k, _)| *k)
-            .collect();
-        for tid in tids {
-            if let Some(t) = self.txns.remove(&tid) {
-                self.txn_failed(t, 408, false);
-            }
-        }
-    }
-
-    /// Renames a pending target once its connection is up.
-    fn retarget(&mut self, from: Target<C>, to: Target<C>) {
-        for s in self.streams.values_mut() {
-            if s.out == from {
-                s.out = to;
-            }
-        }
-        for t in self.txns.values_mut() {
-            if t.out == from {
-                t.out = to;
-            }
-        }
-    }
-
-    fn pause(&mut self, reader: C, target: Target<C>) {
-        let Some(out) = self.outbound_mut(target) else {
-            return;
-        };
-        if !out.paused.contains(&reader) {
-            out.paused.push(reader);
-        }
-        if let Some(c) = self.conns.get_mut(&reader) {
-            if !c.paused {
-                c.paused = true;
-                self.events.push_back(Event::PauseReading { conn: reader });
-            }
-        }
-    }
-
-    fn resume(&mut self, reader: C) {
-        if let Some(c) = self.conns.get_mut(&reader) {
-            if c.paused {
-                c.paused = false;
-                self.events.push_back(Event::ResumeReading { conn: reader });
-            }
-        }
+        self.maybe_switch(target);
     }
 
     fn outbound_mut(&mut self, target: Target<C>) -> Option<&mut Outbound<C>> {

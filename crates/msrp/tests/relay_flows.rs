@@ -755,12 +755,13 @@ fn session_follows_423_and_reports_failures() {
     assert!(net.clients[c].use_path().is_none());
 }
 
-#[test]
-fn session_auth_on_the_wire_follows_rfc4976_example() {
-    // REQ: MSRP-6 (RFC 4976 §5.1 example: Alice and intra.example.com, the relay's 401 and
-    // 200 as the RFC writes them)
-    let relay_uri = "msrps://alice@intra.example.com;tcp";
-    let alice = "msrps://alice.example.com:9892/98cjs;tcp";
+const INTRA: &str = "msrps://alice@intra.example.com;tcp";
+const INTRA_ALICE: &str = "msrps://alice.example.com:9892/98cjs;tcp";
+
+/// The first fold of the RFC 4976 §5.1 example: a session's AUTH to intra.example.com, its
+/// 401 as the RFC writes it, the AUTH with credentials; (session, that AUTH, its Digest).
+fn auth_to_intra(now: Instant) -> (simpleim_msrp::Session, FrameHead, DigestCredentials) {
+    let (relay_uri, alice) = (INTRA, INTRA_ALICE);
     let mut cfg = simpleim_msrp::SessionConfig::new(
         alice.parse().unwrap(),
         "msrps://bob.example.net:8145/foo;tcp".parse().unwrap(),
@@ -771,15 +772,7 @@ fn session_auth_on_the_wire_follows_rfc4976_example() {
         Box::new(simpleim_msrp::UserPassword::new("Alice", "secret")),
     ));
     let mut s = simpleim_msrp::Session::new(cfg);
-    let now = Instant::now();
     let mut wire = Vec::new();
-    let flush = |s: &mut simpleim_msrp::Session, wire: &mut Vec<u8>| {
-        wire.clear();
-        while let Some(b) = s.poll_transmit() {
-            wire.extend_from_slice(&b);
-        }
-        frames(wire).remove(0).0
-    };
     // Nothing flows before AUTH.
     s.send_message(
         now,
@@ -810,12 +803,33 @@ WWW-Authenticate: Digest realm=\"intra.example.com\", qop=\"auth\", nonce=\"dcd9
     assert_eq!(creds.nc, 1);
     assert_eq!(creds.uri.as_deref(), Some(relay_uri));
     assert!(creds.verify("secret"));
+    (s, second, creds)
+}
+
+/// The first frame `s` writes now (`wire` gets all it writes).
+fn flush(s: &mut simpleim_msrp::Session, wire: &mut Vec<u8>) -> FrameHead {
+    wire.clear();
+    while let Some(b) = s.poll_transmit() {
+        wire.extend_from_slice(&b);
+    }
+    frames(wire).remove(0).0
+}
+
+#[test]
+fn session_auth_on_the_wire_follows_rfc4976_example() {
+    // REQ: MSRP-6 (RFC 4976 §5.1 example: Alice and intra.example.com, the relay's 401 and
+    // 200 as the RFC writes them)
+    let now = Instant::now();
+    let (mut s, second, creds) = auth_to_intra(now);
+    let (relay_uri, alice) = (INTRA, INTRA_ALICE);
+    let mut wire = Vec::new();
     let tid = second.transaction_id();
     let ok = format!(
         "MSRP {tid} 200 OK\r\nTo-Path: {alice}\r\nFrom-Path: {relay_uri}\r\n\
 Use-Path: msrps://intra.example.com:9000/jui787s2f;tcp\r\n\
-Authentication-Info: nextnonce=\"40f2e879449675f288476d772627370a\", rspauth=\"7327570c586207eca2afae94fc20903d\", cnonce=\"{}\", nc=00000001, qop=\"auth\"\r\n\
+Authentication-Info: nextnonce=\"40f2e879449675f288476d772627370a\", rspauth=\"{}\", cnonce=\"{}\", nc=00000001, qop=\"auth\"\r\n\
 Expires: 900\r\n-------{tid}$\r\n",
+        creds.rspauth("secret", relay_uri),
         creds.cnonce
     );
     s.handle_bytes(now, ok.as_bytes());
@@ -846,4 +860,74 @@ Expires: 900\r\n-------{tid}$\r\n",
     let creds = DigestCredentials::parse(refresh.authorization().unwrap()).unwrap();
     assert_eq!(creds.nonce, "40f2e879449675f288476d772627370a");
     assert_eq!(creds.nc, 1);
+}
+
+#[test]
+fn session_refuses_a_relay_without_the_right_proof() {
+    // REQ: MSRP-6 (RFC 2617 §3.2.3 rspauth, which RFC 4976 §9.1 makes mandatory in the 200)
+    let now = Instant::now();
+    let (mut s, second, creds) = auth_to_intra(now);
+    let tid = second.transaction_id();
+    let forged = format!(
+        "MSRP {tid} 200 OK\r\nTo-Path: {INTRA_ALICE}\r\nFrom-Path: {INTRA}\r\n\
+Use-Path: msrps://intra.example.com:9000/jui787s2f;tcp\r\n\
+Authentication-Info: rspauth=\"7327570c586207eca2afae94fc20903d\", cnonce=\"{}\", nc=00000001, qop=\"auth\"\r\n\
+Expires: 900\r\n-------{tid}$\r\n",
+        creds.cnonce
+    );
+    s.handle_bytes(now, forged.as_bytes());
+    assert!(s.poll_transmit().is_none(), "the queued message stays");
+    let events: Vec<Event> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(
+        matches!(&events[..], [Event::RelayAuthFailed { status: 200, .. }]),
+        "{events:?}"
+    );
+    assert!(s.use_path().is_none());
+}
+
+#[test]
+fn failed_auths_forwarded_to_another_relay_count_too() {
+    // REQ: MSRP-6 (RFC 4976 §6.3: a relay forwarding failed AUTHs of a directly connected
+    // client terminates its connection)
+    struct WrongForExtra;
+    impl simpleim_msrp::CredentialSource for WrongForExtra {
+        fn credentials(&mut self, realm: &str) -> Option<(String, String)> {
+            let password = if realm == "extra.example.com" {
+                "nope"
+            } else {
+                "pw-a"
+            };
+            Some(("alice".into(), password.into()))
+        }
+    }
+    let intra = "msrp://intra.example.com:2855;tcp";
+    let extra = "msrp://extra.example.com:2855;tcp";
+    let mut net = Net::new(11);
+    let ri = net.add_relay(relay("intra.example.com", 2855, 110, |c| {
+        c.limits.max_auth_failures = 1;
+    }));
+    net.add_relay(relay("extra.example.com", 2855, 111, |_| {}));
+    let mut cfg = simpleim_msrp::SessionConfig::new(
+        ALICE.parse().unwrap(),
+        "msrp://x.invalid:1/y;tcp".parse().unwrap(),
+        Box::new(simpleim_msrp::SeededIds::new(112)),
+    );
+    cfg.relays = Some(simpleim_msrp::RelayAuth::new(
+        vec![intra.parse().unwrap(), extra.parse().unwrap()],
+        Box::new(WrongForExtra),
+    ));
+    let a = net.add_client(simpleim_msrp::Session::new(cfg));
+    net.connect(a, ri);
+    net.clients[a].authenticate(net.now).unwrap();
+    net.run();
+    let conn = net.client_conn(a).1;
+    assert!(net.relay_events[ri].contains(&RelayEvent::Close {
+        conn,
+        reason: CloseReason::AuthFailures
+    }));
+    assert!(
+        net.client_events[a]
+            .iter()
+            .any(|e| matches!(e, Event::Closed { .. }))
+    );
 }

@@ -37,13 +37,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
             })
             .flatten();
         let Some(password) = password.filter(|p| creds.verify_uri(p, &digest_uri)) else {
-            let failures = self.conns.get_mut(&conn).map_or(0, |c| {
-                c.auth_failures += 1;
-                c.auth_failures
-            });
-            if failures >= self.config.limits.max_auth_failures {
-                self.close(conn, CloseReason::AuthFailures);
-            } else {
+            if !self.count_auth_failure(conn) {
                 self.challenge(now, conn, head, false);
             }
             return;
@@ -123,6 +117,21 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
             uri,
             expires,
         });
+    }
+
+    /// One more failed AUTH from `conn`; true when that closed it (RFC 4976 §6.3: "If a relay
+    /// receives several unsuccessful AUTH requests from a client ... the relay SHOULD
+    /// terminate the corresponding connection").
+    pub(super) fn count_auth_failure(&mut self, conn: C) -> bool {
+        let failures = self.conns.get_mut(&conn).map_or(0, |c| {
+            c.auth_failures += 1;
+            c.auth_failures
+        });
+        let close = failures >= self.config.limits.max_auth_failures;
+        if close {
+            self.close(conn, CloseReason::AuthFailures);
+        }
+        close
     }
 
     /// The URI for the client behind `conn`: the one it already has for the same From-Path

@@ -141,6 +141,12 @@ pub struct RelayConfig {
     /// How long a client connection may go without a successful request before it is closed
     /// (default 30 s, RFC 4976 §6.1).
     pub probation: Duration,
+    /// Body bytes a SEND waiting for a connection another SEND is streaming on may gather
+    /// before it interrupts that one (default 16 KiB). A whole waiting chunk goes at once,
+    /// and responses, REPORTs and other requests never wait.
+    pub switch_bytes: usize,
+    /// How long such a SEND waits at most (default 20 ms) before it interrupts.
+    pub switch_delay: Duration,
     /// Forward requests with unknown methods (default true, RFC 4976 §6.4.2); false answers
     /// them 501.
     pub forward_unknown_methods: bool,
@@ -171,6 +177,8 @@ impl RelayConfig {
             nonce_lifetime: Duration::from_secs(300),
             transaction_timeout: Duration::from_secs(32),
             probation: Duration::from_secs(30),
+            switch_bytes: 16 * 1024,
+            switch_delay: Duration::from_millis(20),
             forward_unknown_methods: true,
             limits: RelayLimits::default(),
         }
@@ -191,6 +199,8 @@ impl fmt::Debug for RelayConfig {
             .field("nonce_lifetime", &self.nonce_lifetime)
             .field("transaction_timeout", &self.transaction_timeout)
             .field("probation", &self.probation)
+            .field("switch_bytes", &self.switch_bytes)
+            .field("switch_delay", &self.switch_delay)
             .field("forward_unknown_methods", &self.forward_unknown_methods)
             .field("limits", &self.limits)
             .finish_non_exhaustive()

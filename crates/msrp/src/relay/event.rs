@@ -19,8 +19,8 @@ pub enum Event<C> {
         /// Whether TLS is needed (an `msrps` URI).
         secure: bool,
     },
-    /// Close this connection (after writing what [`poll_transmit`](super::Relay::poll_transmit)
-    /// still has for it, if the host likes). The relay has forgotten it.
+    /// Close this connection. The relay has forgotten it: nothing more comes for it from
+    /// [`poll_transmit`](super::Relay::poll_transmit).
     Close {
         /// The connection.
         conn: C,

@@ -39,6 +39,8 @@ pub(super) struct Outbound<C> {
     pub(super) queued: usize,
     /// The stream whose chunk is open (head written, end-line not yet).
     pub(super) active: Option<u64>,
+    /// Streams waiting for their turn, first come first.
+    pub(super) waiting: VecDeque<u64>,
     /// Readers paused because of this queue.
     pub(super) paused: Vec<C>,
     pub(super) writable: bool,
@@ -50,6 +52,7 @@ impl<C> Default for Outbound<C> {
             queue: VecDeque::new(),
             queued: 0,
             active: None,
+            waiting: VecDeque::new(),
             paused: Vec::new(),
             writable: true,
         }
@@ -83,6 +86,14 @@ pub(super) struct Stream<C> {
     pub(super) sent: u64,
     pub(super) open: Option<Open>,
     pub(super) mode: ReportMode,
+    /// Body bytes waiting for this stream's turn on a busy connection, and how many.
+    pub(super) pending: VecDeque<Bytes>,
+    pub(super) pending_len: usize,
+    /// The end of the incoming chunk, waiting with them.
+    pub(super) pending_end: Option<Flag>,
+    /// Whether it is in its target's `waiting` list, and since when.
+    pub(super) waiting: bool,
+    pub(super) waiting_since: Option<std::time::Instant>,
     /// The whole body, when the frame arrived whole: its chunk goes out with a known
     /// range-end (RFC 4976 §6.4.1: "If the MSRP relay has knowledge of the byte range that it
     /// will transmit to the next hop, it SHOULD update the Byte-Range header").
@@ -168,8 +179,10 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         let writable = out.writable;
         out.queued += bytes.len();
         out.queue.push_back(OutItem { bytes, arm });
+        // A connection is in `ready` only while its queue is not empty (`poll_transmit`
+        // takes it out before it empties the queue): an empty queue means it is not there.
         if let Target::Conn(c) = target {
-            if was_empty && writable && !self.ready.contains(&c) {
+            if was_empty && writable {
                 self.ready.push_back(c);
             }
         }
@@ -282,20 +295,135 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         );
     }
 
-    /// Forwards body bytes of stream `sid` (slices of `data`, never copies), opening a chunk
-    /// when none is open there, cutting one where the body would hold its end-line.
-    pub(super) fn stream_data(&mut self, sid: u64, mut data: Bytes) {
+    /// Body bytes of stream `sid`: written at once when the stream has the connection (or
+    /// nobody has it), else kept until its turn ([`Relay::maybe_switch`]).
+    pub(super) fn stream_data(&mut self, sid: u64, data: Bytes) {
+        if data.is_empty() {
+            return;
+        }
+        let Some(target) = self.streams.get(&sid).map(|s| s.out) else {
+            return;
+        };
+        if self.may_write(sid, target) {
+            self.write_data(sid, data);
+        } else {
+            self.defer(sid, target, Some(data), None);
+        }
+        self.check_watermark(sid);
+        self.maybe_switch(target);
+    }
+
+    /// Whether stream `sid` may write to `target` now: it has the connection, or nobody has
+    /// it and nobody waits for it (so that chunks keep their order).
+    fn may_write(&mut self, sid: u64, target: Target<C>) -> bool {
+        self.outbound_mut(target)
+            .is_some_and(|o| o.active == Some(sid) || (o.active.is_none() && o.waiting.is_empty()))
+    }
+
+    /// Keeps `data` and/or the end `flag` of stream `sid` until its turn on `target`.
+    fn defer(&mut self, sid: u64, target: Target<C>, data: Option<Bytes>, end: Option<Flag>) {
+        let now = self.now;
+        let Some(s) = self.streams.get_mut(&sid) else {
+            return;
+        };
+        if let Some(d) = data {
+            s.pending_len = s.pending_len.saturating_add(d.len());
+            s.pending.push_back(d);
+        }
+        if end.is_some() {
+            s.pending_end = end;
+        }
+        if !s.waiting {
+            s.waiting = true;
+            s.waiting_since = now;
+            if let Some(o) = self.outbound_mut(target) {
+                o.waiting.push_back(sid);
+            }
+        }
+    }
+
+    /// Lets the streams waiting for `target` go, in order, when their turn has come: when
+    /// nobody has the connection, or the first of them has a whole chunk ready, or
+    /// [`RelayConfig::switch_bytes`](super::RelayConfig::switch_bytes) waiting, or has waited
+    /// [`RelayConfig::switch_delay`](super::RelayConfig::switch_delay). The stream that had the
+    /// connection is interrupted (`+`) and resumes later under a new transaction identifier.
+    /// Switching only then keeps a trickle of small reads on two connections from costing a
+    /// head per byte.
+    pub(super) fn maybe_switch(&mut self, target: Target<C>) {
+        let (switch_bytes, delay) = (self.config.switch_bytes, self.config.switch_delay);
+        let now = self.now;
+        loop {
+            let Some((w, active)) = self
+                .outbound_mut(target)
+                .and_then(|o| o.waiting.front().map(|w| (*w, o.active)))
+            else {
+                return;
+            };
+            let due = match self.streams.get(&w) {
+                None => true,
+                Some(s) => {
+                    active.is_none()
+                        || s.pending_end.is_some()
+                        || s.pending_len >= switch_bytes
+                        || s.waiting_since
+                            .and_then(|t| t.checked_add(delay))
+                            .zip(now)
+                            .is_some_and(|(due, now)| due <= now)
+                }
+            };
+            if !due {
+                return;
+            }
+            if let Some(o) = self.outbound_mut(target) {
+                o.waiting.pop_front();
+            }
+            let Some(s) = self.streams.get_mut(&w) else {
+                continue;
+            };
+            s.waiting = false;
+            s.waiting_since = None;
+            let pending = core::mem::take(&mut s.pending);
+            let end = s.pending_end.take();
+            s.pending_len = 0;
+            if active.is_some() {
+                self.interrupt(target);
+            }
+            for d in pending {
+                self.write_data(w, d);
+            }
+            match end {
+                Some(flag) => self.finish_stream(w, flag),
+                None => return,
+            }
+        }
+    }
+
+    /// When the first stream waiting for a busy connection may take it over.
+    pub(super) fn switch_deadline(&self) -> Option<std::time::Instant> {
+        let delay = self.config.switch_delay;
+        let outs = self
+            .conns
+            .values()
+            .map(|c| &c.out)
+            .chain(self.dials.values().map(|(_, o)| o));
+        outs.filter(|o| o.active.is_some())
+            .filter_map(|o| o.waiting.front())
+            .filter_map(|w| self.streams.get(w)?.waiting_since?.checked_add(delay))
+            .min()
+    }
+
+    /// Writes body bytes of stream `sid`, which has the connection (slices of `data`, never
+    /// copies), opening a chunk when none is open, cutting one where the body would hold its
+    /// end-line.
+    fn write_data(&mut self, sid: u64, mut data: Bytes) {
         while !data.is_empty() {
             let (open, target) = match self.streams.get(&sid) {
                 Some(s) => (s.open.is_some(), s.out),
                 None => return,
             };
             if !open || self.outbound_mut(target).and_then(|o| o.active) != Some(sid) {
-                if open {
-                    // Another frame went in between: this chunk was already ended.
-                    if let Some(s) = self.streams.get_mut(&sid) {
-                        s.open = None;
-                    }
+                if let Some(s) = self.streams.get_mut(&sid) {
+                    s.open = None;
                 }
                 self.open_chunk(sid);
             }
@@ -314,7 +442,6 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
                 self.close_chunk(sid, Flag::Continued);
             }
         }
-        self.check_watermark(sid);
     }
 
     /// Pauses the reader of stream `sid` when its target's queue is over the high watermark.
@@ -333,8 +460,22 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
     }
 
     /// The incoming chunk of stream `sid` ended with `flag`: the chunk open downstream ends
-    /// the same way (an empty chunk carries `$` or `#` when none is open).
+    /// the same way, now or in its turn.
     pub(super) fn end_stream(&mut self, sid: u64, flag: Flag) {
+        let Some(target) = self.streams.get(&sid).map(|s| s.out) else {
+            return;
+        };
+        if self.may_write(sid, target) {
+            self.finish_stream(sid, flag);
+        } else {
+            self.defer(sid, target, None, Some(flag));
+        }
+        self.maybe_switch(target);
+    }
+
+    /// Ends stream `sid`, which has the connection (or may take it), with `flag`: an empty
+    /// chunk carries `$` or `#` when none is open.
+    fn finish_stream(&mut self, sid: u64, flag: Flag) {
         let Some((open, target)) = self.streams.get(&sid).map(|s| (s.open.is_some(), s.out)) else {
             return;
         };

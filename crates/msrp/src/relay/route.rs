@@ -41,7 +41,13 @@ pub(super) enum TxnKind<C> {
         mode: ReportMode,
     },
     /// Another request: its response goes back under the incoming transaction identifier.
-    Other { from: C, in_tid: TransactionId },
+    /// `auth`: an AUTH with credentials, whose failures count against `from` (RFC 4976
+    /// §6.3).
+    Other {
+        from: C,
+        in_tid: TransactionId,
+        auth: bool,
+    },
 }
 
 /// Where a request goes and how it looks there.
@@ -286,6 +292,11 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
                 sent: 0,
                 open: None,
                 mode,
+                pending: std::collections::VecDeque::new(),
+                pending_len: 0,
+                pending_end: None,
+                waiting: false,
+                waiting_since: None,
                 whole: whole.cloned(),
             },
         );
@@ -367,6 +378,8 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
                 TxnKind::Other {
                     from: conn,
                     in_tid: head.transaction_id(),
+                    // Only an AUTH with credentials can fail (RFC 4976 §6.3).
+                    auth: head.method() == Some(&Method::Auth) && head.authorization().is_some(),
                 },
             );
         }
@@ -378,6 +391,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         }
         let end = end_line(tid, Flag::Complete, head.has_body());
         self.push_out(target, end, (!is_report).then_some(tid));
+        self.maybe_switch(target);
     }
 
     /// Answers a request on `conn` with `code`, as its method and Failure-Report allow
@@ -425,10 +439,18 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         match t.kind {
             TxnKind::Send { .. } if (200..300).contains(&code) => {}
             TxnKind::Send { .. } => self.txn_failed(t, code, false),
-            TxnKind::Other { from, in_tid } => {
+            TxnKind::Other { from, in_tid, auth } => {
                 if to.len() < 2 {
                     return;
                 }
+                // RFC 4976 §6.3: AUTHs this relay forwards and the far relay refuses (401
+                // without `stale=true`) count as failures of the connection they came on.
+                let refused = auth
+                    && code == 401
+                    && !head
+                        .www_authenticate()
+                        .and_then(|v| crate::auth::DigestChallenge::parse(v).ok())
+                        .is_some_and(|c| c.stale);
                 let rest = join(to.iter().skip(1).map(MsrpUri::as_bytes));
                 let from_path = join(
                     core::iter::once(to.first().as_bytes())
@@ -437,6 +459,9 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
                 let mut b = forward_head(head, in_tid, &rest, &from_path, None);
                 in_tid.write_end_line(&mut b, Flag::Complete);
                 self.send_frame(Target::Conn(from), b.freeze());
+                if refused {
+                    self.count_auth_failure(from);
+                }
             }
         }
     }

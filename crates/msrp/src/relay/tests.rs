@@ -327,3 +327,40 @@ fn probation_closes_idle_connections() {
     }
     let _ = out_of(&mut r);
 }
+
+#[test]
+fn a_trickle_on_two_connections_does_not_cost_a_head_per_byte() {
+    // REQ: MSRP-6 (interruption policy: a waiting SEND takes over after switch_bytes or
+    // switch_delay, or with a whole chunk; not for every byte)
+    let now = Instant::now();
+    let (mut r, a, b) = pair(now, |_| {});
+    let c = auth(&mut r, now, 3, "msrp://c.example.com:3/carol;tcp");
+    let bob = "msrp://b.example.com:2/bob;tcp";
+    r.handle_bytes(
+        now,
+        1,
+        send_head("aaaa", &format!("{a} {b} {bob}"), "ma11", "1-*/*").as_bytes(),
+    );
+    let carol = send_head("cccc", &format!("{c} {b} {bob}"), "mc11", "1-*/*")
+        .replace("a.example.com:1/alice", "c.example.com:3/carol");
+    r.handle_bytes(now, 3, carol.as_bytes());
+    let mut to_bob = 0;
+    for _ in 0..4000 {
+        r.handle_bytes(now, 1, b"a");
+        r.handle_bytes(now, 3, b"c");
+        to_bob += joined(&out_of(&mut r), 2).len();
+    }
+    assert!(to_bob < 4000 + 1000, "{to_bob} bytes for 4000 body bytes");
+    // Carol's bytes wait; after switch_delay they go (an interruption of Alice's chunk).
+    let due = r.poll_timeout().unwrap();
+    assert_eq!(due, now + std::time::Duration::from_millis(20));
+    r.handle_timeout(due);
+    let wire = joined(&out_of(&mut r), 2);
+    assert!(wire.windows(2).any(|w| w == b"+\r"), "an interruption");
+    assert!(wire.ends_with(&[b'c'; 100]), "Carol's bytes follow");
+    // Both chunks end; every byte went through once.
+    r.handle_bytes(now, 1, b"\r\n-------aaaa$\r\n");
+    r.handle_bytes(now, 3, b"\r\n-------cccc$\r\n");
+    let _ = out_of(&mut r);
+    assert!(r.streams.is_empty());
+}

@@ -105,8 +105,9 @@ pub enum Event {
         expires: u32,
     },
     /// A relay refused the AUTH: wrong credentials (a second 401), none for its realm, 403,
-    /// an Expires it would not take, no response (408), or a 200 without Use-Path. Messages
-    /// stay queued; [`Session::authenticate`](crate::Session::authenticate) tries again.
+    /// an Expires it would not take, no response (408), or a 200 without Use-Path or whose
+    /// `rspauth` does not prove the relay knows the password (status 200). Messages stay
+    /// queued; [`Session::authenticate`](crate::Session::authenticate) tries again.
     RelayAuthFailed {
         /// The relay.
         relay: crate::uri::MsrpUri,

@@ -99,8 +99,9 @@ pub(super) struct AuthState {
     step: usize,
     /// True once every relay has answered 200 once: messages may flow.
     pub(super) ready: bool,
-    /// The AUTH in flight and whether it carried credentials.
-    pending: Option<(crate::frame::TransactionId, bool)>,
+    /// The AUTH in flight and what it answered with: the expected `rspauth` of the relay's
+    /// 200 (RFC 2617 §3.2.3), when it carried credentials.
+    pending: Option<(crate::frame::TransactionId, Option<String>)>,
     /// Use-Path returned by each relay so far.
     paths: Vec<Path>,
     /// Per relay: the challenge (or nextnonce) to answer, the nonce count used.
@@ -225,7 +226,7 @@ impl Session {
                     *nc,
                     cnonce.as_str(),
                 );
-                authz = Some((c.to_value(), password));
+                authz = Some((c.to_value(), c.rspauth(&password, relay.as_str())));
             }
         }
         let mut b = RequestBuilder::new(Method::Auth, tid)
@@ -243,7 +244,7 @@ impl Session {
         if encoded.is_err() {
             return;
         }
-        auth.pending = Some((tid, authz.is_some()));
+        auth.pending = Some((tid, authz.map(|(_, rspauth)| rspauth)));
         self.queue_urgent(&frame);
         let deadline = now.checked_add(self.config.transaction_timeout);
         self.send.track(tid, PendingKind::Auth, deadline);
@@ -255,9 +256,10 @@ impl Session {
         let Some(auth) = self.auth.as_mut() else {
             return;
         };
-        let Some((_, answered)) = auth.pending.take() else {
+        let Some((_, rspauth)) = auth.pending.take() else {
             return;
         };
+        let answered = rspauth.is_some();
         auth.tries += 1;
         let retry = auth.tries <= MAX_TRIES;
         let step = auth.step;
@@ -295,6 +297,14 @@ impl Session {
                 let info = h
                     .authentication_info()
                     .and_then(|v| AuthenticationInfo::parse(v).ok());
+                // The relay proves it knows the password too (RFC 2617 §3.2.3); one that
+                // sends a wrong proof is not the relay the credentials are for.
+                let proof = info.as_ref().and_then(|i| i.rspauth.as_deref());
+                if let (Some(got), Some(want)) = (proof, rspauth.as_deref()) {
+                    if !got.eq_ignore_ascii_case(want) {
+                        return self.auth_failed(code);
+                    }
+                }
                 if let (Some(n), Some(Some((ch, nc)))) = (
                     info.as_ref().and_then(|i| i.nextnonce.clone()),
                     auth.challenges.get_mut(step),
