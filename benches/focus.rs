@@ -25,6 +25,16 @@
 //!   divided by 10 000; it includes their `ParticipantMsrp` (URIs and identity) and the
 //!   switch's map nodes. The issue's target is below 4 KiB.
 //!
+//! - `file-fan-out/<N>x1MiB`: an RFC 5547 file of 1 MiB pushed to a room by one participant
+//!   and relayed by the composed `Focus` to its `N` other participants (N = 2, 10), in the
+//!   many-party harness (`simpleim_test_support::focus_files`). Outside the timing
+//!   (`iter_batched`): the joins, the sender's INVITE and file SEND, the focus's offers.
+//!   Timed: every recipient's 200 (SIP parsed from bytes as a host would), its connection
+//!   and bodiless SEND, the focus sending the file on each leg (one shared `Bytes`, 256 KiB
+//!   chunks) and the recipients' sessions receiving it, their 200s, the focus's BYEs.
+//!   Throughput is in bytes delivered (`N` MiB per iteration). It is end to end in memory:
+//!   the receivers' reassembly is in it.
+//!
 //! ```text
 //! cargo bench --bench focus -- --warm-up-time 1 --measurement-time 3
 //! ```
@@ -402,5 +412,52 @@ fn fan_out_bench(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, fan_out_bench);
+/// A room with `n + 1` clients joined, whose first client has pushed a 1 MiB file: the
+/// focus has offered it to the `n` others.
+fn pushed_file(n: usize) -> (simpleim_test_support::focus_sim::Sim, Vec<usize>) {
+    use simpleim_focus::control::FileTransferConfig;
+    use simpleim_test_support::focus_files::{file_bytes, push_file, selector};
+    let mut sim = simpleim_test_support::focus_sim::Sim::with_config(|c| {
+        c.control.file_transfer = Some(FileTransferConfig::default());
+        c.control.limits.max_participants = 64;
+    });
+    let clients: Vec<usize> = (0..=n)
+        .map(|k| sim.add_client(&format!("u{k}"), Some(&format!("U{k}")), false))
+        .collect();
+    for &c in &clients {
+        sim.join(c);
+    }
+    let size = 1024 * 1024;
+    let sel = selector("file.bin", "application/octet-stream", Some(size as u64));
+    push_file(&mut sim, clients[0], &sel, file_bytes(size));
+    (sim, clients[1..].to_vec())
+}
+
+fn file_fan_out_bench(c: &mut Criterion) {
+    use simpleim_test_support::focus_files::{side_messages, take_file};
+    let mut group = c.benchmark_group("file-fan-out");
+    group.sample_size(10);
+    for n in [2usize, 10] {
+        group.throughput(Throughput::Bytes((n * 1024 * 1024) as u64));
+        group.bench_function(format!("{n}x1MiB"), |b| {
+            b.iter_batched(
+                || pushed_file(n),
+                |(mut sim, recipients)| {
+                    let mut got = 0;
+                    for r in recipients {
+                        if let Some(side) = take_file(&mut sim, r, 200) {
+                            got += side_messages(&sim, side).len();
+                        }
+                    }
+                    assert_eq!(got, n, "every recipient has the file");
+                    black_box(sim)
+                },
+                criterion::BatchSize::LargeInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, fan_out_bench, file_fan_out_bench);
 criterion_main!(benches);

@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+pub mod focus_files;
 pub mod focus_sim;
 pub mod loopback;
 pub mod msrp;
