@@ -49,8 +49,12 @@ fn offered_file(offer: &SdpOffer) -> Option<String> {
 /// Who a focus's INVITE names as the sender: the display name of its From (the sender's
 /// alias), else its URI.
 fn sender_of(request: &Request) -> String {
-    request
-        .headers()
+    from_name(request.headers())
+}
+
+/// The display name of a From header, else its URI ("?" without one).
+fn from_name(headers: &simpleim_sip::Headers) -> String {
+    headers
         .typed::<simpleim_sip::header::From>()
         .and_then(Result::ok)
         .map_or_else(
@@ -263,20 +267,10 @@ fn stored_message(content_type: &[u8], body: Bytes) -> (String, String) {
             Err(_) => ("?".to_owned(), String::from_utf8_lossy(&body).into_owned()),
         },
         "message/sip" => match simpleim_sip::Message::parse_datagram(body.clone()) {
-            Ok(m) => {
-                let from = m
-                    .headers()
-                    .typed::<simpleim_sip::header::From>()
-                    .and_then(Result::ok)
-                    .map_or_else(
-                        || "?".to_owned(),
-                        |f| {
-                            f.0.display_name_text()
-                                .map_or_else(|| f.uri().to_string(), |d| d.into_owned())
-                        },
-                    );
-                (from, String::from_utf8_lossy(&m.body()).into_owned())
-            }
+            Ok(m) => (
+                from_name(m.headers()),
+                String::from_utf8_lossy(&m.body()).into_owned(),
+            ),
             Err(_) => ("?".to_owned(), String::from_utf8_lossy(&body).into_owned()),
         },
         _ => ("?".to_owned(), String::from_utf8_lossy(&body).into_owned()),

@@ -144,18 +144,7 @@ impl ImClient {
         options: &InviteOptions,
     ) -> Result<OutgoingInvite, ClientError> {
         let (offer, sdp) = self.offer()?;
-        let kind = SessionKind::PreDefined {
-            group: group.clone(),
-        };
-        self.invite(
-            group,
-            options,
-            kind,
-            offer,
-            "application/sdp",
-            sdp.to_bytes(),
-            false,
-        )
+        self.invite_group(group, options, offer, &sdp)
     }
 
     /// An INVITE to the conference factory `factory` that starts an ad-hoc group, or a 1-1
@@ -239,6 +228,17 @@ impl ImClient {
         file: &FileOffer,
     ) -> Result<OutgoingInvite, ClientError> {
         let (offer, sdp) = self.offer_of(msrp, Some(file))?;
+        self.invite_group(group, options, offer, &sdp)
+    }
+
+    /// The INVITE to the pre-defined group `group` with the SDP `offer`.
+    fn invite_group(
+        &mut self,
+        group: &SipUri,
+        options: &InviteOptions,
+        offer: PendingOffer,
+        sdp: &SdpOffer,
+    ) -> Result<OutgoingInvite, ClientError> {
         let kind = SessionKind::PreDefined {
             group: group.clone(),
         };

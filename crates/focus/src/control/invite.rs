@@ -63,7 +63,7 @@ pub(super) struct PendingJoin<H> {
 }
 
 /// Whether `request` asks for anonymity (`Privacy: id`, RFC 3325; REQ: ALIAS-1).
-pub(super) fn asks_anonymity(request: &Request) -> bool {
+pub(crate) fn asks_anonymity(request: &Request) -> bool {
     request
         .headers()
         .typed_all::<Privacy>()

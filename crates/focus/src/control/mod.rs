@@ -161,6 +161,7 @@ pub use start::FinalStatusPolicy;
 pub use temporary::{LMM_ICSI, LmmConfig, SERVICE_NOT_AUTHORISED};
 
 use invite::PendingJoin;
+pub(crate) use invite::asks_anonymity;
 use start::{Leg, Start};
 
 /// The methods the control answers itself, for `Allow` (RFC 3261 §20.5).

@@ -7,16 +7,6 @@ use simpleim_sip::{HeaderName, Request};
 
 use crate::resource_lists::{ParseLimits, RECIPIENT_LIST_DISPOSITION, ResourceLists, same_uri};
 
-/// Whether `request` asks for anonymity (`Privacy: id`, RFC 3325).
-pub(super) fn asks_anonymity(request: &Request) -> bool {
-    use simpleim_sip::header::{PrivValue, Privacy};
-    request
-        .headers()
-        .typed_all::<Privacy>()
-        .filter_map(Result::ok)
-        .any(|p| p.contains(PrivValue::Id))
-}
-
 /// `members` each once (RFC 3261 §19.1.4), without `sender`.
 pub(super) fn distinct(members: Vec<String>, sender: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(members.len());

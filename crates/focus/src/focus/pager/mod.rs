@@ -147,6 +147,7 @@ use simpleim_sip::{HeaderName, IdGenerator, IdKind, Method, Request, Response, U
 
 use super::Focus;
 use super::ids::SipIds;
+use crate::control::asks_anonymity;
 use crate::control::{
     ADHOC_GROUP_TOO_LARGE, ANONYMITY_NOT_ALLOWED, GroupPolicy, RoomPolicy, WARN_ANONYMITY,
     WARN_MISC,
@@ -154,7 +155,7 @@ use crate::control::{
 use crate::resource_lists::{
     CopyControl, Entry, RESOURCE_LISTS_CONTENT_TYPE, ResourceLists, same_uri, unique_uris,
 };
-use body::{asks_anonymity, distinct, split_list_message};
+use body::{distinct, split_list_message};
 
 pub(super) use config::enable;
 pub use config::{PagerConfig, RECIPIENT_LIST_HISTORY, RECIPIENT_LIST_MESSAGE, RateLimit};
