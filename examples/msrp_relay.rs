@@ -1,7 +1,7 @@
 //! An MSRP relay (RFC 4976) on tokio, driving one sans-IO `simpleim::msrp::relay::Relay`.
 //!
 //! ```text
-//! cargo run --example msrp_relay -- --listen 127.0.0.1:2856 --user alice --password secret
+//! cargo run --example msrp_relay -- --listen 127.0.0.1:2860 --user alice --password secret
 //! cargo run --example msrp_relay -- --help
 //! ```
 //!
@@ -43,7 +43,7 @@ use tracing_subscriber::EnvFilter;
 const USAGE: &str = "usage: msrp_relay [--listen ADDR] [--host NAME] [--user NAME[:PASSWORD]]... \
 [--password PASSWORD] [--log FILTER]
 
-  --listen ADDR      where to listen (default 127.0.0.1:2856)
+  --listen ADDR      where to listen (default 127.0.0.1:2860; chat_server uses 2855 and 2856)
   --host NAME        the host in the URIs handed out (default: the listening IP address)
   --user NAME        a user allowed to AUTH (default alice); NAME:PASSWORD adds one more
   --password PW      the password of --user NAME (default secret)
@@ -60,7 +60,7 @@ struct Settings {
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Settings>, String> {
     let mut s = Settings {
-        listen: SocketAddr::from(([127, 0, 0, 1], 2856)),
+        listen: SocketAddr::from(([127, 0, 0, 1], 2860)),
         host: None,
         users: Vec::new(),
         log: "info".into(),
