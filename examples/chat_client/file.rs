@@ -454,27 +454,28 @@ impl App {
         self.close_file_session(now);
     }
 
-    /// Ends the file's own session (RFC 5547 §9): its connection, and its dialog with BYE.
+    /// Ends the file's own session (RFC 5547 §9): its dialog with BYE, then its connection
+    /// (in that order, so that the focus learns the end from the BYE, not from the closed
+    /// connection).
     fn close_file_session(&mut self, now: Instant) {
+        if let Some(mut dialog) = self.file_dialog.take() {
+            let sent_by = self.sip.sent_by.clone();
+            let bye = dialog
+                .request(Method::Bye, &sent_by, &mut self.sip.ids)
+                .and_then(|b| b.build().map_err(Into::into));
+            match bye {
+                Ok(bye) => {
+                    if let Err(e) = self.sip.send(now, Purpose::FileClose, bye) {
+                        self.out.warn(&e);
+                    }
+                }
+                Err(e) => self.out.warn(&format!("cannot end the file session: {e}")),
+            }
+        }
         if let Some(mut link) = self.file_link.take() {
             link.session.close();
             let _ = link.flush();
             link.shutdown();
-        }
-        let Some(mut dialog) = self.file_dialog.take() else {
-            return;
-        };
-        let sent_by = self.sip.sent_by.clone();
-        let bye = dialog
-            .request(Method::Bye, &sent_by, &mut self.sip.ids)
-            .and_then(|b| b.build().map_err(Into::into));
-        match bye {
-            Ok(bye) => {
-                if let Err(e) = self.sip.send(now, Purpose::FileClose, bye) {
-                    self.out.warn(&e);
-                }
-            }
-            Err(e) => self.out.warn(&format!("cannot end the file session: {e}")),
         }
     }
 }
