@@ -20,8 +20,8 @@ use simpleim_msrp::Event;
 use simpleim_sdp::negotiate::{SdpAnswer, SdpOffer};
 use simpleim_sip::{HeaderName, Message, Method, Response};
 use simpleim_test_support::focus_files::{
-    attr, file_bytes, file_invite, file_offer, push_file, response_in, selector, side_messages,
-    take_file, take_file_when,
+    attr, file_bytes, file_invite, file_offer, push_file, push_file_chunked, response_in, selector,
+    side_messages, take_file, take_file_when,
 };
 use simpleim_test_support::focus_sim::Sim;
 
@@ -309,4 +309,46 @@ fn a_recipient_that_connects_before_its_200_arrives_gets_the_file() {
             .iter()
             .any(|e| matches!(e, Event::SendFailed { .. }))
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    // REQ: SDP-2: whatever the file's size, the sender's chunking, the number of recipients
+    // and whether each connects before or after its 200 reaches the focus, every recipient
+    // gets the file exactly once, byte for byte, and the sender none.
+    #[test]
+    fn any_size_chunking_and_connection_order_delivers_the_file_once(
+        size in 0usize..120_000,
+        chunk in proptest::sample::select(vec![1000u64, 2048, 16_384, u64::MAX]),
+        early in proptest::collection::vec(proptest::bool::ANY, 1..4),
+    ) {
+        let mut sim = sim_with_files(1 << 20);
+        let sender = sim.add_client("s", Some("S"), false);
+        sim.join(sender);
+        let recipients: Vec<usize> = (0..early.len())
+            .map(|k| {
+                let i = sim.add_client(&format!("r{k}"), Some(&format!("R{k}")), false);
+                sim.join(i);
+                i
+            })
+            .collect();
+        let file = file_bytes(size);
+        let sel = selector("p.bin", "application/octet-stream", Some(size as u64));
+        push_file_chunked(&mut sim, sender, &sel, file.clone(), chunk);
+        for (r, early) in recipients.iter().zip(&early) {
+            let side = take_file_when(&mut sim, *r, 200, *early).unwrap();
+            let got = side_messages(&sim, side);
+            proptest::prop_assert_eq!(got.len(), 1);
+            proptest::prop_assert_eq!(&got[0].1, &file);
+        }
+        let delivered = sim
+            .events
+            .iter()
+            .filter(|e| matches!(e, FocusEvent::FileDelivered { .. }))
+            .count();
+        proptest::prop_assert_eq!(delivered, recipients.len());
+        proptest::prop_assert!(sim.clients[sender].messages().is_empty());
+        proptest::prop_assert!(sim.requests(sender, &Method::Invite).is_empty());
+    }
 }

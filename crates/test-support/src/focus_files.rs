@@ -127,6 +127,17 @@ pub fn attr(sdp: &SessionDescription, name: &str) -> Option<String> {
 /// Client `i` pushes `body` as `selector`'s file: its INVITE, the 200, ACK, a side
 /// connection, the SEND. Returns the 200.
 pub fn push_file(sim: &mut Sim, i: usize, selector: &FileSelector, body: Bytes) -> Response {
+    push_file_chunked(sim, i, selector, body, 2048)
+}
+
+/// As [`push_file`], the sender's session writing chunks of `chunk_size` body bytes.
+pub fn push_file_chunked(
+    sim: &mut Sim,
+    i: usize,
+    selector: &FileSelector,
+    body: Bytes,
+    chunk_size: u64,
+) -> Response {
     let name = sim.clients[i].name.clone();
     let call_id = format!("ft-{name}");
     let invite = file_invite(sim, i, &call_id, file_offer(&name, selector, true));
@@ -153,7 +164,9 @@ pub fn push_file(sim: &mut Sim, i: usize, selector: &FileSelector, body: Bytes) 
     sim.deliver(i, &Message::Request(ack));
     let answer = SdpAnswer::parse(ok.body()).unwrap();
     let focus_path = attr(answer.as_sdp(), "path").unwrap();
-    let side = sim.open_side(&file_uri(&name, 1), &focus_path);
+    let side = sim.open_side_with(&file_uri(&name, 1), &focus_path, |c| {
+        c.chunk_size = chunk_size;
+    });
     let now = sim.now;
     let content_type = selector.media_type().unwrap().to_string();
     sim.sides[side]

@@ -254,12 +254,24 @@ impl Sim {
     /// announced to the focus, nothing is sent yet (drive [`Side::session`], e.g. with a
     /// bodiless SEND or a file, then [`Sim::settle`]). Returns its index in [`Sim::sides`].
     pub fn open_side(&mut self, local: &str, remote: &str) -> usize {
+        self.open_side_with(local, remote, |_| {})
+    }
+
+    /// As [`Sim::open_side`], with the session's configuration adjusted by `adjust` (its
+    /// chunk size, ...).
+    pub fn open_side_with(
+        &mut self,
+        local: &str,
+        remote: &str,
+        adjust: impl FnOnce(&mut SessionConfig),
+    ) -> usize {
         let n = self.sides.len();
-        let config = SessionConfig::new(
+        let mut config = SessionConfig::new(
             local.parse().unwrap(),
             remote.parse().unwrap(),
             Box::new(simpleim_msrp::SeededIds::new(900 + n as u64)),
         );
+        adjust(&mut config);
         let conn = MsrpConn(SIDE_CONN + n);
         self.sides.push(Side {
             conn,
