@@ -140,7 +140,6 @@ fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
     let Some(bin) = process::example("chat_server") else {
         return process::skip_without_server("chat_server_smoke");
     };
-    let started = Instant::now();
     let dir = process::scratch_dir("chat_server_smoke");
     let mut server = start_server(&bin, &dir);
 
@@ -199,7 +198,6 @@ fn two_clients_chat_a_message_is_stored_and_ctrl_c_ends_the_rooms() {
         )]
     );
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(started.elapsed() < Duration::from_secs(30));
 }
 
 #[test]

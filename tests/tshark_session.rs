@@ -246,6 +246,5 @@ fn a_whole_session_with_the_server_dissects_as_sent() {
         },
         started.elapsed()
     );
-    assert!(started.elapsed() < Duration::from_secs(30));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -102,7 +102,7 @@ pub struct ControlConfig {
     pub setup: Setup,
     /// The largest MSRP message the focus accepts (`a=max-size`), if any.
     pub max_size: Option<u64>,
-    /// File transfers through rooms (RFC 5547, see [`FileTransferConfig`]). Default `None`:
+    /// File transfers through rooms (RFC 5547, see [`FileTransferConfig`](super::FileTransferConfig)). Default `None`:
     /// a file offer is negotiated like a join and refused with 488 "file transfer not
     /// supported".
     pub file_transfer: Option<super::FileTransferConfig>,

@@ -235,7 +235,7 @@ pub enum ControlEvent {
         /// The status to treat it as.
         status: u16,
     },
-    /// A transfer leg is established (RFC 5547; see [`Control::offer_file`]): an inbound
+    /// A transfer leg is established (RFC 5547; see [`Control::offer_file`](super::Control::offer_file)): an inbound
     /// one was answered 200, an outbound one got its 2xx (a `Confirmed` follows). Its MSRP
     /// session carries the file; it ends like a participant's ([`ControlEvent::Left`]).
     TransferOpened {

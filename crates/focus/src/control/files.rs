@@ -11,8 +11,9 @@
 //! [`Focus`](crate::Focus) moves the bytes:
 //! - **Inbound** (participant → focus): the INVITE passes checks 1 to 4 of FOC-1 (IM feature
 //!   tag, a room of ours, not from a focus, an asserted originator), and then: the
-//!   originator is a participant of the room (else 403 with Warning 399 "Not a participant
-//!   of the conference"); file transfer is configured ([`ControlConfig::file_transfer`]:
+//!   originator is a participant of the room (else 403 with Warning 399 "Not a
+//!   participant"); file transfer is configured
+//!   ([`ControlConfig::file_transfer`](super::ControlConfig::file_transfer):
 //!   otherwise the offer is negotiated as a join and gets 488 "file transfer not
 //!   supported"); fewer than [`FileTransferConfig::max_transfers`] legs are open (else 503);
 //!   the offer is a push (a pull, `a=recvonly`, gets 488: the focus keeps no files to be
@@ -118,7 +119,7 @@ impl<H: TransportHandle + Clone> Control<H> {
                 .is_some_and(|o| file_of(&o).is_some())
     }
 
-    /// An inbound transfer leg, after checks 1 to 4 (see the [module documentation](self)).
+    /// An inbound transfer leg, after checks 1 to 4 (see the module documentation).
     pub(super) fn admit_file(
         &mut self,
         now: Instant,
@@ -219,7 +220,7 @@ impl<H: TransportHandle + Clone> Control<H> {
     }
 
     /// Offers `selector`'s file to participant `to` of `room` in an INVITE of the focus (an
-    /// outbound transfer leg, see the [module documentation](self)); `display` is the
+    /// outbound transfer leg, see [`FileTransferConfig`]); `display` is the
     /// display name of its From (the room's identity), such as the sender's alias. Returns
     /// the leg's id and the focus's MSRP URI in the offer (the participant may connect to
     /// it before its 2xx arrives, RFC 4975 §5.4): [`ControlEvent::TransferOpened`] or

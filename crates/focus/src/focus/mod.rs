@@ -46,6 +46,19 @@
 //!   ([`AliasRegistry::rename`]: 200, 424 malformed, 425 in use or reserved), the answer goes
 //!   through the switch (between frames), and on success the switch's alias, the conference
 //!   state and the subscribers follow.
+//! - **File transfers** (RFC 5547, when [`ControlConfig::file_transfer`](crate::control::ControlConfig)
+//!   is set): a participant's INVITE to the room with a file push offer (`a=sendonly`,
+//!   `a=file-selector`) opens an inbound transfer leg: the control plane checks that the
+//!   sender is in the room (403), that it is a push (488) within the size limit (488), and
+//!   answers `a=recvonly`; the file arrives on the leg's own MSRP
+//!   [`Session`](simpleim_msrp::Session) (413 over the limit) and, once whole, the focus
+//!   offers it to every other participant with an INVITE of its own
+//!   ([`Control::offer_file`], From the room with the sender's alias) and sends the same
+//!   `Bytes` on each accepted leg, ending it with BYE once acknowledged
+//!   ([`FocusEvent::FileReceived`], [`FocusEvent::FileDelivered`],
+//!   [`FocusEvent::FileFailed`]). A recipient may connect before its 2xx arrives (RFC 4975
+//!   §5.4): its frames are kept for the leg. Legs are dialogs, not members: they do not
+//!   count against a room's capacity.
 //! - **Conference event package** (RFC 4575, REQ: FOC-8, ALIAS-4, SEC-1): a SUBSCRIBE with
 //!   `Event: conference` to a room's URI, from an asserted identity the room's policy would
 //!   let join, gets a [`Notifier`](simpleim_sip::dialog::Notifier): 200, then a NOTIFY with the
