@@ -28,6 +28,7 @@ mod io;
 mod msrp_link;
 mod output;
 mod push;
+mod relay;
 mod roster;
 mod signalling;
 mod sip_ua;
@@ -165,6 +166,8 @@ fn run(opts: Options) -> Result<i32, String> {
         pushes: Vec::new(),
         next_link: 10,
         local_msrp,
+        relay_path: None,
+        room_max_size: None,
         listener,
         seed,
         queue: VecDeque::new(),
