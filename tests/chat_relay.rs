@@ -34,7 +34,6 @@
     reason = "a test: failures panic, and it reads the clock to bound its waits"
 )]
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use simpleim_test_support::process::{self, ChatClient, ChatServer, MsrpRelay};
@@ -94,14 +93,9 @@ impl Scene {
 
     /// Waits until `who` printed a line `tag rest` for which `pick` says `Some`.
     fn wait_line<T>(&self, who: &str, tag: &str, pick: impl Fn(&str) -> Option<T>) -> T {
-        self.wait(&format!("{who}: a {tag} line"), |s| {
-            s.get(who).tagged(tag).iter().any(|l| pick(l).is_some())
-        });
         self.get(who)
-            .tagged(tag)
-            .iter()
-            .find_map(|l| pick(l))
-            .unwrap()
+            .wait_line(tag, STEP, pick)
+            .unwrap_or_else(|| self.fail(&format!("{who}: a {tag} line: not in time")))
     }
 }
 
@@ -154,9 +148,14 @@ fn run(test: &str, shared: bool) {
     let mut relay_uris = Vec::new();
     for (i, who) in ["alice", "bob"].into_iter().enumerate() {
         let relay = scene.relays[relay_of(i)].uri();
-        scene
-            .clients
-            .push(spawn(&client_bin, &dir, who, &sip, &relay));
+        scene.clients.push(ChatClient::spawn_through_relay(
+            &client_bin,
+            &dir,
+            who,
+            &sip,
+            &relay,
+            (RELAY_USER, RELAY_PASSWORD),
+        ));
         // RELAY <relay's URI for us> <our URI>
         let path = scene.wait_line(who, "RELAY", |l| Some(l.to_owned()));
         let uris: Vec<&str> = path.split(' ').collect();
@@ -282,30 +281,6 @@ fn run(test: &str, shared: bool) {
         scene.relays.len()
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `chat_client --machine` for `who`, through `relay`.
-fn spawn(bin: &Path, dir: &Path, who: &str, sip: &str, relay: &str) -> ChatClient {
-    ChatClient::spawn(
-        bin,
-        dir,
-        who,
-        &[
-            "--name",
-            who,
-            "--room",
-            ROOM,
-            "--machine",
-            "--server",
-            sip,
-            "--relay",
-            relay,
-            "--relay-user",
-            RELAY_USER,
-            "--relay-password",
-            RELAY_PASSWORD,
-        ],
-    )
 }
 
 #[test]

@@ -530,6 +530,39 @@ impl ChatClient {
         }
     }
 
+    /// `chat_client --machine` as `who` in the room `sip:chat@127.0.0.1` of the server at
+    /// `sip` (SIP over TCP), its room session through the MSRP relay `relay` (`--relay`,
+    /// an `msrp://host:port;tcp` URI) with the credentials `user` and `password`.
+    ///
+    /// # Panics
+    /// As [`ChatClient::spawn`].
+    #[must_use]
+    pub fn spawn_through_relay(
+        bin: &Path,
+        dir: &Path,
+        who: &str,
+        sip: &str,
+        relay: &str,
+        (user, password): (&str, &str),
+    ) -> Self {
+        let args = [
+            "--name",
+            who,
+            "--room",
+            "sip:chat@127.0.0.1",
+            "--machine",
+            "--server",
+            sip,
+            "--relay",
+            relay,
+            "--relay-user",
+            user,
+            "--relay-password",
+            password,
+        ];
+        Self::spawn(bin, dir, who, &args)
+    }
+
     /// Types `line`.
     ///
     /// # Panics
@@ -559,6 +592,26 @@ impl ChatClient {
             .iter()
             .filter_map(|l| l.strip_prefix(tag)?.strip_prefix(' ').map(str::to_owned))
             .collect()
+    }
+
+    /// Waits at most `within` until it printed a line `tag rest` for which `pick` says
+    /// `Some`; `None` when it did not.
+    pub fn wait_line<T>(
+        &self,
+        tag: &str,
+        within: Duration,
+        pick: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let until = Instant::now() + within;
+        loop {
+            if let Some(t) = self.tagged(tag).iter().find_map(|l| pick(l)) {
+                return Some(t);
+            }
+            if Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Its stdout and stderr, for a failure message.
