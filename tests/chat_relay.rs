@@ -2,6 +2,8 @@
 //! `examples/msrp_relay` and two `examples/chat_client` processes with `--relay` on loopback,
 //! each client fed its lines on a pipe and printing `--machine` lines.
 //!
+//! - A client with a wrong `--relay-password` gets a second 401, says why and exits 1
+//!   without sending its INVITE.
 //! - Each client connects to its relay and authenticates there (AUTH, 401, AUTH with
 //!   `--relay-user`/`--relay-password`, 200 with a Use-Path) before its INVITE: it prints
 //!   `RELAY <a=path>`, the relay's URI for it followed by its own, and the relay logs
@@ -143,6 +145,34 @@ fn run(test: &str, shared: bool) {
         relays,
         clients: Vec::new(),
     };
+
+    // --- A wrong password: the relay refuses the AUTH, the client never joins -------------
+    scene.clients.push(ChatClient::spawn_through_relay(
+        &client_bin,
+        &dir,
+        "mallory",
+        &sip,
+        &scene.relays[0].uri(),
+        (RELAY_USER, "not-the-password"),
+    ));
+    let status = process::wait_bounded(&mut scene.client("mallory").process.0, STEP);
+    scene.check(
+        status.is_some_and(|s| s.code() == Some(1)),
+        &format!("mallory, with a wrong relay password, exited with {status:?}, not 1"),
+    );
+    let mallory = scene.get("mallory");
+    scene.check(
+        mallory.tagged("JOINED").is_empty()
+            && mallory.tagged("RELAY").is_empty()
+            && mallory.tagged("LEFT") == ["the MSRP relay refused us"],
+        "mallory joined, or did not say why she left",
+    );
+    scene.check(
+        !process::strip_ansi(&scene.server.log())
+            .lines()
+            .any(|l| l.contains("joined") && l.contains("sip:mallory@")),
+        "mallory joined the room",
+    );
 
     // --- AUTH at the relay, then the join (REQ: MSRP-6, SW-2) ----------------------------
     let mut relay_uris = Vec::new();

@@ -133,12 +133,15 @@ impl App {
             io::spawn_msrp_listener(CHAT_LINK, listener, self.tx.clone())
                 .map_err(|e| format!("MSRP listener: {e}"))?;
         }
+        if self.opts.relay.is_some() {
+            // The INVITE waits for the relay's Use-Path (RFC 4976 §5.1): see `relay.rs`.
+            self.connect_relay(now)?;
+        }
         if self.opts.register {
             self.send_register(now, true);
         }
         if self.opts.relay.is_some() {
-            // The INVITE waits for the relay's Use-Path (RFC 4976 §5.1): see `relay.rs`.
-            return self.connect_relay(now);
+            return Ok(());
         }
         self.send_join(now)
     }
