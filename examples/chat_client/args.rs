@@ -31,6 +31,8 @@ OPTIONS:
     --relay-user NAME    the user name for the relay's Digest challenge (default: NAME)
     --relay-password PW  its password (without it a relay that asks for credentials (401)
                          refuses the client)
+    --relay-expires SECS the Expires to ask the relay for (default: the relay's choice); the
+                         client refreshes its AUTH by itself at four fifths of what it grants
     --no-register        do not REGISTER first
     --script FILE        read the lines to type from FILE instead of standard input
     --exit-after SECS    leave the room (BYE) and exit after SECS seconds
@@ -89,6 +91,7 @@ pub(crate) struct Relay {
     pub(crate) uri: MsrpUri,
     pub(crate) user: String,
     pub(crate) password: Option<String>,
+    pub(crate) expires: Option<u32>,
 }
 
 /// What the command line says: run, or print the usage.
@@ -124,6 +127,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
     let mut relay = None;
     let mut relay_user = None;
     let mut relay_password = None;
+    let mut relay_expires = None;
     let mut register = true;
     let mut script = None;
     let mut exit_after = None;
@@ -153,6 +157,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
             "--relay" => relay = Some(value("an MSRP URI")?),
             "--relay-user" => relay_user = Some(value("a user name")?),
             "--relay-password" => relay_password = Some(value("a password")?),
+            "--relay-expires" => {
+                let v = value("seconds")?;
+                let secs = v
+                    .parse::<u32>()
+                    .map_err(|_| format!("--relay-expires takes whole seconds, not {v:?}"))?;
+                relay_expires = Some(secs);
+            }
             "--no-register" => register = false,
             "--script" => script = Some(PathBuf::from(value("a file")?)),
             "--exit-after" => exit_after = Some(seconds("--exit-after", &value("seconds")?)?),
@@ -194,10 +205,13 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
                 uri,
                 user: relay_user.unwrap_or_else(|| name.clone()),
                 password: relay_password,
+                expires: relay_expires,
             })
         }
-        None if relay_user.is_some() || relay_password.is_some() => {
-            return Err("--relay-user and --relay-password need --relay".to_owned());
+        None if relay_user.is_some() || relay_password.is_some() || relay_expires.is_some() => {
+            return Err(
+                "--relay-user, --relay-password and --relay-expires need --relay".to_owned(),
+            );
         }
         None => None,
     };

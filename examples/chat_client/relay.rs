@@ -56,13 +56,15 @@ impl App {
         };
         let relay_path = Path::from(relay.uri.clone());
         let mut config = self.chat_config(relay_path.clone());
-        config.relays = Some(RelayAuth::new(
+        let mut auth = RelayAuth::new(
             vec![relay.uri.clone()],
             Box::new(Credentials {
                 user: relay.user.clone(),
                 password: relay.password.clone(),
             }),
-        ));
+        );
+        auth.expires = relay.expires;
+        config.relays = Some(auth);
         let mut link = Link::new(CHAT_LINK, Session::new(config));
         let addr = first_hop(&relay_path)?;
         let stream = io::msrp_connect(addr)
