@@ -731,10 +731,10 @@ fn chat_clients_talk_through_kamailio() {
         clients.push(ChatClient::spawn_through_relay(
             &client_bin,
             &dir,
-            who,
-            &sip,
+            (who, &sip),
             &relays[i].uri(),
             (who, PASSWORD),
+            &[],
         ));
         let prefix = format!("msrp://127.0.0.1:{}/", relays[i].port);
         let path = clients[i].wait_line("RELAY", STEP, |l| Some(l.to_owned()));

@@ -532,7 +532,8 @@ impl ChatClient {
 
     /// `chat_client --machine` as `who` in the room `sip:chat@127.0.0.1` of the server at
     /// `sip` (SIP over TCP), its room session through the MSRP relay `relay` (`--relay`,
-    /// an `msrp://host:port;tcp` URI) with the credentials `user` and `password`.
+    /// an `msrp://host:port;tcp` URI) with the credentials `user` and `password`, and the
+    /// `extra` arguments.
     ///
     /// # Panics
     /// As [`ChatClient::spawn`].
@@ -540,12 +541,12 @@ impl ChatClient {
     pub fn spawn_through_relay(
         bin: &Path,
         dir: &Path,
-        who: &str,
-        sip: &str,
+        (who, sip): (&str, &str),
         relay: &str,
         (user, password): (&str, &str),
+        extra: &[&str],
     ) -> Self {
-        let args = [
+        let mut args = vec![
             "--name",
             who,
             "--room",
@@ -560,6 +561,7 @@ impl ChatClient {
             "--relay-password",
             password,
         ];
+        args.extend_from_slice(extra);
         Self::spawn(bin, dir, who, &args)
     }
 
