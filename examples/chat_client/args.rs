@@ -23,7 +23,7 @@ OPTIONS:
     --listen ADDR        be the passive MSRP side: listen on ADDR (e.g. 127.0.0.1:7777) and let
                          the focus connect; by default the client connects (a=setup:active)
     --relay MSRP-URI     reach the room's MSRP switch through this MSRP relay (RFC 4976), e.g.
-                         msrp://127.0.0.1:2856;tcp: the client connects to it, authenticates
+                         msrp://127.0.0.1:2860;tcp: the client connects to it, authenticates
                          (AUTH), and advertises the relay's Use-Path in its a=path; the relay
                          connection then carries the room's messages. Not with --listen.
                          The file session of /send (RFC 5547) and pushed stored messages

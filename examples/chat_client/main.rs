@@ -7,7 +7,8 @@
 //! It REGISTERs, joins the room with an INVITE (`ImClient`), reads the focus's 200 OK (the
 //! session identity and the alias it gave), ACKs, opens the MSRP connection, subscribes to
 //! the conference event package for the participant list, and then prints what is said in
-//! the room and sends what is typed. `--help` lists the flags and commands.
+//! the room and sends what is typed. With `--relay` the room's MSRP session goes through an
+//! MSRP relay (RFC 4976, `relay.rs`). `--help` lists the flags and commands.
 //!
 //! Threads: one reads the typed lines, one the SIP socket, one each MSRP connection; the
 //! main thread owns every sans-IO state machine and gets their input over one channel,

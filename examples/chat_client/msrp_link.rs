@@ -64,7 +64,7 @@ impl Link {
     /// it replaces the bodiless SEND, which `simpleim_msrp::relay::Relay` forwards as a
     /// frame with an empty body section after the headers but no Content-Type
     /// (`Byte-Range: 1-*/0`, blank line, end-line) that the focus's decoder rejects, closing
-    /// the connection. Kamailio forwards both shapes intact.
+    /// the connection. Kamailio relays the REPORT as it is.
     pub(crate) fn send_opening_report(&mut self, tid: &str, message_id: &str) -> io::Result<()> {
         self.write_opening(Method::Report, tid, message_id)
     }
