@@ -31,6 +31,22 @@
 //! as it streams, and never interrupts one: the streaming half of MSRP-6 is not exercised by
 //! this peer. It warns that RFC 4976 wants TLS; this test uses TCP on loopback.
 //!
+//! Two more tests use the same relay configuration:
+//!
+//! - `session_authenticate_is_accepted_by_kamailio`: the library's own client side
+//!   (`Session::authenticate`, no hand-written Digest) gets 401 then 200 with a Use-Path on
+//!   Kamailio and `Expires: 600`; the session's advertised path and To-Path put that Use-Path
+//!   first; an Expires below the relay's bound is answered 423 with Min-Expires 60 and the
+//!   session asks 60 next; a wrong password ends in a second 401 and
+//!   `Event::RelayAuthFailed`.
+//! - `chat_clients_talk_through_kamailio`: `examples/chat_server` and two
+//!   `examples/chat_client` processes with `--relay`, each behind a Kamailio of its own (the
+//!   focus binds an MSRP connection to one participant, and one relay would carry both
+//!   sessions on one connection): both print `RELAY` with Kamailio's Use-Path and join; a
+//!   message each way and a private message cross the relays, once each; the server's only
+//!   MSRP connections are the two Kamailios'. Those tests skip, as the chat tests do, when
+//!   the examples are not built (a failure under `CI=true`).
+//!
 //! Kamailio (Debian package kamailio, which carries `msrp.so`) is a peer: without it the test
 //! says so and passes, except with `CI=true`, where `.ci/run` installs it.
 #![allow(
@@ -51,12 +67,13 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use simpleim::msrp::{
-    Event, Frame, Method, ReportMode, RequestBuilder, SendOptions, TransactionId,
+    Event, Frame, Method, RelayAuth, ReportMode, RequestBuilder, SeededIds, SendOptions, Session,
+    SessionConfig, TransactionId, UserPassword,
 };
 use simpleim_test_support::loopback::{
     Conn, MsrpEndpoint, STEP, accept_within, delivered, msrp_frames, received, sent,
 };
-use simpleim_test_support::process::{self, ProcessGroup};
+use simpleim_test_support::process::{self, ChatClient, ChatServer, ProcessGroup};
 
 /// The relay's Digest realm and the one password it knows (RFC 4976 §5.1).
 const REALM: &str = "simpleim-relay";
@@ -207,6 +224,18 @@ impl Relay {
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Stops it (SIGTERM) and checks that it stopped and logged no error; its log.
+    fn stop_cleanly(&mut self) -> String {
+        let status = self.process.stop(STEP);
+        let log = self.log();
+        assert!(status.is_some(), "kamailio did not stop on SIGTERM:\n{log}");
+        assert!(
+            !log.contains("ERROR") && !log.contains("relay failed"),
+            "kamailio logged an error:\n{log}"
+        );
+        log
     }
 
     /// Its URI, without a session: where an AUTH goes (RFC 4976 §5.1).
@@ -516,14 +545,266 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
     let refused = transact(&mut stranger, &send, &relay);
     assert_eq!(refused.head.status_code(), Some(481), "{refused:?}");
 
-    let status = relay.process.stop(STEP);
-    let log = relay.log();
-    assert!(status.is_some(), "kamailio did not stop on SIGTERM:\n{log}");
-    assert!(
-        !log.contains("ERROR") && !log.contains("relay failed"),
-        "kamailio logged an error:\n{log}"
-    );
+    relay.stop_cleanly();
     eprintln!("kamailio_relay: {:?}", started.elapsed());
     assert!(started.elapsed() < Duration::from_secs(30));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A session for `local` authenticating to `relay` as `alice` with `password`, asking
+/// `expires`.
+fn relay_session(relay: &Relay, local: &str, password: &str, expires: u32) -> MsrpEndpoint {
+    let conn = Conn::connect(("127.0.0.1", relay.port));
+    let mut e = MsrpEndpoint::new(conn, local, &relay.uri(), 3);
+    let mut config = SessionConfig::new(
+        local.parse().unwrap(),
+        relay.uri().parse().unwrap(),
+        Box::new(SeededIds::new(3)),
+    );
+    let mut auth = RelayAuth::new(
+        vec![relay.uri().parse().unwrap()],
+        Box::new(UserPassword::new("alice", password)),
+    );
+    auth.expires = Some(expires);
+    config.relays = Some(auth);
+    e.session = Session::new(config);
+    e
+}
+
+/// Runs `Session::authenticate` until the session says how it ended; the AUTH requests and
+/// the responses as they crossed the connection, in order.
+fn authenticate(e: &mut MsrpEndpoint, relay: &Relay) -> (Vec<Frame>, Vec<Frame>) {
+    e.session.authenticate(Instant::now()).unwrap();
+    pump_until(e, "the end of the AUTH", relay, |events| {
+        events.iter().any(|e| {
+            matches!(
+                e,
+                Event::RelayAuthenticated { .. } | Event::RelayAuthFailed { .. }
+            )
+        })
+    });
+    let requests = frames(&e.conn.sent)
+        .into_iter()
+        .filter(|f| f.head.method() == Some(&Method::Auth))
+        .collect();
+    let responses = frames(&e.conn.received)
+        .into_iter()
+        .filter(|f| f.head.is_response())
+        .collect();
+    (requests, responses)
+}
+
+/// The status codes of `responses`.
+fn codes(responses: &[Frame]) -> Vec<Option<u16>> {
+    responses.iter().map(|f| f.head.status_code()).collect()
+}
+
+#[test]
+fn session_authenticate_is_accepted_by_kamailio() {
+    // REQ: MSRP-6 (RFC 4976 §5.1: AUTH, 401 with a Digest challenge answered by the session,
+    // 200 with Use-Path and Expires; 423 answered with the Min-Expires asked)
+    let Some(kamailio) = process::peer("kamailio", "kamailio") else {
+        return;
+    };
+    let dir = process::scratch_dir("kamailio-auth");
+    let mut relay = Relay::start(&kamailio, &dir);
+    let prefix = format!("msrp://127.0.0.1:{}/", relay.port);
+
+    // The session's own AUTH, Digest and all: 401, then 200 with Use-Path.
+    let local = "msrp://127.0.0.1:9/alice-auth1;tcp";
+    let mut alice = relay_session(&relay, local, PASSWORD, 600);
+    let (requests, responses) = authenticate(&mut alice, &relay);
+    assert_eq!(codes(&responses), [Some(401), Some(200)], "{responses:?}");
+    assert_eq!(requests.len(), 2);
+    assert!(requests[0].head.authorization().is_none());
+    let credentials = header(&requests[1], "Authorization");
+    assert!(
+        credentials.starts_with("Digest ") && credentials.contains("username=\"alice\""),
+        "{credentials}"
+    );
+    assert!(
+        credentials.contains(&format!("realm=\"{REALM}\"")),
+        "{credentials}"
+    );
+    assert_eq!(header(&requests[1], "Expires"), "600");
+    let use_path = header(&responses[1], "Use-Path").to_owned();
+    assert!(use_path.starts_with(&prefix), "{use_path}");
+    let (event_path, expires) = alice
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::RelayAuthenticated { use_path, expires } => {
+                Some((use_path.to_string(), *expires))
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((event_path.as_str(), expires), (use_path.as_str(), 600));
+    assert_eq!(
+        alice.session.use_path().map(ToString::to_string),
+        Some(use_path.clone())
+    );
+    assert_eq!(
+        alice.session.advertised_path().to_string(),
+        format!("{use_path} {local}")
+    );
+    alice
+        .session
+        .set_remote("msrp://127.0.0.1:9/bob-auth1;tcp".parse().unwrap());
+    assert_eq!(
+        alice.session.to_path(),
+        format!("{use_path} msrp://127.0.0.1:9/bob-auth1;tcp").as_bytes()
+    );
+
+    // Expires below the relay's bound: 423 with Min-Expires, then the session asks that.
+    let mut brief = relay_session(&relay, "msrp://127.0.0.1:9/alice-auth2;tcp", PASSWORD, 10);
+    let (requests, responses) = authenticate(&mut brief, &relay);
+    assert_eq!(
+        codes(&responses),
+        [Some(401), Some(423), Some(200)],
+        "{responses:?}"
+    );
+    assert_eq!(header(&requests[1], "Expires"), "10");
+    assert_eq!(header(&requests[2], "Expires"), "60");
+    assert_eq!(brief.session.advertised_path().iter().count(), 2);
+
+    // A wrong password: a second 401, and the session gives up.
+    let mut wrong = relay_session(&relay, "msrp://127.0.0.1:9/alice-auth3;tcp", "nope", 600);
+    let (_, responses) = authenticate(&mut wrong, &relay);
+    assert_eq!(codes(&responses), [Some(401), Some(401)], "{responses:?}");
+    assert!(
+        wrong
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::RelayAuthFailed { status: 401, .. }))
+    );
+    assert!(wrong.session.use_path().is_none());
+
+    relay.stop_cleanly();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chat_clients_talk_through_kamailio() {
+    // REQ: MSRP-6 (examples/chat_client --relay: AUTH to Kamailio, its Use-Path in a=path,
+    // the room's messages through it), SW-2
+    let Some(kamailio) = process::peer("kamailio", "kamailio") else {
+        return;
+    };
+    let test = "kamailio-chat";
+    let (Some(server_bin), Some(client_bin)) = (
+        process::example_or_skip(test, "chat_server"),
+        process::example_or_skip(test, "chat_client"),
+    ) else {
+        return;
+    };
+    let dir = process::scratch_dir(test);
+    let mut server = ChatServer::start(&server_bin, &dir, "info", &[]);
+    let sip = server.addr("sip-tcp").to_string();
+    // One Kamailio per client: the focus binds an MSRP connection to one participant, and
+    // one relay would carry both sessions on one connection to it.
+    let mut relays: Vec<Relay> = ["alice", "bob"]
+        .iter()
+        .map(|who| {
+            let d = dir.join(format!("kamailio-{who}"));
+            std::fs::create_dir_all(&d).unwrap();
+            Relay::start(&kamailio, &d)
+        })
+        .collect();
+    let mut clients: Vec<ChatClient> = Vec::new();
+    let report = |clients: &[ChatClient], relays: &[Relay], server: &ChatServer| {
+        let mut r = String::new();
+        for c in clients {
+            r.push_str(&c.report());
+        }
+        for k in relays {
+            r.push_str(&format!("--- kamailio log:\n{}\n", k.log()));
+        }
+        r.push_str(&format!(
+            "--- server log:\n{}",
+            process::strip_ansi(&server.log())
+        ));
+        r
+    };
+
+    for (i, who) in ["alice", "bob"].into_iter().enumerate() {
+        clients.push(ChatClient::spawn_through_relay(
+            &client_bin,
+            &dir,
+            (who, &sip),
+            &relays[i].uri(),
+            (who, PASSWORD),
+            &[],
+        ));
+        let prefix = format!("msrp://127.0.0.1:{}/", relays[i].port);
+        let path = clients[i].wait_line("RELAY", STEP, |l| Some(l.to_owned()));
+        let joined =
+            clients[i].wait_line("JOINED", STEP, |l| l.split(' ').next().map(str::to_owned));
+        assert!(
+            path.as_deref()
+                .is_some_and(|p| p.starts_with(&prefix) && p.split(' ').count() == 2)
+                && joined.as_deref() == Some(who),
+            "{who}: a=path {path:?}, joined as {joined:?}\n{}",
+            report(&clients, &relays, &server)
+        );
+    }
+    let entered = clients[0].wait_line("ENTER", STEP, |l| (l == "bob").then_some(()));
+    assert!(entered.is_some(), "{}", report(&clients, &relays, &server));
+
+    let to_bob = "hello bob, through Kamailio";
+    let to_alice = "hello alice, back through Kamailio";
+    let private = "psst alice, privately through Kamailio";
+    clients[1].type_line("/wait alice");
+    clients[0].type_line(to_bob);
+    clients[1].type_line(to_alice);
+    clients[1].type_line(&format!("/msg alice {private}"));
+    for (i, tag, from, text) in [
+        (1, "MSG", "alice", to_bob),
+        (0, "MSG", "bob", to_alice),
+        (0, "PRIV", "bob", private),
+    ] {
+        let got = clients[i].wait_line(tag, STEP, |l| {
+            (l.split_once(' ') == Some((from, text))).then_some(())
+        });
+        assert!(
+            got.is_some(),
+            "{}: no {tag} {from} {text}\n{}",
+            clients[i].who,
+            report(&clients, &relays, &server)
+        );
+    }
+
+    // The focus's only MSRP peers are the two Kamailios: no client connected to it.
+    let opened = process::strip_ansi(&server.log())
+        .lines()
+        .filter(|l| l.contains("MSRP connection opened"))
+        .count();
+    assert_eq!(opened, 2, "{}", report(&clients, &relays, &server));
+    if std::env::var_os("KAMAILIO_CHAT_LOG").is_some() {
+        eprintln!("{}", report(&clients, &relays, &server));
+    }
+
+    for c in &mut clients {
+        c.type_line("/quit");
+    }
+    for c in &mut clients {
+        let status = process::wait_bounded(&mut c.process.0, STEP);
+        assert!(
+            status.is_some_and(|s| s.success()) && c.tagged("FAIL").is_empty(),
+            "{} exited with {status:?}\n{}",
+            c.who,
+            c.report()
+        );
+    }
+    for (c, text) in clients.iter().zip([to_alice, to_bob]) {
+        let copies = c.tagged("MSG").iter().filter(|l| l.ends_with(text)).count();
+        assert_eq!(copies, 1, "{}: {text:?} {copies} times", c.who);
+    }
+    for k in &mut relays {
+        let log = k.stop_cleanly();
+        assert!(log.contains("method=[AUTH]"), "no AUTH at kamailio:\n{log}");
+    }
+    let (status, log) = server.stop(STEP);
+    assert!(status.success(), "the server exited with {status}:\n{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -83,6 +83,12 @@ pub(crate) struct App {
     pub(crate) next_link: LinkId,
     /// Our MSRP URI in the room's session (the last URI of our `a=path`).
     pub(crate) local_msrp: MsrpUri,
+    /// With `--relay`: the `a=path` we advertise (the relay's Use-Path, then us), once the
+    /// relay has answered our AUTH.
+    pub(crate) relay_path: Option<String>,
+    /// With `--relay`: the focus's `a=max-size`, which the room's session learns too late to
+    /// check itself (it is configured before the INVITE, for the AUTH).
+    pub(crate) room_max_size: Option<u64>,
     pub(crate) listener: Option<TcpListener>,
     pub(crate) seed: u64,
     /// Lines typed and not yet acted on (they wait for the room, a pause, a file offer).
@@ -127,9 +133,21 @@ impl App {
             io::spawn_msrp_listener(CHAT_LINK, listener, self.tx.clone())
                 .map_err(|e| format!("MSRP listener: {e}"))?;
         }
+        if self.opts.relay.is_some() {
+            // The INVITE waits for the relay's Use-Path (RFC 4976 §5.1): see `relay.rs`.
+            self.connect_relay(now)?;
+        }
         if self.opts.register {
             self.send_register(now, true);
         }
+        if self.opts.relay.is_some() {
+            return Ok(());
+        }
+        self.send_join(now)
+    }
+
+    /// Sends the INVITE that joins the room, its MSRP offer from the client's configuration.
+    pub(crate) fn send_join(&mut self, now: Instant) -> Result<(), String> {
         let options = self.invite_options();
         let invite = self
             .client

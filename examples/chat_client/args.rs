@@ -4,6 +4,8 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use simpleim_msrp::MsrpUri;
+
 /// The usage text of `--help`.
 pub(crate) const USAGE: &str = "\
 chat_client: a terminal client for an OMA SIMPLE IM chat room (SIP + MSRP), on std threads.
@@ -20,6 +22,17 @@ OPTIONS:
     --udp                SIP over UDP instead of TCP
     --listen ADDR        be the passive MSRP side: listen on ADDR (e.g. 127.0.0.1:7777) and let
                          the focus connect; by default the client connects (a=setup:active)
+    --relay MSRP-URI     reach the room's MSRP switch through this MSRP relay (RFC 4976), e.g.
+                         msrp://127.0.0.1:2860;tcp: the client connects to it, authenticates
+                         (AUTH), and advertises the relay's Use-Path in its a=path; the relay
+                         connection then carries the room's messages. Not with --listen.
+                         The file session of /send (RFC 5547) and pushed stored messages
+                         still connect to the server directly
+    --relay-user NAME    the user name for the relay's Digest challenge (default: NAME)
+    --relay-password PW  its password (without it a relay that asks for credentials (401)
+                         refuses the client)
+    --relay-expires SECS the Expires to ask the relay for (default: the relay's choice); the
+                         client refreshes its AUTH by itself at four fifths of what it grants
     --no-register        do not REGISTER first
     --script FILE        read the lines to type from FILE instead of standard input
     --exit-after SECS    leave the room (BYE) and exit after SECS seconds
@@ -44,6 +57,7 @@ MACHINE OUTPUT (--machine), one event per line, fields separated by one space; n
 %, space and control characters percent-encoded, texts have \\, CR and LF escaped as \\\\,
 \\r and \\n:
     JOINED <alias> <conference-uri>      REGISTERED <status>
+    RELAY <our-a=path>  (with --relay: the relay accepted our AUTH)
     MSG <from> <text>                    PRIV <from> <text>
     SYS <service-type> <text>            STORED <from> <text>
     FILE <from> <name> <size> <type> [<saved-as>]
@@ -62,11 +76,22 @@ pub(crate) struct Options {
     pub(crate) anonymous: bool,
     pub(crate) udp: bool,
     pub(crate) listen: Option<SocketAddr>,
+    /// The MSRP relay of the room's session (RFC 4976), and the credentials for it.
+    pub(crate) relay: Option<Relay>,
     pub(crate) register: bool,
     pub(crate) script: Option<PathBuf>,
     pub(crate) exit_after: Option<Duration>,
     pub(crate) machine: bool,
     pub(crate) save_dir: Option<PathBuf>,
+}
+
+/// `--relay`, `--relay-user`, `--relay-password`.
+#[derive(Debug, Clone)]
+pub(crate) struct Relay {
+    pub(crate) uri: MsrpUri,
+    pub(crate) user: String,
+    pub(crate) password: Option<String>,
+    pub(crate) expires: Option<u32>,
 }
 
 /// What the command line says: run, or print the usage.
@@ -99,6 +124,10 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
     let mut anonymous = false;
     let mut udp = false;
     let mut listen = None;
+    let mut relay = None;
+    let mut relay_user = None;
+    let mut relay_password = None;
+    let mut relay_expires = None;
     let mut register = true;
     let mut script = None;
     let mut exit_after = None;
@@ -125,6 +154,16 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
             "--anonymous" => anonymous = true,
             "--udp" => udp = true,
             "--listen" => listen = Some(resolve(&value("an address")?)?),
+            "--relay" => relay = Some(value("an MSRP URI")?),
+            "--relay-user" => relay_user = Some(value("a user name")?),
+            "--relay-password" => relay_password = Some(value("a password")?),
+            "--relay-expires" => {
+                let v = value("seconds")?;
+                let secs = v
+                    .parse::<u32>()
+                    .map_err(|_| format!("--relay-expires takes whole seconds, not {v:?}"))?;
+                relay_expires = Some(secs);
+            }
             "--no-register" => register = false,
             "--script" => script = Some(PathBuf::from(value("a file")?)),
             "--exit-after" => exit_after = Some(seconds("--exit-after", &value("seconds")?)?),
@@ -146,6 +185,36 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
     if !(room.starts_with("sip:") || room.starts_with("sips:")) {
         return Err(format!("--room {room:?} is not a SIP URI"));
     }
+    let relay = match relay {
+        Some(text) => {
+            let uri: MsrpUri = text
+                .parse()
+                .map_err(|e| format!("--relay {text:?} is not an MSRP URI: {e}"))?;
+            if uri.is_secure() {
+                return Err(format!(
+                    "--relay {text}: msrps (TLS) is not supported by this client"
+                ));
+            }
+            if listen.is_some() {
+                return Err(
+                    "--relay and --listen do not go together: the client connects to the relay"
+                        .to_owned(),
+                );
+            }
+            Some(Relay {
+                uri,
+                user: relay_user.unwrap_or_else(|| name.clone()),
+                password: relay_password,
+                expires: relay_expires,
+            })
+        }
+        None if relay_user.is_some() || relay_password.is_some() || relay_expires.is_some() => {
+            return Err(
+                "--relay-user, --relay-password and --relay-expires need --relay".to_owned(),
+            );
+        }
+        None => None,
+    };
     Ok(Parsed::Run(Box::new(Options {
         name,
         server: resolve(&server)?,
@@ -154,6 +223,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Parsed, St
         anonymous,
         udp,
         listen,
+        relay,
         register,
         script,
         exit_after,

@@ -7,11 +7,12 @@ use std::time::Instant;
 use bytes::Bytes;
 use simpleim_cpim::{Address, CpimMessage, conference_send};
 use simpleim_focus::client::CPIM_CONTENT_TYPE;
-use simpleim_msrp::{Event, SendOptions, Session, SessionConfig};
+use simpleim_msrp::{Event, SendOptions, Session};
 
 use crate::app::{App, CHAT_LINK, Phase};
 use crate::io::{self, LinkId};
 use crate::msrp_link::{Link, first_hop, msrp_path};
+use crate::output::Printer;
 use crate::roster::uri_key;
 
 /// The Content-Type of the text we type (inside CPIM).
@@ -40,35 +41,66 @@ impl App {
     // --- the MSRP session ------------------------------------------------------------------
 
     /// Opens the room's MSRP session: connects to the focus's path (we are active, RFC 6135)
-    /// or waits for the focus to connect to our listener.
+    /// or waits for the focus to connect to our listener. With `--relay` the session is
+    /// already connected to the relay and authenticated there: it only learns the focus's
+    /// path, and its SENDs go to the relay first (RFC 4976 §5.1).
     pub(crate) fn open_chat(&mut self, now: Instant) -> Result<(), String> {
         let _ = now;
         let j = self.joined.as_ref().ok_or("not in a room")?;
         let negotiated = j.msrp();
         let remote = msrp_path(&negotiated.remote_path().to_string())?;
-        let mut config = SessionConfig::new(
-            self.local_msrp.clone(),
-            remote.clone(),
-            Box::new(simpleim_msrp::SeededIds::new(self.seed ^ 0x00c4_a700)),
-        );
+        if self.opts.relay.is_some() {
+            let link = self
+                .chat
+                .as_mut()
+                .ok_or("the connection to the MSRP relay is gone")?;
+            link.session.set_remote(remote);
+            self.room_max_size = negotiated.peer_max_size();
+            if negotiated.connects() {
+                // Through the relay, which opens its own connection to the focus: a REPORT,
+                // not a bodiless SEND (see `Link::send_opening_report`).
+                let (tid, message_id) = self.opening_ids();
+                let link = self.chat.as_mut().ok_or("no MSRP session")?;
+                link.send_opening_report(&tid, &message_id)
+                    .map_err(|e| format!("opening REPORT: {e}"))?;
+            }
+            return Ok(());
+        }
+        let mut config = self.chat_config(remote.clone());
         config.remote_max_size = negotiated.peer_max_size();
-        config.accept_types = vec![CPIM_CONTENT_TYPE.to_owned()];
         let mut link = Link::new(CHAT_LINK, Session::new(config));
-        if negotiated.connects() {
+        let connects = negotiated.connects();
+        if connects {
             let addr = first_hop(&remote)?;
             let stream = io::msrp_connect(addr).map_err(|e| format!("connect to {addr}: {e}"))?;
             io::spawn_msrp_reader(CHAT_LINK, &stream, self.tx.clone())
                 .map_err(|e| e.to_string())?;
             link.attach(stream);
-            let tid = format!("b{:012x}", (self.seed >> 8) & 0xffff_ffff_ffff);
-            let message_id = format!("m{:012x}", (self.seed >> 4) & 0xffff_ffff_ffff);
-            link.send_bodiless(&tid, &message_id)
-                .map_err(|e| format!("bodiless SEND: {e}"))?;
         } else if self.opts.listen.is_none() {
             return Err("the focus wants to connect to us, but we have no --listen address".into());
         }
         self.chat = Some(link);
+        if connects {
+            self.send_opening_send()?;
+        }
         Ok(())
+    }
+
+    /// The transaction and message identifiers of the request that opens the connection.
+    fn opening_ids(&self) -> (String, String) {
+        (
+            format!("b{:012x}", (self.seed >> 8) & 0xffff_ffff_ffff),
+            format!("m{:012x}", (self.seed >> 4) & 0xffff_ffff_ffff),
+        )
+    }
+
+    /// The bodiless SEND that opens the room's session on the connection we opened (RFC 4975
+    /// §5.4, §7.1).
+    fn send_opening_send(&mut self) -> Result<(), String> {
+        let (tid, message_id) = self.opening_ids();
+        let link = self.chat.as_mut().ok_or("no MSRP session")?;
+        link.send_bodiless(&tid, &message_id)
+            .map_err(|e| format!("bodiless SEND: {e}"))
     }
 
     /// Flushes the MSRP sessions and handles their events.
@@ -153,12 +185,23 @@ impl App {
                 status,
                 comment,
             } => self.on_nickname_result(tid, status, comment),
+            Event::RelayAuthenticated { .. } if link == CHAT_LINK => {
+                self.on_relay_authenticated(now);
+            }
+            Event::RelayAuthFailed { relay, status } if link == CHAT_LINK => {
+                self.on_relay_auth_failed(now, &relay, status);
+            }
             Event::Closed { reason } => {
                 if link == CHAT_LINK {
                     if self.phase == Phase::InRoom {
                         self.out
                             .error(&format!("the MSRP session closed ({reason:?})"));
                         self.leave(now, "the MSRP connection is gone", 1);
+                    } else if self.phase == Phase::Joining && self.opts.relay.is_some() {
+                        self.out.error(&format!(
+                            "the connection to the MSRP relay closed ({reason:?})"
+                        ));
+                        self.leave(now, "the MSRP relay connection is gone", 1);
                     }
                 } else {
                     self.file_link_closed(now);
@@ -309,6 +352,9 @@ impl App {
                     return;
                 }
             };
+        if too_large_for_room(self.room_max_size, body.len(), &mut self.out) {
+            return;
+        }
         let Some(link) = self.chat.as_mut() else {
             return;
         };
@@ -322,6 +368,21 @@ impl App {
             Err(e) => self.out.error(&format!("cannot send: {e}")),
         }
     }
+}
+
+/// Whether a message of `len` bytes is larger than the focus takes (`max`, its
+/// `a=max-size`), said to the user. Only set with `--relay`: otherwise the session checks it.
+pub(crate) fn too_large_for_room(max: Option<u64>, len: usize, out: &mut Printer) -> bool {
+    let Some(max) = max else {
+        return false;
+    };
+    if len as u64 <= max {
+        return false;
+    }
+    out.error(&format!(
+        "cannot send: {len} bytes, and the room takes at most {max} (a=max-size)"
+    ));
+    true
 }
 
 /// Saves a received file under `dir` with a name that cannot leave it, never overwriting.

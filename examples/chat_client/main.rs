@@ -7,7 +7,8 @@
 //! It REGISTERs, joins the room with an INVITE (`ImClient`), reads the focus's 200 OK (the
 //! session identity and the alias it gave), ACKs, opens the MSRP connection, subscribes to
 //! the conference event package for the participant list, and then prints what is said in
-//! the room and sends what is typed. `--help` lists the flags and commands.
+//! the room and sends what is typed. With `--relay` the room's MSRP session goes through an
+//! MSRP relay (RFC 4976, `relay.rs`). `--help` lists the flags and commands.
 //!
 //! Threads: one reads the typed lines, one the SIP socket, one each MSRP connection; the
 //! main thread owns every sans-IO state machine and gets their input over one channel,
@@ -28,6 +29,7 @@ mod io;
 mod msrp_link;
 mod output;
 mod push;
+mod relay;
 mod roster;
 mod signalling;
 mod sip_ua;
@@ -165,6 +167,8 @@ fn run(opts: Options) -> Result<i32, String> {
         pushes: Vec::new(),
         next_link: 10,
         local_msrp,
+        relay_path: None,
+        room_max_size: None,
         listener,
         seed,
         queue: VecDeque::new(),

@@ -214,6 +214,15 @@ impl Printer {
         );
     }
 
+    /// The relay accepted our AUTH: `path` is the `a=path` we advertise (its Use-Path, then
+    /// us).
+    pub(crate) fn relay(&mut self, path: &str) {
+        self.out(
+            &format!("* through the MSRP relay: our a=path is {path}"),
+            &format!("RELAY {}", text_field(path)),
+        );
+    }
+
     /// A notice from the client itself (joins, gaps, the file transfer fallback, ...).
     pub(crate) fn notice(&mut self, text: &str) {
         self.out(

@@ -365,3 +365,266 @@ impl ChatServer {
         (status, self.log())
     }
 }
+
+/// The example `name` built beside the running test, or `None` with a note saying that
+/// `test` is skipped; under `CI=true` a missing example is a failure.
+///
+/// # Panics
+/// When the example is missing and `CI` is `true`.
+#[must_use]
+pub fn example_or_skip(test: &str, name: &str) -> Option<PathBuf> {
+    let bin = example(name);
+    if bin.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but the {name} example is not built beside {test}"
+        );
+        eprintln!(
+            "{test}: SKIPPED: the {name} example is not built beside this test (build the \
+             examples first: `cargo build --example {name}`; `cargo test` builds them)"
+        );
+    }
+    bin
+}
+
+/// `text` without the ANSI colour sequences (`ESC [ ... m`) a tracing log may carry.
+#[must_use]
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `examples/msrp_relay` running as a process on a free loopback port, its log (stderr) in a
+/// file.
+#[derive(Debug)]
+pub struct MsrpRelay {
+    process: Reaped,
+    log: PathBuf,
+    port: u16,
+}
+
+impl MsrpRelay {
+    /// Starts `bin` listening on a free loopback port, allowing the `users` (`name:password`),
+    /// its log in `log`. Waits at most 10 s until it accepts connections.
+    ///
+    /// # Panics
+    /// When it cannot be started, exits, or does not listen in time (the log is in the
+    /// message).
+    #[must_use]
+    pub fn start(bin: &Path, log: &Path, users: &[&str]) -> Self {
+        let port = free_port();
+        let mut cmd = Command::new(bin);
+        cmd.args(["--listen", &format!("127.0.0.1:{port}")]);
+        for u in users {
+            cmd.args(["--user", u]);
+        }
+        let child = cmd
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).expect("relay log file"))
+            .spawn()
+            .expect("start msrp_relay");
+        let mut relay = Self {
+            process: Reaped(child),
+            log: log.to_owned(),
+            port,
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let running = matches!(relay.process.0.try_wait(), Ok(None));
+            assert!(
+                running && Instant::now() < deadline,
+                "msrp_relay is not listening on {port}:\n{}",
+                relay.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        relay
+    }
+
+    /// Its port.
+    #[must_use]
+    pub const fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its URI without a session, for a client's `--relay`.
+    #[must_use]
+    pub fn uri(&self) -> String {
+        format!("msrp://127.0.0.1:{};tcp", self.port)
+    }
+
+    /// Its log so far, without colours.
+    #[must_use]
+    pub fn log(&self) -> String {
+        strip_ansi(&std::fs::read_to_string(&self.log).unwrap_or_default())
+    }
+
+    /// SIGINT; its exit status within `within`, or `None` (it is killed).
+    pub fn stop(&mut self, within: Duration) -> Option<ExitStatus> {
+        interrupt(&self.process.0);
+        wait_bounded(&mut self.process.0, within)
+    }
+}
+
+/// An `examples/chat_client` process: its stdin (the lines it is typed), its stdout lines as
+/// they come (run it with `--machine`), its stderr in a file.
+#[derive(Debug)]
+pub struct ChatClient {
+    /// Who it is (the name the test knows it by).
+    pub who: String,
+    /// The process.
+    pub process: Reaped,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    stderr: PathBuf,
+}
+
+impl ChatClient {
+    /// Starts `bin` with `args`, its stderr in `dir/<who>.stderr`.
+    ///
+    /// # Panics
+    /// When it cannot be started.
+    #[must_use]
+    pub fn spawn(bin: &Path, dir: &Path, who: &str, args: &[&str]) -> Self {
+        let stderr = dir.join(format!("{who}.stderr"));
+        let mut child = Command::new(bin)
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).expect("client stderr file"))
+            .spawn()
+            .expect("start chat_client");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = std::sync::Arc::clone(&lines);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(mut l) = sink.lock() {
+                    l.push(line);
+                }
+            }
+        });
+        Self {
+            who: who.to_owned(),
+            process: Reaped(child),
+            stdin,
+            lines,
+            stderr,
+        }
+    }
+
+    /// `chat_client --machine` as `who` in the room `sip:chat@127.0.0.1` of the server at
+    /// `sip` (SIP over TCP), its room session through the MSRP relay `relay` (`--relay`,
+    /// an `msrp://host:port;tcp` URI) with the credentials `user` and `password`, and the
+    /// `extra` arguments.
+    ///
+    /// # Panics
+    /// As [`ChatClient::spawn`].
+    #[must_use]
+    pub fn spawn_through_relay(
+        bin: &Path,
+        dir: &Path,
+        (who, sip): (&str, &str),
+        relay: &str,
+        (user, password): (&str, &str),
+        extra: &[&str],
+    ) -> Self {
+        let mut args = vec![
+            "--name",
+            who,
+            "--room",
+            "sip:chat@127.0.0.1",
+            "--machine",
+            "--server",
+            sip,
+            "--relay",
+            relay,
+            "--relay-user",
+            user,
+            "--relay-password",
+            password,
+        ];
+        args.extend_from_slice(extra);
+        Self::spawn(bin, dir, who, &args)
+    }
+
+    /// Types `line`.
+    ///
+    /// # Panics
+    /// When its stdin is closed or cannot be written.
+    pub fn type_line(&mut self, line: &str) {
+        use std::io::Write as _;
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        writeln!(stdin, "{line}").expect("write to the client's stdin");
+        stdin.flush().expect("flush the client's stdin");
+    }
+
+    /// Closes its stdin (the end of its input).
+    pub fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Its stdout lines so far.
+    #[must_use]
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Its `--machine` lines with the tag `tag` (`MSG`, `JOINED`, ...), without the tag.
+    #[must_use]
+    pub fn tagged(&self, tag: &str) -> Vec<String> {
+        self.lines()
+            .iter()
+            .filter_map(|l| l.strip_prefix(tag)?.strip_prefix(' ').map(str::to_owned))
+            .collect()
+    }
+
+    /// Waits at most `within` until it printed a line `tag rest` for which `pick` says
+    /// `Some`; `None` when it did not.
+    pub fn wait_line<T>(
+        &self,
+        tag: &str,
+        within: Duration,
+        pick: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let until = Instant::now() + within;
+        loop {
+            if let Some(t) = self.tagged(tag).iter().find_map(|l| pick(l)) {
+                return Some(t);
+            }
+            if Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Its stdout and stderr, for a failure message.
+    #[must_use]
+    pub fn report(&self) -> String {
+        format!(
+            "--- {} stdout:\n{}\n--- {} stderr:\n{}\n",
+            self.who,
+            self.lines().join("\n"),
+            self.who,
+            std::fs::read_to_string(&self.stderr).unwrap_or_default()
+        )
+    }
+}
