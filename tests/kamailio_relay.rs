@@ -547,7 +547,6 @@ fn a_message_and_its_reports_cross_kamailio_as_an_msrp_relay() {
 
     relay.stop_cleanly();
     eprintln!("kamailio_relay: {:?}", started.elapsed());
-    assert!(started.elapsed() < Duration::from_secs(30));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

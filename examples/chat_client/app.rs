@@ -86,9 +86,6 @@ pub(crate) struct App {
     /// With `--relay`: the `a=path` we advertise (the relay's Use-Path, then us), once the
     /// relay has answered our AUTH.
     pub(crate) relay_path: Option<String>,
-    /// With `--relay`: the focus's `a=max-size`, which the room's session learns too late to
-    /// check itself (it is configured before the INVITE, for the AUTH).
-    pub(crate) room_max_size: Option<u64>,
     pub(crate) listener: Option<TcpListener>,
     pub(crate) seed: u64,
     /// Lines typed and not yet acted on (they wait for the room, a pause, a file offer).

@@ -12,7 +12,6 @@ use simpleim_msrp::{Event, SendOptions, Session};
 use crate::app::{App, CHAT_LINK, Phase};
 use crate::io::{self, LinkId};
 use crate::msrp_link::{Link, first_hop, msrp_path};
-use crate::output::Printer;
 use crate::roster::uri_key;
 
 /// The Content-Type of the text we type (inside CPIM).
@@ -55,14 +54,11 @@ impl App {
                 .as_mut()
                 .ok_or("the connection to the MSRP relay is gone")?;
             link.session.set_remote(remote);
-            self.room_max_size = negotiated.peer_max_size();
+            link.session.set_remote_max_size(negotiated.peer_max_size());
             if negotiated.connects() {
-                // Through the relay, which opens its own connection to the focus: a REPORT,
-                // not a bodiless SEND (see `Link::send_opening_report`).
-                let (tid, message_id) = self.opening_ids();
-                let link = self.chat.as_mut().ok_or("no MSRP session")?;
-                link.send_opening_report(&tid, &message_id)
-                    .map_err(|e| format!("opening REPORT: {e}"))?;
+                // Through the relay, which opens its own connection to the focus and passes
+                // the bodiless SEND on.
+                self.send_opening_send()?;
             }
             return Ok(());
         }
@@ -352,9 +348,6 @@ impl App {
                     return;
                 }
             };
-        if too_large_for_room(self.room_max_size, body.len(), &mut self.out) {
-            return;
-        }
         let Some(link) = self.chat.as_mut() else {
             return;
         };
@@ -368,21 +361,6 @@ impl App {
             Err(e) => self.out.error(&format!("cannot send: {e}")),
         }
     }
-}
-
-/// Whether a message of `len` bytes is larger than the focus takes (`max`, its
-/// `a=max-size`), said to the user. Only set with `--relay`: otherwise the session checks it.
-pub(crate) fn too_large_for_room(max: Option<u64>, len: usize, out: &mut Printer) -> bool {
-    let Some(max) = max else {
-        return false;
-    };
-    if len as u64 <= max {
-        return false;
-    }
-    out.error(&format!(
-        "cannot send: {len} bytes, and the room takes at most {max} (a=max-size)"
-    ));
-    true
 }
 
 /// Saves a received file under `dir` with a name that cannot leave it, never overwriting.

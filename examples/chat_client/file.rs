@@ -350,10 +350,6 @@ impl App {
                 return;
             }
         };
-        if crate::chat::too_large_for_room(self.room_max_size, body.len(), &mut self.out) {
-            self.file = None;
-            return;
-        }
         let Some(link) = self.chat.as_mut() else {
             self.file = None;
             return;

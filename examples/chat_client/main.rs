@@ -168,7 +168,6 @@ fn run(opts: Options) -> Result<i32, String> {
         next_link: 10,
         local_msrp,
         relay_path: None,
-        room_max_size: None,
         listener,
         seed,
         queue: VecDeque::new(),

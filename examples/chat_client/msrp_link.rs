@@ -54,28 +54,12 @@ impl Link {
     /// Writes a bodiless SEND (RFC 4975 §5.4, §7.1: the endpoint that opened the connection
     /// sends one at once, so that the peer can bind the connection to the session). Its 200
     /// comes back to the session, which ignores a response it did not ask for.
+    /// It goes to the session's To-Path (the relays' Use-Path first, when it goes through
+    /// relays).
     pub(crate) fn send_bodiless(&mut self, tid: &str, message_id: &str) -> io::Result<()> {
-        self.write_opening(Method::Send, tid, message_id)
-    }
-
-    /// Writes a REPORT for no message of ours (Message-ID `message_id`, status 200), which
-    /// the focus binds the connection on and otherwise ignores (RFC 4975 §7.1.2: a REPORT
-    /// is never answered; the focus drops one for a message it did not relay). With a relay
-    /// it replaces the bodiless SEND, which `simpleim_msrp::relay::Relay` forwards as a
-    /// frame with an empty body section after the headers but no Content-Type
-    /// (`Byte-Range: 1-*/0`, blank line, end-line) that the focus's decoder rejects, closing
-    /// the connection. Kamailio relays the REPORT as it is.
-    pub(crate) fn send_opening_report(&mut self, tid: &str, message_id: &str) -> io::Result<()> {
-        self.write_opening(Method::Report, tid, message_id)
-    }
-
-    /// A bodiless `method` for message `message_id` of no bytes, to the session's To-Path
-    /// (the relays' Use-Path first, when it goes through relays).
-    fn write_opening(&mut self, method: Method, tid: &str, message_id: &str) -> io::Result<()> {
         let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
         let tid: TransactionId = tid.parse().map_err(|e| invalid(format!("{e}")))?;
-        let report = method == Method::Report;
-        let mut b = RequestBuilder::new(method, tid)
+        let b = RequestBuilder::new(Method::Send, tid)
             .to_path(self.session.to_path())
             .from_path(self.session.local().as_bytes())
             .message_id(message_id)
@@ -84,9 +68,6 @@ impl Link {
                 end: Some(0),
                 total: Some(0),
             });
-        if report {
-            b = b.header("Status", "000 200 OK");
-        }
         let mut frame = BytesMut::new();
         let encoded = b.encode(&mut frame).map_err(|e| invalid(format!("{e}")));
         drop(b);

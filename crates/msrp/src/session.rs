@@ -222,6 +222,12 @@ impl Session {
         &self.config.local
     }
 
+    /// Sets the peer's `a=max-size` (see [`SessionConfig::remote_max_size`]): with relays the
+    /// session exists, to AUTH, before the SDP answer that gives it.
+    pub fn set_remote_max_size(&mut self, max_size: Option<u64>) {
+        self.config.remote_max_size = max_size;
+    }
+
     /// The To-Path of what this session sends.
     #[must_use]
     pub fn remote(&self) -> &Path {

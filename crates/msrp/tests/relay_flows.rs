@@ -931,3 +931,85 @@ fn failed_auths_forwarded_to_another_relay_count_too() {
             .any(|e| matches!(e, Event::Closed { .. }))
     );
 }
+
+#[test]
+fn a_bodiless_send_crosses_the_relay_as_a_bodiless_send() {
+    // REQ: MSRP-6 (RFC 4975 §5.4: the SEND that opens a session's connection has no body;
+    // forwarded, it keeps `Byte-Range: 1-0/0` and no blank line before its end-line)
+    let (mut net, _r, a, b) = one_relay(9, |_| {});
+    let to = String::from_utf8_lossy(net.clients[a].to_path()).into_owned();
+    let from = net.clients[a].local().to_string();
+    let bodiless = format!(
+        "MSRP open1 SEND\r\nTo-Path: {to}\r\nFrom-Path: {from}\r\nMessage-ID: open1\r\n\
+         Byte-Range: 1-0/0\r\n-------open1$\r\n"
+    );
+    let la = net.client_link(a);
+    net.links[la].pipe[0].extend(bodiless.as_bytes());
+    net.run();
+    let lb = net.client_link(b);
+    let wire = net.links[lb].seen[1].clone();
+    let got = frames(&wire);
+    let (head, body, flag) = got
+        .iter()
+        .find(|(h, _, _)| h.method().is_some_and(|m| m.as_bytes() == b"SEND"))
+        .expect("the SEND reached bob");
+    assert!(body.is_empty());
+    assert_eq!(*flag, Flag::Complete);
+    assert!(!head.has_body());
+    let text = String::from_utf8_lossy(&wire);
+    assert!(text.contains("Byte-Range: 1-0/0\r\n-------"), "{text}");
+    // Bob's session took it as a bodiless SEND: no message, no error, and alice got its 200.
+    assert!(net.messages(b).is_empty());
+    let back = frames(&net.links[la].seen[1]);
+    assert!(
+        back.iter()
+            .any(|(h, _, _)| h.status_code() == Some(200)
+                && h.transaction_id().as_bytes() == b"open1"),
+        "{back:?}"
+    );
+}
+
+/// A credential source that has nothing for any realm.
+struct NoCredentials;
+
+impl simpleim_msrp::CredentialSource for NoCredentials {
+    fn credentials(&mut self, _realm: &str) -> Option<(String, String)> {
+        None
+    }
+}
+
+#[test]
+fn a_source_without_credentials_fails_the_auth_at_the_first_challenge() {
+    // REQ: MSRP-6 (RFC 4976 §5.1: the client answers the 401 or gives up)
+    let mut net = Net::new(11);
+    let r = net.add_relay(relay("relay.example.com", 2855, 12, |_| {}));
+    let c = net.add_client(relay_net::client_with(
+        "msrp://alice.example.com:9892/98cjs;tcp",
+        &[],
+        "alice",
+        13,
+        |config| {
+            config.relays = Some(simpleim_msrp::RelayAuth::new(
+                vec!["msrp://relay.example.com:2855;tcp".parse().unwrap()],
+                Box::new(NoCredentials),
+            ));
+        },
+    ));
+    let l = net.connect(c, r);
+    let now = net.now;
+    net.clients[c].authenticate(now).unwrap();
+    net.run();
+    assert!(
+        net.client_events[c]
+            .iter()
+            .any(|e| matches!(e, Event::RelayAuthFailed { status: 401, .. })),
+        "{:?}",
+        net.client_events[c]
+    );
+    // One AUTH (without credentials) went out, and no second one.
+    let auths = frames(&net.links[l].seen[0])
+        .iter()
+        .filter(|(h, _, _)| h.method().is_some_and(|m| m.as_bytes() == b"AUTH"))
+        .count();
+    assert_eq!(auths, 1);
+}

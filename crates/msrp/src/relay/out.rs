@@ -214,6 +214,9 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         // A chunk written with its end known must not be cut: its identifier must not be in
         // the body (RFC 4975 §7.1).
         let mut end_known = whole.as_ref().is_some_and(|b| !b.is_empty());
+        // A bodiless request (a SEND opening a connection, RFC 4975 §5.4) keeps its
+        // `1-0/0`.
+        let bodiless = whole.as_ref().is_some_and(Bytes::is_empty);
         if let Some(body) = &whole {
             for _ in 0..4 {
                 if find_end_line(body, &tid).is_none() {
@@ -229,9 +232,13 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         let start = s.range.start.saturating_add(s.sent);
         let range = ByteRange {
             start,
-            end: whole
-                .filter(|_| end_known)
-                .map(|b| start.saturating_add(b.len() as u64 - 1)),
+            end: if bodiless {
+                Some(start.saturating_sub(1))
+            } else {
+                whole
+                    .filter(|_| end_known)
+                    .map(|b| start.saturating_add(b.len() as u64 - 1))
+            },
             total: s.range.total,
         };
         let head = forward_head(&s.head, tid, &s.to_path, &s.from_path, Some(range));
@@ -255,6 +262,8 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
             return;
         };
         let target = s.out;
+        // Without a body there is no blank line to close (RFC 4975 §7.1).
+        let after_body = s.head.has_body();
         let start = s.range.start.saturating_add(open.start);
         let len = s.sent.saturating_sub(open.start);
         let range = ByteRange {
@@ -290,7 +299,7 @@ impl<C: Copy + Eq + Hash + core::fmt::Debug> Relay<C> {
         }
         self.push_out(
             target,
-            end_line(open.tid, flag, true),
+            end_line(open.tid, flag, after_body),
             track.then_some(open.tid),
         );
     }

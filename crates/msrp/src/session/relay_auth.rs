@@ -215,8 +215,11 @@ impl Session {
         }
         to.put_slice(relay.as_bytes());
         let mut authz = None;
+        let mut given_up = false;
         if let Some(Some((challenge, nc))) = auth.challenges.get_mut(auth.step) {
-            if let Some((user, password)) = relays.credentials.credentials(&challenge.realm) {
+            let credentials = relays.credentials.credentials(&challenge.realm);
+            given_up = credentials.is_none();
+            if let Some((user, password)) = credentials {
                 *nc += 1;
                 let c = DigestCredentials::answer(
                     challenge,
@@ -228,6 +231,12 @@ impl Session {
                 );
                 authz = Some((c.to_value(), c.rspauth(&password, relay.as_str())));
             }
+        }
+        if given_up {
+            // The source has no credentials for this realm: the AUTH fails now, not after
+            // more unanswerable challenges.
+            self.auth_failed(401);
+            return;
         }
         let mut b = RequestBuilder::new(Method::Auth, tid)
             .to_path(&to[..])
