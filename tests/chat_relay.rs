@@ -17,10 +17,10 @@
 //! - `/quit`: both leave and exit 0; each relay ends the client's session when its
 //!   connection closes; the relays and the server exit 0 on SIGINT.
 //!
-//! Each client has a relay of its own: the focus binds an MSRP connection to one participant
-//! and does not take another session's messages on it, while a relay carries every session towards
-//! the focus on one connection (RFC 4975 §5.4 allows it). The ignored test
-//! [`two_clients_behind_one_relay`] runs the same scene with one relay for both. The ignored
+//! [`two_clients_talk_through_their_relays`] gives each client a relay of its own;
+//! [`two_clients_behind_one_relay`] runs the same scene with one relay for both, which
+//! carries both sessions towards the focus on one connection (RFC 4975 §5.4 allows it): the
+//! focus binds both sessions to it and writes one frame at a time there. The ignored
 //! test [`the_relay_auth_is_refreshed`] (about a minute) asks the relays for 60 s and checks
 //! that each client authenticates again with the same URI at 48 s and that messages still
 //! cross.
@@ -359,8 +359,6 @@ fn two_clients_talk_through_their_relays() {
 }
 
 #[test]
-#[ignore = "the focus binds an MSRP connection to one participant and does not relay bob's \
-            messages on alice's connection, and a relay carries both on one connection"]
 fn two_clients_behind_one_relay() {
     // REQ: MSRP-6, SW-2
     run("chat-relay-shared", true);

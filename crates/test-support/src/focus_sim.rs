@@ -165,6 +165,8 @@ pub struct Sim {
     /// The clients' other MSRP sessions (file transfers, RFC 5547), each on a connection of
     /// its own: see [`Sim::open_side`].
     pub sides: Vec<Side>,
+    /// What the focus wrote on raw connections ([`RAW_CONN`]), in order.
+    pub raw: Vec<(MsrpConn, Bytes)>,
 }
 
 /// A client's MSRP session beside its chat session ([`Sim::open_side`]).
@@ -179,6 +181,11 @@ pub struct Side {
 
 /// The first connection number of [`Sim::sides`].
 pub const SIDE_CONN: usize = 1_000_000;
+
+/// Connections from this number up to [`SIDE_CONN`] are raw: what the focus writes there
+/// is kept in [`Sim::raw`], and nothing answers (a test plays the peer, e.g. an MSRP relay
+/// carrying several clients' sessions).
+pub const RAW_CONN: usize = 500_000;
 
 impl Default for Sim {
     fn default() -> Self {
@@ -246,6 +253,7 @@ impl Sim {
             proxy_calls: Vec::new(),
             connects: Vec::new(),
             sides: Vec::new(),
+            raw: Vec::new(),
         }
     }
 
@@ -652,7 +660,9 @@ impl Sim {
 
     /// The focus's path: from client `i`'s 200 (alone, or in the multipart body), or from
     /// the focus's INVITE to it.
-    fn focus_path(&self, i: usize) -> String {
+    /// The focus's `a=path` for client `i` (from its 200, or from the focus's INVITE).
+    #[must_use]
+    pub fn focus_path(&self, i: usize) -> String {
         let c = &self.clients[i];
         let body = match (&c.ok, &c.invited) {
             (Some(ok), _) => ok.body(),
@@ -894,6 +904,11 @@ impl Sim {
                             }
                         }
                         self.clients[to].sip_in.push(message);
+                    }
+                    FocusTransmit::Msrp { conn, bytes }
+                        if (RAW_CONN..SIDE_CONN).contains(&conn.0) =>
+                    {
+                        self.raw.push((conn, bytes));
                     }
                     FocusTransmit::Msrp { conn, bytes } if conn.0 >= SIDE_CONN => {
                         if let Some(side) = self.sides.get_mut(conn.0 - SIDE_CONN) {

@@ -20,8 +20,14 @@ use crate::control::ParticipantId;
 /// One MSRP connection.
 pub(super) struct Connection {
     decoder: Decoder,
-    /// The participant whose session it carries, once its first request named one.
-    pub(super) bound: Option<ParticipantId>,
+    /// The participants whose sessions it carries, once a request named them: one, or
+    /// several room participants behind an MSRP relay (RFC 4975 §5.4, RFC 4976), which
+    /// reaches the focus for all its clients on one connection. A transfer leg has its
+    /// connection to itself.
+    pub(super) bound: Vec<ParticipantId>,
+    /// On a shared connection, the participant whose frame is being written: the others'
+    /// bytes wait in their switch until its frame ends.
+    pub(super) writer: Option<ParticipantId>,
     /// The participant the body parts being streamed belong to (`None`: dropped).
     current: Option<ParticipantId>,
     /// Whether the host's connection takes bytes now.
@@ -58,7 +64,8 @@ where
                 conn.clone(),
                 Connection {
                     decoder: Decoder::new(self.msrp_limits),
-                    bound: None,
+                    bound: Vec::new(),
+                    writer: None,
                     current: None,
                     writable: true,
                 },
@@ -108,9 +115,9 @@ where
                 Ok(Some(item)) => self.on_decoded(now, &conn, item),
                 Ok(None) => break,
                 Err(_) => {
-                    let bound = self.connections.get(&conn).and_then(|c| c.bound);
+                    let bound = self.bound_to(&conn);
                     self.forget_connection(&conn, CloseReason::ProtocolError);
-                    if let Some(p) = bound {
+                    for p in bound {
                         let _ = self.control.remove_participant(now, p);
                     }
                     break;
@@ -128,7 +135,7 @@ where
             return;
         };
         self.forget_early(&conn);
-        if let Some(p) = c.bound {
+        for p in c.bound {
             if let Some(x) = self.participants.get_mut(&p) {
                 x.conn = None;
             }
@@ -145,9 +152,7 @@ where
             return;
         };
         c.writable = writable;
-        if let Some(p) = c.bound {
-            self.set_switch_writable(p, writable);
-        }
+        self.refresh_writable(conn);
     }
 
     // --- internals -------------------------------------------------------------------------
@@ -167,7 +172,7 @@ where
                     if self
                         .connections
                         .get(&conn)
-                        .is_some_and(|c| c.bound.is_none())
+                        .is_some_and(|c| c.bound.is_empty())
                     {
                         self.forget_connection(&conn, CloseReason::BindTimeout);
                     }
@@ -184,12 +189,12 @@ where
 
     fn on_decoded(&mut self, now: Instant, conn: &C, item: Decoded) {
         // Everything on a transfer leg's connection is its session's (RFC 5547).
-        let bound = self.connections.get(conn).and_then(|c| c.bound);
-        if let Some(leg) = bound.filter(|b| self.is_transfer(*b)) {
+        let first = self.bound_to(conn).first().copied();
+        if let Some(leg) = first.filter(|b| self.is_transfer(*b)) {
             self.transfer_decoded(now, leg, item);
             return;
         }
-        if let Some(leg) = bound.filter(|b| self.is_offered(*b)) {
+        if let Some(leg) = first.filter(|b| self.is_offered(*b)) {
             self.hold_early(conn, leg, item);
             return;
         }
@@ -209,9 +214,9 @@ where
             c.current = None;
         }
         let target = self.route(head);
-        let bound = self.connections.get(conn).and_then(|c| c.bound);
+        let bound = self.bound_to(conn);
         if head.is_response() {
-            let Some(p) = target.filter(|p| bound == Some(*p)) else {
+            let Some(p) = target.filter(|p| bound.contains(p)) else {
                 return; // a response for nothing of ours on this connection
             };
             let ours = self
@@ -223,24 +228,28 @@ where
             }
             return;
         }
-        if let (Some(leg), None) = (target.filter(|t| self.is_offered(*t)), bound) {
+        let first = bound.first().copied();
+        if let (Some(leg), None) = (target.filter(|t| self.is_offered(*t)), first) {
             let head = head.clone();
             if !self.hold_early(conn, leg, item) {
-                self.answer(conn, bound, &head, 481);
+                self.answer(conn, first, &head, 481);
             }
             return;
         }
-        let p = match (target, bound) {
-            (Some(p), Some(b)) if p == b => p,
-            (Some(p), None) if self.participants.get(&p).is_some_and(|x| x.conn.is_none()) => {
-                if !self.bind(conn, p) {
-                    return;
-                }
+        let p = match target {
+            Some(p) if bound.contains(&p) => p,
+            // A session not bound yet: its first request binds it here, beside the sessions
+            // already here when they are all room participants (a relay's connection).
+            Some(p)
+                if self.participants.get(&p).is_some_and(|x| x.conn.is_none())
+                    && self.bind(conn, p) =>
+            {
                 p
             }
             // RFC 4975 §7.3: the To-Path must name a session associated with this connection.
             _ => {
-                self.answer(conn, bound, head, 481);
+                let answer_to = target.filter(|p| bound.contains(p)).or(first);
+                self.answer(conn, answer_to, head, 481);
                 return;
             }
         };
@@ -317,23 +326,68 @@ where
         }
     }
 
-    /// Binds `conn` to `p`: the switch may write to it now.
+    /// Binds `conn` to `p`: the switch may write to it now. A connection carries one
+    /// transfer leg, or any number of room participants.
     fn bind(&mut self, conn: &C, p: ParticipantId) -> bool {
+        let leg = self.is_transfer(p) || self.is_offered(p);
+        let shared_with_legs = self
+            .bound_to(conn)
+            .iter()
+            .any(|b| self.is_transfer(*b) || self.is_offered(*b));
         let Some(c) = self.connections.get_mut(conn) else {
             return false;
         };
-        if c.bound.is_some() {
+        if !c.bound.is_empty() && (leg || shared_with_legs) {
             return false;
         }
-        c.bound = Some(p);
-        let writable = c.writable;
         let Some(x) = self.participants.get_mut(&p) else {
-            c.bound = None;
             return false;
         };
         x.conn = Some(conn.clone());
-        self.set_switch_writable(p, writable);
+        c.bound.push(p);
+        self.refresh_writable(conn);
         true
+    }
+
+    /// The participants `conn` carries.
+    pub(super) fn bound_to(&self, conn: &C) -> Vec<ParticipantId> {
+        self.connections
+            .get(conn)
+            .map(|c| c.bound.clone())
+            .unwrap_or_default()
+    }
+
+    /// Tells each switch whether its participants on `conn` may write: the connection is
+    /// writable, and no other participant is in the middle of a frame there.
+    pub(super) fn refresh_writable(&mut self, conn: &C) {
+        let Some(c) = self.connections.get(conn) else {
+            return;
+        };
+        let states: Vec<(ParticipantId, bool)> = c
+            .bound
+            .iter()
+            .map(|p| (*p, c.writable && c.writer.is_none_or(|w| w == *p)))
+            .collect();
+        for (p, writable) in states {
+            self.set_switch_writable(p, writable);
+        }
+    }
+
+    /// `p`'s switch wrote `ends`-marked bytes to `conn`: on a shared connection, a frame
+    /// begun holds the others, a frame ended releases them.
+    pub(super) fn wrote(&mut self, conn: &C, p: ParticipantId, ends: bool) {
+        let Some(c) = self.connections.get_mut(conn) else {
+            return;
+        };
+        if c.bound.len() < 2 {
+            c.writer = None;
+            return;
+        }
+        let before = c.writer;
+        c.writer = if ends { None } else { Some(p) };
+        if before != c.writer {
+            self.refresh_writable(conn);
+        }
     }
 
     fn set_switch_writable(&mut self, p: ParticipantId, writable: bool) {
@@ -374,17 +428,34 @@ where
         }
     }
 
-    /// The participant is gone or failing: hand its connection back to the host.
+    /// The participant is gone or failing: hand its connection back to the host, unless
+    /// other sessions use it (a relay's): then only `p` leaves it, and when `p` was in the
+    /// middle of a frame there the stream is broken for all, so it closes and the others
+    /// are removed too.
     pub(super) fn drop_connection(&mut self, p: ParticipantId, reason: CloseReason) {
-        let conn = self.participants.get_mut(&p).and_then(|x| x.conn.take());
-        if let Some(conn) = conn {
+        let Some(conn) = self.participants.get_mut(&p).and_then(|x| x.conn.take()) else {
+            return;
+        };
+        let Some(c) = self.connections.get_mut(&conn) else {
+            return;
+        };
+        c.bound.retain(|b| *b != p);
+        if c.bound.is_empty() {
             self.forget_connection(&conn, reason);
+            return;
+        }
+        if c.writer == Some(p) {
+            let others = c.bound.clone();
+            self.forget_connection(&conn, CloseReason::ProtocolError);
+            self.broken.extend(others);
+        } else {
+            self.refresh_writable(&conn);
         }
     }
 
     pub(super) fn forget_connection(&mut self, conn: &C, reason: CloseReason) {
         if let Some(c) = self.connections.remove(conn) {
-            if let Some(p) = c.bound {
+            for p in c.bound {
                 if let Some(x) = self.participants.get_mut(&p) {
                     x.conn = None;
                 }

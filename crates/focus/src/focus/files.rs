@@ -221,7 +221,7 @@ where
             None => {
                 o.early = Some((conn.clone(), vec![item]));
                 if let Some(c) = self.connections.get_mut(conn) {
-                    c.bound = Some(leg);
+                    c.bound = vec![leg];
                 }
                 true
             }

@@ -32,9 +32,15 @@
 //!   `a=setup:passive`, or `actpass` and the focus prefers `active`), it asks the host to
 //!   connect ([`Focus::poll_connect`]) once the ACK arrived, and sends a bodiless SEND on the
 //!   new connection.
-//! - **One connection per participant**: the switch serializes frames per participant, not
-//!   per connection, so two participants never share a connection here; a request for a
-//!   second session on a bound connection gets 481.
+//! - **Shared connections** (RFC 4975 §5.4, RFC 4976): an MSRP relay carries all its
+//!   clients' sessions towards the focus on one connection, so a connection may carry
+//!   several room participants, each bound by the first request naming it. The switch says
+//!   which bytes end a frame ([`Switch::poll_transmit_framed`]); while one participant's
+//!   frame is being written on a shared connection, the others' bytes wait in their switch,
+//!   so frames never interleave. A participant leaving a shared connection leaves it to the
+//!   others (one leaving in the middle of its frame breaks the stream: the connection
+//!   closes and the others leave too); the last one closes it. A transfer leg has its
+//!   connection to itself.
 //! - **Leaving** (REQ: FOC-6): a BYE, [`Focus::remove_participant`], [`Focus::end_room`], a
 //!   missing ACK, **a closed MSRP connection** ([`Focus::handle_msrp_closed`], which sends a
 //!   BYE), a connection that failed to open, a framing error, or a stalled reader (which also
@@ -251,6 +257,9 @@ pub struct Focus<H, C> {
     held: VecDeque<deferred::HeldMessage>,
     /// The wall clock: an instant and the time it was (see [`Focus::set_wall_clock`]).
     wall_clock: Option<(Instant, crate::deferred::Timestamp)>,
+    /// Participants whose shared connection broke in the middle of another's frame: removed
+    /// (with a BYE) at the next drive.
+    broken: Vec<ParticipantId>,
     /// File transfer legs (RFC 5547), by leg id.
     transfers: BTreeMap<ParticipantId, files::Transfer>,
     /// Files offered to recipients, until their leg opens.
@@ -347,6 +356,7 @@ where
             deferred_events: VecDeque::new(),
             wall_clock: None,
             held: VecDeque::new(),
+            broken: Vec::new(),
             transfers: BTreeMap::new(),
             offered: HashMap::new(),
             pager,
@@ -602,11 +612,13 @@ where
             let Some(room) = self.rooms.get_mut(&id) else {
                 continue;
             };
-            while let Some((p, bytes)) = room.switch.poll_transmit() {
+            while let Some((p, bytes, ends)) = room.switch.poll_transmit_framed() {
                 // Bytes for a participant without a connection cannot happen (it is not
                 // writable until bound); were it to, they are dropped.
                 if let Some(conn) = self.participants.get(&p).and_then(|p| p.conn.clone()) {
                     self.cursor = Some(id);
+                    // A relay's connection carries several sessions: one frame at a time.
+                    self.wrote(&conn, p, ends);
                     return Some(FocusTransmit::Msrp { conn, bytes });
                 }
             }
@@ -650,6 +662,9 @@ where
     /// events (NICKNAME, stalled readers, the rest passed on), then the SIP transmits.
     fn drive(&mut self, now: Instant) {
         loop {
+            for p in core::mem::take(&mut self.broken) {
+                let _ = self.control.remove_participant(now, p);
+            }
             self.start_transfers(now);
             let mut progressed = false;
             while let Some(event) = self.control.poll_event() {

@@ -321,6 +321,15 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
     /// order. Participants are served round-robin.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<(P, Bytes)> {
+        self.poll_transmit_framed().map(|(p, b, _)| (p, b))
+    }
+
+    /// As [`Switch::poll_transmit`], with whether the bytes end a frame: until they do, the
+    /// participant's connection is in the middle of one of its frames, and a host that
+    /// carries several participants' sessions on one connection (an MSRP relay's, RFC 4976)
+    /// must not write another's bytes there ([`Switch::set_writable`] holds them).
+    #[must_use]
+    pub fn poll_transmit_framed(&mut self) -> Option<(P, Bytes, bool)> {
         while let Some(key) = self.ready.pop_front() {
             let Some(peer) = self.peers.get_mut(&key) else {
                 continue;
@@ -329,14 +338,14 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
             if !peer.writable {
                 continue;
             }
-            let Some(bytes) = peer.pop() else {
+            let Some((bytes, ends)) = peer.pop() else {
                 continue;
             };
             if peer.has_output() {
                 peer.in_ready = true;
                 self.ready.push_back(key);
             }
-            return Some((key, bytes));
+            return Some((key, bytes, ends));
         }
         None
     }

@@ -70,7 +70,8 @@ pub(crate) struct Peer<P> {
     /// The comparison key of `info.alias` (REQ: CHAT-1), kept beside it so that a private
     /// message by nickname does not normalize every alias in the room.
     alias_key: Option<NormalizedAlias>,
-    queue: VecDeque<Bytes>,
+    /// Bytes for the connection, each marked when it ends a frame.
+    queue: VecDeque<(Bytes, bool)>,
     pub(crate) queued: usize,
     pub(crate) writable: bool,
     pub(crate) in_ready: bool,
@@ -108,20 +109,29 @@ impl<P: Copy + Eq> Peer<P> {
         self.alias_key.as_ref() == Some(key)
     }
 
-    /// Queues bytes (nothing once stalled).
+    /// Queues bytes inside a frame (nothing once stalled).
     pub(crate) fn push(&mut self, bytes: Bytes) {
+        self.queue_piece(bytes, false);
+    }
+
+    /// Queues the bytes that end a frame: an end-line, or a whole frame.
+    pub(crate) fn push_end(&mut self, bytes: Bytes) {
+        self.queue_piece(bytes, true);
+    }
+
+    fn queue_piece(&mut self, bytes: Bytes, ends: bool) {
         if self.stalled || bytes.is_empty() {
             return;
         }
         self.queued = self.queued.saturating_add(bytes.len());
-        self.queue.push_back(bytes);
+        self.queue.push_back((bytes, ends));
     }
 
-    /// The next bytes for the connection.
-    pub(crate) fn pop(&mut self) -> Option<Bytes> {
-        let b = self.queue.pop_front()?;
+    /// The next bytes for the connection, and whether they end a frame.
+    pub(crate) fn pop(&mut self) -> Option<(Bytes, bool)> {
+        let (b, ends) = self.queue.pop_front()?;
         self.queued = self.queued.saturating_sub(b.len());
-        Some(b)
+        Some((b, ends))
     }
 
     pub(crate) fn has_output(&self) -> bool {
@@ -141,7 +151,7 @@ impl<P: Copy + Eq> Peer<P> {
     /// Ends the open chunk with `+` so that another frame may follow.
     pub(crate) fn interrupt(&mut self) {
         if let Some(open) = self.open.take() {
-            self.push(end_line(open.tid, Flag::Continued));
+            self.push_end(end_line(open.tid, Flag::Continued));
         }
     }
 
@@ -153,7 +163,7 @@ impl<P: Copy + Eq> Peer<P> {
     /// Queues a whole frame (a response, a REPORT) after ending any open chunk.
     pub(crate) fn push_frame(&mut self, frame: Bytes) {
         self.interrupt();
-        self.push(frame);
+        self.push_end(frame);
     }
 
     /// Remembers a transaction awaiting its response, forgetting the oldest past `max`.
@@ -285,7 +295,7 @@ impl<P: Copy + Eq> Peer<P> {
     /// Ends the open chunk with `flag`.
     pub(crate) fn end_chunk(&mut self, flag: Flag) {
         if let Some(open) = self.open.take() {
-            self.push(end_line(open.tid, flag));
+            self.push_end(end_line(open.tid, flag));
         }
     }
 }
@@ -331,9 +341,13 @@ mod tests {
 
     fn drain(p: &mut Peer<u8>) -> Vec<u8> {
         let mut out = Vec::new();
-        while let Some(b) = p.pop() {
+        let mut ended = false;
+        while let Some((b, ends)) = p.pop() {
             out.extend_from_slice(&b);
+            ended = ends;
         }
+        // The last piece always ends a frame.
+        assert!(out.is_empty() || ended);
         out
     }
 

@@ -112,7 +112,7 @@ impl<P: Copy + Eq + Ord + Hash + fmt::Debug> Switch<P> {
             peer.push(head.freeze());
             peer.push(cpim_head);
             peer.push(body.clone());
-            peer.push(end_line(tid, Flag::Complete));
+            peer.push_end(end_line(tid, Flag::Complete));
             peer.await_response(
                 tid,
                 Origin::System(message_id),
