@@ -63,17 +63,23 @@ fn behind_one_connection(sim: &mut Sim, xs: &[usize]) -> MsrpConn {
     conn
 }
 
-// REQ: SW-2, SW-4, MSRP-6: two participants behind one relay connection each get a large
-// message relayed cut-through from a third, whole and in well-formed frames; the bodiless
-// SENDs that bound them got their 200s on that connection.
-#[test]
-fn two_sessions_on_one_connection_get_whole_frames_one_at_a_time() {
+/// Alice and Bob on one connection, Carol on her own.
+fn alice_and_bob_behind_one_connection() -> (Sim, [usize; 3], MsrpConn) {
     let mut sim = Sim::new();
     let a = sim.add_client("alice", Some("Alice"), false);
     let b = sim.add_client("bob", Some("Bob"), false);
     let c = sim.add_client("carol", Some("Carol"), false);
     let conn = behind_one_connection(&mut sim, &[a, b]);
     sim.join(c);
+    (sim, [a, b, c], conn)
+}
+
+// REQ: SW-2, SW-4, MSRP-6: two participants behind one relay connection each get a large
+// message relayed cut-through from a third, whole and in well-formed frames; the bodiless
+// SENDs that bound them got their 200s on that connection.
+#[test]
+fn two_sessions_on_one_connection_get_whole_frames_one_at_a_time() {
+    let (mut sim, [a, b, c], conn) = alice_and_bob_behind_one_connection();
     let ids = [a, b].map(|i| {
         sim.focus
             .participant_connection(sim.clients[i].participant.unwrap())
@@ -123,12 +129,7 @@ fn two_sessions_on_one_connection_get_whole_frames_one_at_a_time() {
 // others; the last one leaving closes it.
 #[test]
 fn a_session_leaving_a_shared_connection_leaves_it_to_the_others() {
-    let mut sim = Sim::new();
-    let a = sim.add_client("alice", Some("Alice"), false);
-    let b = sim.add_client("bob", Some("Bob"), false);
-    let c = sim.add_client("carol", Some("Carol"), false);
-    let conn = behind_one_connection(&mut sim, &[a, b]);
-    sim.join(c);
+    let (mut sim, [a, b, c], conn) = alice_and_bob_behind_one_connection();
     sim.leave(a);
     let bob = sim.clients[b].participant.unwrap();
     assert_eq!(sim.focus.participant_connection(bob), Some(&conn));
