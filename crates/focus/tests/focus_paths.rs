@@ -890,6 +890,17 @@ fn with_deferred() -> Sim {
     Sim::with_config(|c| c.deferred = Some(deferred_setup()))
 }
 
+/// [`with_deferred`], its wall clock at 2025-11-21T05:20:00Z at the simulated start.
+fn with_deferred_and_clock() -> Sim {
+    let mut sim = with_deferred();
+    let now = sim.now;
+    sim.focus.set_wall_clock(
+        now,
+        simpleim_focus::deferred::Timestamp::from_unix_seconds(1_763_702_400),
+    );
+    sim
+}
+
 fn stored_for(sim: &Sim, user: &str) -> usize {
     use simpleim_focus::deferred::{Aor, DeferredStore};
     let store = sim.focus.deferred().unwrap().store();
@@ -903,13 +914,7 @@ fn stored_for(sim: &Sim, user: &str) -> usize {
 fn a_message_for_an_offline_user_is_stored_and_pushed_when_it_registers() {
     // REQ: DEF-1 (202 when stored), DEF-2 (third-party REGISTER, push: INVITE, one SEND per
     // stored message, BYE)
-    let mut sim = with_deferred();
-    let now = sim.now;
-    // 2025-11-21T05:20:00Z, the wall-clock time of the simulated start.
-    sim.focus.set_wall_clock(
-        now,
-        simpleim_focus::deferred::Timestamp::from_unix_seconds(1_763_702_400),
-    );
+    let mut sim = with_deferred_and_clock();
     let a = sim.add_client("alice", Some("Alice"), false);
     let b = sim.add_client("bob", Some("Bob"), false);
     let r = sim.message(a, "sip:bob@example.com", "Hello Bob, call me");
@@ -970,12 +975,7 @@ fn a_register_requiring_pref_is_served_and_a_message_to_the_room_is_not_stored()
 #[test]
 fn room_messages_go_into_the_transcripts_returned_as_xml() {
     // REQ: DEF-3 (originator, destination, time received, session id, content type)
-    let mut sim = with_deferred();
-    let now = sim.now;
-    sim.focus.set_wall_clock(
-        now,
-        simpleim_focus::deferred::Timestamp::from_unix_seconds(1_763_702_400),
-    );
+    let mut sim = with_deferred_and_clock();
     let a = sim.add_client("alice", Some("Alice"), false);
     let b = sim.add_client("bob", Some("Bob"), false);
     sim.join(a);

@@ -209,14 +209,8 @@ impl<H: TransportHandle + Clone> Control<H> {
     }
 
     /// How many transfer legs are open or being offered.
-    pub(super) fn transfer_count(&self) -> usize {
-        let open = self
-            .participants
-            .values()
-            .filter(|p| p.transfer.is_some())
-            .count();
-        let offered = self.legs.values().filter(|l| l.transfer.is_some()).count();
-        open.saturating_add(offered)
+    pub(super) const fn transfer_count(&self) -> usize {
+        self.transfers
     }
 
     /// Offers `selector`'s file to participant `to` of `room` in an INVITE of the focus (an

@@ -568,6 +568,7 @@ impl<H: TransportHandle> Control<H> {
                 leg: Box::new(leg.clone()),
                 msrp: Box::new(p.session.clone()),
             });
+            self.transfers = self.transfers.saturating_add(1);
             self.participants.insert(participant, p);
             return;
         }

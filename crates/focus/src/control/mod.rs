@@ -276,6 +276,9 @@ pub struct Control<H> {
     timer_deadlines: BTreeSet<(Instant, ParticipantId)>,
     /// The focus's session refreshes in flight (REQ: FOC-5, FOC-9).
     refreshes: HashMap<ClientKey, timers::Refresh>,
+    /// Transfer legs open or being offered (RFC 5547), against
+    /// `FileTransferConfig::max_transfers`.
+    transfers: usize,
     next_room: u64,
     next_participant: u64,
 }
@@ -324,6 +327,7 @@ impl<H: TransportHandle> Control<H> {
             outbound: None,
             timer_deadlines: BTreeSet::new(),
             refreshes: HashMap::new(),
+            transfers: 0,
             next_room: 1,
             next_participant: 1,
         }
@@ -882,6 +886,9 @@ impl<H: TransportHandle> Control<H> {
             .participants
             .remove(&participant)
             .ok_or(CommandError::UnknownParticipant(participant))?;
+        if p.transfer.is_some() {
+            self.transfers = self.transfers.saturating_sub(1);
+        }
         self.by_dialog.remove(p.dialog.id());
         if let Some(k) = p.invite.take() {
             self.awaiting_ack.remove(&k);

@@ -293,6 +293,9 @@ impl<H: TransportHandle + Clone> Control<H> {
             .layer
             .send_request(now, handle.clone(), request.clone())
             .map_err(|_| 503u16)?;
+        if transfer.is_some() {
+            self.transfers = self.transfers.saturating_add(1);
+        }
         self.legs.insert(
             key,
             Leg {
@@ -310,6 +313,16 @@ impl<H: TransportHandle + Clone> Control<H> {
             },
         );
         Ok((key, participant, local))
+    }
+
+    /// Removes the leg of client transaction `key` (a transfer leg is counted again when it
+    /// opens).
+    fn take_leg(&mut self, key: ClientKey) -> Option<Leg<H>> {
+        let leg = self.legs.remove(&key)?;
+        if leg.transfer.is_some() {
+            self.transfers = self.transfers.saturating_sub(1);
+        }
+        Some(leg)
     }
 
     /// A response to a member's INVITE (REQ: FOC-3).
@@ -332,7 +345,7 @@ impl<H: TransportHandle + Clone> Control<H> {
             }
             return;
         }
-        let Some(leg) = self.legs.remove(&key) else {
+        let Some(leg) = self.take_leg(key) else {
             return;
         };
         if let Some(transfer) = leg.transfer.clone() {
@@ -382,7 +395,7 @@ impl<H: TransportHandle + Clone> Control<H> {
 
     /// A member's INVITE timed out or could not be sent.
     pub(super) fn on_leg_failed(&mut self, now: Instant, key: ClientKey, status: u16) {
-        let Some(leg) = self.legs.remove(&key) else {
+        let Some(leg) = self.take_leg(key) else {
             return;
         };
         if let Some(transfer) = leg.transfer {

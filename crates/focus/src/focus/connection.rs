@@ -115,7 +115,11 @@ where
                 Ok(Some(item)) => self.on_decoded(now, &conn, item),
                 Ok(None) => break,
                 Err(_) => {
-                    let bound = self.bound_to(&conn);
+                    let bound = self
+                        .connections
+                        .get(&conn)
+                        .map(|c| c.bound.clone())
+                        .unwrap_or_default();
                     self.forget_connection(&conn, CloseReason::ProtocolError);
                     for p in bound {
                         let _ = self.control.remove_participant(now, p);
@@ -189,7 +193,7 @@ where
 
     fn on_decoded(&mut self, now: Instant, conn: &C, item: Decoded) {
         // Everything on a transfer leg's connection is its session's (RFC 5547).
-        let first = self.bound_to(conn).first().copied();
+        let first = self.first_bound(conn);
         if let Some(leg) = first.filter(|b| self.is_transfer(*b)) {
             self.transfer_decoded(now, leg, item);
             return;
@@ -214,9 +218,8 @@ where
             c.current = None;
         }
         let target = self.route(head);
-        let bound = self.bound_to(conn);
         if head.is_response() {
-            let Some(p) = target.filter(|p| bound.contains(p)) else {
+            let Some(p) = target.filter(|p| self.carries(conn, *p)) else {
                 return; // a response for nothing of ours on this connection
             };
             let ours = self
@@ -228,7 +231,6 @@ where
             }
             return;
         }
-        let first = bound.first().copied();
         if let (Some(leg), None) = (target.filter(|t| self.is_offered(*t)), first) {
             let head = head.clone();
             if !self.hold_early(conn, leg, item) {
@@ -237,7 +239,7 @@ where
             return;
         }
         let p = match target {
-            Some(p) if bound.contains(&p) => p,
+            Some(p) if self.carries(conn, p) => p,
             // A session not bound yet: its first request binds it here, beside the sessions
             // already here when they are all room participants (a relay's connection).
             Some(p)
@@ -248,7 +250,7 @@ where
             }
             // RFC 4975 §7.3: the To-Path must name a session associated with this connection.
             _ => {
-                let answer_to = target.filter(|p| bound.contains(p)).or(first);
+                let answer_to = target.filter(|p| self.carries(conn, *p)).or(first);
                 self.answer(conn, answer_to, head, 481);
                 return;
             }
@@ -329,17 +331,14 @@ where
     /// Binds `conn` to `p`: the switch may write to it now. A connection carries one
     /// transfer leg, or any number of room participants.
     fn bind(&mut self, conn: &C, p: ParticipantId) -> bool {
-        let leg = self.is_transfer(p) || self.is_offered(p);
-        let shared_with_legs = self
-            .bound_to(conn)
-            .iter()
-            .any(|b| self.is_transfer(*b) || self.is_offered(*b));
-        let Some(c) = self.connections.get_mut(conn) else {
+        let is_leg = |b: ParticipantId| self.is_transfer(b) || self.is_offered(b);
+        // A leg's connection is its own: it is alone, or comes first.
+        let refused = self
+            .first_bound(conn)
+            .is_some_and(|first| is_leg(p) || is_leg(first));
+        let Some(c) = self.connections.get_mut(conn).filter(|_| !refused) else {
             return false;
         };
-        if !c.bound.is_empty() && (leg || shared_with_legs) {
-            return false;
-        }
         let Some(x) = self.participants.get_mut(&p) else {
             return false;
         };
@@ -349,12 +348,16 @@ where
         true
     }
 
-    /// The participants `conn` carries.
-    pub(super) fn bound_to(&self, conn: &C) -> Vec<ParticipantId> {
+    /// The first participant `conn` carries (its only one, for a transfer leg).
+    fn first_bound(&self, conn: &C) -> Option<ParticipantId> {
+        self.connections.get(conn)?.bound.first().copied()
+    }
+
+    /// Whether `conn` carries `p`'s session.
+    fn carries(&self, conn: &C, p: ParticipantId) -> bool {
         self.connections
             .get(conn)
-            .map(|c| c.bound.clone())
-            .unwrap_or_default()
+            .is_some_and(|c| c.bound.contains(&p))
     }
 
     /// Tells each switch whether its participants on `conn` may write: the connection is

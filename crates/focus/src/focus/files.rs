@@ -292,7 +292,7 @@ where
                 .send_message(now, &content_type, body, options)
                 .is_err()
             {
-                self.end_transfer(now, leg, Some(500));
+                self.finish(now, leg, Some(500), true);
             }
         }
     }
@@ -344,24 +344,27 @@ where
             .get_mut(&leg)
             .and_then(|t| t.session.poll_event())
         {
+            // Only an inbound leg receives a file; a message from a recipient is ignored.
+            let inbound = self
+                .transfers
+                .get(&leg)
+                .is_some_and(|t| t.recipient.is_none());
             match event {
-                Event::Message { body, .. } => self.on_file_arrived(now, leg, body),
-                Event::MessageAborted { reason, .. } => {
+                Event::Message { body, .. } if inbound => self.on_file_arrived(now, leg, body),
+                Event::MessageAborted { reason, .. } if inbound => {
                     let status = match reason {
                         AbortReason::Refused { status } => status,
                         AbortReason::Timeout => 408,
                         _ => 499,
                     };
-                    self.inbound_failed(now, leg, status);
+                    // The sender ends its leg: its session still answers (a 413, ...).
+                    self.finish(now, leg, Some(status), false);
                 }
-                Event::Sent { .. } => self.end_transfer(now, leg, None),
+                Event::Sent { .. } => self.finish(now, leg, None, true),
                 Event::SendFailed { status, .. } => {
-                    self.end_transfer(now, leg, Some(status.code));
+                    self.finish(now, leg, Some(status.code), true);
                 }
-                Event::Closed { .. } => {
-                    let failed = self.transfers.get(&leg).is_some_and(|t| !t.done);
-                    self.end_transfer(now, leg, failed.then_some(500));
-                }
+                Event::Closed { .. } => self.finish(now, leg, Some(500), true),
                 _ => {}
             }
         }
@@ -369,22 +372,18 @@ where
 
     /// An inbound leg's file is whole: offer it to the room's other participants.
     fn on_file_arrived(&mut self, now: Instant, leg: ParticipantId, body: Bytes) {
-        let Some(t) = self.transfers.get_mut(&leg) else {
-            return;
-        };
-        if t.done || t.recipient.is_some() {
+        let Some(t) = self.transfers.get_mut(&leg).filter(|t| !t.done) else {
             return; // one file per leg
-        }
-        t.done = true;
+        };
         let (room, sender) = (t.room, t.sender);
         let selector = t.selector.clone();
         let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
         // The file a selector sized is that size (RFC 5547 §5: the size "of the file").
         if selector.size().is_some_and(|s| s != size) {
-            t.done = false;
-            self.inbound_failed(now, leg, 400);
+            self.finish(now, leg, Some(400), false);
             return;
         }
+        t.done = true;
         let content_type = selector
             .media_type()
             .map_or_else(|| "application/octet-stream".to_owned(), |t| t.to_string());
@@ -432,58 +431,39 @@ where
         self.linger(now, leg);
     }
 
-    /// An inbound leg's file will not be relayed: tell the host, and leave the leg to the
-    /// sender to end (its session still answers, e.g. the 413 that refused the file).
-    fn inbound_failed(&mut self, now: Instant, leg: ParticipantId, status: u16) {
-        let Some(t) = self.transfers.get_mut(&leg) else {
-            return;
-        };
-        if t.done || t.recipient.is_some() {
-            return;
-        }
-        t.done = true;
-        let (room, from) = (t.room, t.sender);
-        self.events.push_back(FocusEvent::FileFailed {
-            room,
-            from,
-            to: None,
-            status,
-        });
-        self.linger(now, leg);
-    }
-
     /// The leg's file is through: the sender has until the bind timeout to end it.
     fn linger(&mut self, now: Instant, leg: ParticipantId) {
         self.deadlines
             .insert((now + self.limits.bind_timeout, Pending::Transfer(leg)));
     }
 
-    /// An outbound leg is over (`failure: None` when its file was acknowledged), or an
-    /// inbound one failed: tell the host and end the leg with a BYE.
-    fn end_transfer(&mut self, now: Instant, leg: ParticipantId, failure: Option<u16>) {
-        let Some(t) = self.transfers.get_mut(&leg) else {
+    /// A leg's transfer is over, once: `failure` is `None` when an outbound leg's file was
+    /// acknowledged ([`FocusEvent::FileDelivered`]), else the status of
+    /// [`FocusEvent::FileFailed`]. The focus ends the leg with a BYE (`bye`), or leaves it
+    /// to the sender until the bind timeout.
+    fn finish(&mut self, now: Instant, leg: ParticipantId, failure: Option<u16>, bye: bool) {
+        let Some(t) = self.transfers.get_mut(&leg).filter(|t| !t.done) else {
             return;
         };
-        if t.done {
-            return;
-        }
         t.done = true;
-        let event = match (failure, t.recipient) {
-            (None, Some(to)) => FocusEvent::FileDelivered {
-                room: t.room,
-                from: t.sender,
-                to,
-            },
-            (Some(status), to) => FocusEvent::FileFailed {
-                room: t.room,
-                from: t.sender,
+        let (room, from, to) = (t.room, t.sender, t.recipient);
+        match (failure, to) {
+            (None, Some(to)) => self
+                .events
+                .push_back(FocusEvent::FileDelivered { room, from, to }),
+            (Some(status), to) => self.events.push_back(FocusEvent::FileFailed {
+                room,
+                from,
                 to,
                 status,
-            },
-            (None, None) => return,
-        };
-        self.events.push_back(event);
-        let _ = self.control.remove_participant(now, leg);
+            }),
+            (None, None) => {}
+        }
+        if bye {
+            let _ = self.control.remove_participant(now, leg);
+        } else {
+            self.linger(now, leg);
+        }
     }
 
     /// A leg's time is up (its file arrived a bind timeout ago): the focus ends it.
